@@ -1,0 +1,126 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventEnvelope } from '../../../events/envelope.js';
+import { BadRequestError, ConflictError } from '../../../shared/errors.js';
+import { outboxPut } from '../../../shared/outbox/record.js';
+import { type Product, ProductAlreadyExists } from '../model.js';
+import type { ProductPage, ProductRepository } from '../ports.js';
+
+const PRODUCT_LIST_INDEX = 'byEntityType';
+const ENTITY_TYPE = 'PRODUCT';
+
+interface ProductItem extends Product {
+  pk: string;
+  sk: string;
+  entityType: typeof ENTITY_TYPE;
+}
+
+const keyOf = (productId: string) => ({ pk: `PRODUCT#${productId}`, sk: ENTITY_TYPE });
+
+function toItem(product: Product): ProductItem {
+  return { ...keyOf(product.productId), entityType: ENTITY_TYPE, ...product };
+}
+
+function toProduct(item: Record<string, unknown>): Product {
+  const { pk: _pk, sk: _sk, entityType: _type, ...product } = item as unknown as ProductItem;
+  return product;
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof key?.pk === 'string' && typeof key?.productId === 'string' && key?.entityType === ENTITY_TYPE) {
+      return { pk: key.pk, sk: key.sk, entityType: key.entityType, productId: key.productId };
+    }
+  } catch {
+    // fall through: any undecodable cursor is the client's mistake
+  }
+  throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
+}
+
+function conditionFailedAt(error: unknown, index: number): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed'
+  );
+}
+
+export class ProductVersionConflict extends ConflictError {
+  override readonly code = 'product-version-conflict';
+}
+
+/** Products and their outbox live in the catalog's own table; a GSI on entityType lists products. */
+export class DynamoDbProductRepository implements ProductRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly eventSource: string,
+  ) {}
+
+  async get(productId: string): Promise<Product | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(productId), ConsistentRead: true }),
+    );
+    return Item ? toProduct(Item) : undefined;
+  }
+
+  async list(page: { limit: number; cursor?: string }): Promise<ProductPage> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: PRODUCT_LIST_INDEX,
+        KeyConditionExpression: 'entityType = :type',
+        ExpressionAttributeValues: { ':type': ENTITY_TYPE },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor),
+      }),
+    );
+    return { items: (result.Items ?? []).map(toProduct), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  async create(product: Product, events: EventEnvelope[]): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: toItem(product), ConditionExpression: 'attribute_not_exists(pk)' } },
+            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (conditionFailedAt(error, 0)) throw new ProductAlreadyExists(product.productId);
+      throw error;
+    }
+  }
+
+  async savePriceChange(next: Product, expectedPriceVersion: number, events: EventEnvelope[]): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: toItem(next),
+                ConditionExpression: 'priceVersion = :expected',
+                ExpressionAttributeValues: { ':expected': expectedPriceVersion },
+              },
+            },
+            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (conditionFailedAt(error, 0)) {
+        throw new ProductVersionConflict(`Product ${next.productId} changed concurrently; the change will be retried.`);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** The metadata every event on the bus carries (ARCHITECTURE.md, "Events"). */
+export const eventMetadataSchema = z.looseObject({
+  eventId: z.string().min(1),
+  eventType: z.string().min(1),
+  eventVersion: z.int().positive(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  correlationId: z.string().min(1),
+  causationId: z.string().min(1),
+  producer: z.string().min(1),
+});
+export type EventMetadata = z.infer<typeof eventMetadataSchema>;
+
+/**
+ * A versioned event contract: the detail-type, its version, the producing domain and the schema of `data`.
+ * Consumers accept unknown fields (loose objects), so adding an optional field is not a breaking change.
+ */
+export interface EventContract<Type extends string, Data> {
+  readonly type: Type;
+  readonly version: number;
+  readonly producer: string;
+  readonly dataSchema: z.ZodType<Data>;
+  readonly envelopeSchema: z.ZodType<EventEnvelope<Data>>;
+}
+
+export interface EventEnvelope<Data = unknown> {
+  metadata: EventMetadata;
+  data: Data;
+}
+
+export function defineEvent<Type extends string, Data>(definition: {
+  type: Type;
+  version: number;
+  producer: string;
+  data: z.ZodType<Data>;
+}): EventContract<Type, Data> {
+  const envelopeSchema = z.object({
+    metadata: eventMetadataSchema.extend({
+      eventType: z.literal(definition.type),
+      eventVersion: z.literal(definition.version),
+    }),
+    data: definition.data,
+  }) as unknown as z.ZodType<EventEnvelope<Data>>;
+  return {
+    type: definition.type,
+    version: definition.version,
+    producer: definition.producer,
+    dataSchema: definition.data,
+    envelopeSchema,
+  };
+}
+
+/** Where an event comes from: the request or event that caused it. */
+export interface CausalContext {
+  correlationId: string;
+  causationId: string;
+}
+
+export function createEnvelope<Type extends string, Data>(
+  contract: EventContract<Type, Data>,
+  data: Data,
+  cause: CausalContext,
+  options: { eventId?: string; now?: Date } = {},
+): EventEnvelope<Data> {
+  return {
+    metadata: {
+      eventId: options.eventId ?? crypto.randomUUID(),
+      eventType: contract.type,
+      eventVersion: contract.version,
+      occurredAt: (options.now ?? new Date()).toISOString(),
+      correlationId: cause.correlationId,
+      causationId: cause.causationId,
+      producer: contract.producer,
+    },
+    data,
+  };
+}

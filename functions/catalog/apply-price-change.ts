@@ -1,0 +1,12 @@
+import { applyPriceChange } from '../../domains/catalog/change-price.js';
+import { priceChangeCommandSchema } from '../../domains/catalog/schemas.js';
+import { sqsFifoConsumer } from '../../shared/consumers/sqs-fifo.js';
+import { clock, productRepository } from './dependencies.js';
+
+export const handler = sqsFifoConsumer(
+  {
+    body: priceChangeCommandSchema,
+    identify: (command) => ({ idempotencyKey: command.commandId, correlationId: command.correlationId }),
+  },
+  (command) => applyPriceChange(command, { products: productRepository(), clock }),
+);

@@ -1,0 +1,31 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from '../observability.js';
+
+/*
+ * Clients are created on first use, not at import time, so a function pays only for the clients it
+ * touches. Endpoints come from the SDK's own AWS_ENDPOINT_URL_<SERVICE> variables, which the local
+ * cloud sets: no code path differs between local and AWS.
+ */
+let documentClient: DynamoDBDocumentClient | undefined;
+let sqsClient: SQSClient | undefined;
+let eventBridgeClient: EventBridgeClient | undefined;
+
+export function dynamoDb(): DynamoDBDocumentClient {
+  documentClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return documentClient;
+}
+
+export function sqs(): SQSClient {
+  sqsClient ??= tracer.captureAWSv3Client(new SQSClient({}));
+  return sqsClient;
+}
+
+export function eventBridge(): EventBridgeClient {
+  eventBridgeClient ??= tracer.captureAWSv3Client(new EventBridgeClient({}));
+  return eventBridgeClient;
+}

@@ -1,0 +1,41 @@
+import type { EventEnvelope } from '../../events/envelope.js';
+
+/** Keys of outbox records in a domain's own table; the stream filter of the relay matches this prefix. */
+export const OUTBOX_KEY_PREFIX = 'OUTBOX#';
+/** Outbox records expire after the relay has long published them (DynamoDB TTL, in seconds). */
+const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
+
+export interface OutboxRecord {
+  pk: string;
+  sk: string;
+  entityType: 'OUTBOX';
+  source: string;
+  detailType: string;
+  envelope: EventEnvelope;
+  expiresAt: number;
+}
+
+/**
+ * The outbox item to write in the same TransactWriteItems as the state change that caused the event,
+ * so that state and event are stored together or not at all.
+ */
+export function outboxPut(tableName: string, source: string, envelope: EventEnvelope) {
+  const key = `${OUTBOX_KEY_PREFIX}${envelope.metadata.eventId}`;
+  const record: OutboxRecord = {
+    pk: key,
+    sk: key,
+    entityType: 'OUTBOX',
+    source,
+    detailType: envelope.metadata.eventType,
+    envelope,
+    expiresAt: Math.floor(Date.parse(envelope.metadata.occurredAt) / 1000) + OUTBOX_RETENTION_SECONDS,
+  };
+  return {
+    Put: {
+      TableName: tableName,
+      Item: record,
+      // An event id is never reused: a second write of the same event is a bug, not an update.
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
