@@ -11,7 +11,7 @@ export async function createProduct(
 ): Promise<Product> {
   const now = ports.clock.now();
   const product = newProduct({
-    productId: input.productId ?? (ports.newId ?? crypto.randomUUID)(),
+    productId: input.productId ?? ports.newId?.() ?? crypto.randomUUID(),
     name: input.name,
     description: input.description,
     price: input.price,

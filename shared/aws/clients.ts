@@ -21,7 +21,9 @@ export function dynamoDb(): DynamoDBDocumentClient {
 }
 
 export function sqs(): SQSClient {
-  sqsClient ??= tracer.captureAWSv3Client(new SQSClient({}));
+  // The regional endpoint (or AWS_ENDPOINT_URL_SQS locally) serves every queue; deriving the host
+  // from each queue URL would only add a DNS lookup, and breaks on emulators' `*.localhost` URLs.
+  sqsClient ??= tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
   return sqsClient;
 }
 

@@ -1,0 +1,520 @@
+// @ts-check
+/**
+ * The local cloud: a Serverless plugin that, around `serverless offline start`, boots what the functions
+ * need from AWS — DynamoDB Local (tables created from the same CloudFormation resources that deploy),
+ * SQS FIFO queues with their DLQs (fauxqs), the EventBridge bus with its rules, the Lambda event source
+ * mappings for SQS and DynamoDB Streams (honouring batchItemFailures), and the dev JWT issuer — then
+ * prints what runs where. It hooks only into `offline start`: package and deploy never see it.
+ */
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { ensureDevKeys, issuerUrlForStage, keysDirForStage, PROJECT_ROOT, signDevToken, startDevIssuer, stageConfig } from './dev-issuer.mjs';
+import { startDynamoDbLocal } from './dynamodb-local.mjs';
+import { startEventBus } from './event-bus.mjs';
+import { describePortOwner, isPortFree, killStaleProcess, removePidFile, writePidFile } from './processes.mjs';
+import { startSqsPoller } from './sqs-poller.mjs';
+import { createFileCheckpointStore, startStreamPoller } from './stream-poller.mjs';
+
+const ACCOUNT_ID = '000000000000';
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const SEED_FILE = join(PROJECT_ROOT, 'scripts', 'local-cloud', 'seed.json');
+
+/** @typedef {{ ok: true, payload: unknown } | { ok: false, error: string }} InvokeResult */
+
+export default class LocalCloudPlugin {
+  /** @param {any} serverless @param {any} options @param {any} utils */
+  constructor(serverless, options, utils) {
+    this.serverless = serverless;
+    this.options = options;
+    this.utils = utils;
+    /** @type {Array<() => Promise<void> | void>} in start order; stopped in reverse */
+    this.stoppers = [];
+    this.hooks = {
+      'before:offline:start:init': () => this.bootEmulators(),
+      'after:offline:start:init': () => this.connectFunctions(),
+      'before:offline:start:end': () => this.shutdown(),
+    };
+  }
+
+  /** @param {'info'|'warn'|'error'} level @param {string} message */
+  log = (level, message) => {
+    const line = `[local-cloud] ${message}`;
+    if (level === 'error') this.utils.log.error(line);
+    else if (level === 'warn') this.utils.log.warning(line);
+    else this.utils.log.notice(line);
+  };
+
+  get service() {
+    return this.serverless.service;
+  }
+
+  async bootEmulators() {
+    this.stage = this.service.provider.stage;
+    this.region = this.service.provider.region;
+    this.config = stageConfig(this.stage);
+    this.localDir = join(PROJECT_ROOT, '.local', this.stage);
+    mkdirSync(this.localDir, { recursive: true });
+    await this.recoverFromCrash();
+
+    const startedAt = Date.now();
+    this.dynamoDb = await startDynamoDbLocal({
+      port: this.config.dynamodbPort,
+      dataDir: this.config.persistData ? join(this.localDir, 'dynamodb') : undefined,
+      pidFile: join(this.localDir, 'dynamodb.pid'),
+      log: this.log,
+      javaOptions: ['-Xmx512m'],
+    });
+    this.stoppers.push(() => this.dynamoDb?.stop());
+
+    this.sqsServer = await startFauxqs({ port: this.config.sqsPort, host: 'localhost', logger: false, defaultRegion: this.region });
+    this.stoppers.push(() => this.sqsServer?.stop());
+
+    const keysDir = keysDirForStage(this.stage);
+    await ensureDevKeys(keysDir);
+    this.issuer = await startDevIssuer({ port: this.config.issuerPort, keysDir, issuer: issuerUrlForStage(this.stage) });
+    this.stoppers.push(() => this.issuer?.stop());
+
+    this.resources = collectResources(this.service);
+    this.localNames = new Map();
+    await this.createQueues();
+    await this.createTables();
+    this.resolveFunctionEnvironments();
+
+    this.dynamoDbClient = new DynamoDBClient({ endpoint: this.dynamoDb.endpoint, region: this.region, credentials: LOCAL_CREDENTIALS });
+    this.sqsClient = new SQSClient({ endpoint: this.sqsEndpoint, region: this.region, credentials: LOCAL_CREDENTIALS });
+    this.bus = await startEventBus({
+      port: this.config.eventBusPort,
+      region: this.region,
+      accountId: ACCOUNT_ID,
+      rules: this.collectRules(),
+      deliver: {
+        lambda: (functionKey, event) => this.invoke(functionKey, event),
+        sqs: async (queueArn, body, opts) => {
+          await this.sqsClient?.send(
+            new SendMessageCommand({
+              QueueUrl: this.queueUrlOfArn(queueArn),
+              MessageBody: body,
+              ...(opts.messageGroupId ? { MessageGroupId: opts.messageGroupId } : {}),
+              ...(opts.deduplicationId ? { MessageDeduplicationId: opts.deduplicationId } : {}),
+            }),
+          );
+        },
+      },
+      log: this.log,
+    });
+    this.stoppers.push(() => this.bus?.stop());
+    this.log('info', `Emulators ready in ${Date.now() - startedAt} ms`);
+  }
+
+  /** A crashed earlier run may have left serverless-offline or an emulator holding our ports. */
+  async recoverFromCrash() {
+    const pidFile = join(this.localDir, 'offline.pid');
+    if (await killStaleProcess(pidFile, { commandLineIncludes: 'offline' })) {
+      this.log('warn', `Stopped a local stack of stage "${this.stage}" left running by an earlier session.`);
+    }
+    writePidFile(pidFile, process.pid);
+    this.stoppers.push(() => removePidFile(pidFile, process.pid));
+    const ports = {
+      'HTTP API': this.config.httpPort,
+      'Lambda endpoint': this.config.lambdaPort,
+      SQS: this.config.sqsPort,
+      'event bus': this.config.eventBusPort,
+      'dev issuer': this.config.issuerPort,
+    };
+    for (const [what, port] of Object.entries(ports)) {
+      if (!(await isPortFree(port))) {
+        const owner = await describePortOwner(port);
+        throw new Error(
+          `Port ${port} (${what}) is already in use${owner ? ` by ${owner}` : ''}. ` +
+            'Stop that process, or change the ports of this stage in scripts/local-cloud/stages.json.',
+        );
+      }
+    }
+  }
+
+  get sqsEndpoint() {
+    return `http://127.0.0.1:${this.config.sqsPort}`;
+  }
+
+  async createQueues() {
+    const queues = Object.entries(this.resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+    // Dead-letter queues first: a queue's redrive policy names its DLQ's ARN.
+    queues.sort(([, a], [, b]) => Number(Boolean(a.Properties?.RedrivePolicy)) - Number(Boolean(b.Properties?.RedrivePolicy)));
+    for (const [logicalId, resource] of queues) {
+      const props = this.resolve(resource.Properties ?? {});
+      const name = props.QueueName ?? `${this.service.service}-${this.stage}-${logicalId}${props.FifoQueue ? '.fifo' : ''}`;
+      /** @type {Record<string, string>} */
+      const attributes = {};
+      for (const key of ['FifoQueue', 'ContentBasedDeduplication', 'VisibilityTimeout', 'MessageRetentionPeriod', 'DelaySeconds', 'ReceiveMessageWaitTimeSeconds']) {
+        if (props[key] !== undefined) attributes[key] = String(props[key]);
+      }
+      if (props.RedrivePolicy) attributes.RedrivePolicy = JSON.stringify(props.RedrivePolicy);
+      const created = this.sqsServer.createQueue(name, { attributes, region: this.region });
+      this.localNames.set(logicalId, { type: 'queue', name, url: created.queueUrl, arn: created.queueArn });
+    }
+  }
+
+  async createTables() {
+    const client = new DynamoDBClient({ endpoint: this.dynamoDb.endpoint, region: this.region, credentials: LOCAL_CREDENTIALS });
+    for (const [logicalId, resource] of Object.entries(this.resources)) {
+      if (resource.Type !== 'AWS::DynamoDB::Table') continue;
+      const props = this.resolve(resource.Properties ?? {});
+      const name = props.TableName;
+      let description;
+      try {
+        description = (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
+      } catch (error) {
+        if (/** @type {any} */ (error).name !== 'ResourceNotFoundException') throw error;
+        description = (
+          await client.send(
+            new CreateTableCommand({
+              TableName: name,
+              AttributeDefinitions: props.AttributeDefinitions,
+              KeySchema: props.KeySchema,
+              BillingMode: 'PAY_PER_REQUEST',
+              ...(props.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes.map(withoutThroughput) } : {}),
+              ...(props.LocalSecondaryIndexes ? { LocalSecondaryIndexes: props.LocalSecondaryIndexes } : {}),
+              ...(props.StreamSpecification
+                ? { StreamSpecification: { StreamEnabled: true, StreamViewType: props.StreamSpecification.StreamViewType } }
+                : {}),
+            }),
+          )
+        ).TableDescription;
+        if (props.TimeToLiveSpecification?.Enabled) {
+          await client
+            .send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: props.TimeToLiveSpecification }))
+            .catch(() => undefined); // TTL is a nicety locally; DynamoDB Local accepts but may not expire items
+        }
+        this.log('info', `Created table ${name}`);
+      }
+      this.localNames.set(logicalId, {
+        type: 'table',
+        name,
+        arn: description?.TableArn ?? `arn:aws:dynamodb:${this.region}:${ACCOUNT_ID}:table/${name}`,
+        streamArn: description?.LatestStreamArn,
+      });
+    }
+    client.destroy();
+  }
+
+  /**
+   * CloudFormation intrinsics (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) in function environments resolve to
+   * the local resources, and the SDK's endpoint variables point every client at the emulators, so the
+   * function code has no local branch at all.
+   */
+  resolveFunctionEnvironments() {
+    const provider = this.service.provider;
+    provider.environment = {
+      ...this.resolve(provider.environment ?? {}),
+      AWS_REGION: this.region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: this.dynamoDb.endpoint,
+      AWS_ENDPOINT_URL_SQS: this.sqsEndpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${this.config.eventBusPort}`,
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_DEV: 'false',
+    };
+    for (const key of this.service.getAllFunctions()) {
+      const fn = this.service.getFunction(key);
+      if (fn.environment) fn.environment = this.resolve(fn.environment);
+    }
+  }
+
+  /** @param {any} value @returns {any} */
+  resolve(value) {
+    if (Array.isArray(value)) return value.map((item) => this.resolve(item));
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (keys.length === 1) {
+      const [intrinsic] = keys;
+      const argument = value[intrinsic];
+      if (intrinsic === 'Ref') return this.ref(argument);
+      if (intrinsic === 'Fn::GetAtt') {
+        const [logicalId, attribute] = Array.isArray(argument) ? argument : String(argument).split('.');
+        return this.getAtt(logicalId, attribute);
+      }
+      if (intrinsic === 'Fn::Join') {
+        const [separator, parts] = argument;
+        return this.resolve(parts).join(separator);
+      }
+      if (intrinsic === 'Fn::Sub') {
+        const [template, variables = {}] = Array.isArray(argument) ? argument : [argument];
+        const resolvedVariables = this.resolve(variables);
+        return String(template).replace(/\$\{([^}]+)\}/g, (_, name) => {
+          if (name in resolvedVariables) return resolvedVariables[name];
+          const [id, attribute] = name.split('.');
+          return attribute ? this.getAtt(id, attribute) : this.ref(id);
+        });
+      }
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.resolve(item)]));
+  }
+
+  /** @param {string} logicalId */
+  ref(logicalId) {
+    if (logicalId === 'AWS::Region') return this.region;
+    if (logicalId === 'AWS::AccountId') return ACCOUNT_ID;
+    if (logicalId === 'AWS::Partition') return 'aws';
+    if (logicalId === 'AWS::URLSuffix') return 'amazonaws.com';
+    if (logicalId === 'AWS::StackName') return `${this.service.service}-${this.stage}`;
+    const local = this.localNames?.get(logicalId);
+    if (local?.type === 'queue') return local.url;
+    if (local) return local.name;
+    const resource = this.resources?.[logicalId];
+    if (resource?.Type === 'AWS::Events::EventBus') return resource.Properties.Name;
+    throw new Error(`Cannot resolve { Ref: ${logicalId} } locally: no such emulated resource.`);
+  }
+
+  /** @param {string} logicalId @param {string} attribute */
+  getAtt(logicalId, attribute) {
+    const local = this.localNames?.get(logicalId);
+    const resource = this.resources?.[logicalId];
+    if (local?.type === 'queue') {
+      if (attribute === 'Arn') return local.arn;
+      if (attribute === 'QueueUrl') return local.url;
+      if (attribute === 'QueueName') return local.name;
+    }
+    if (local?.type === 'table') {
+      if (attribute === 'Arn') return local.arn;
+      if (attribute === 'StreamArn') return local.streamArn;
+    }
+    if (resource?.Type === 'AWS::Events::EventBus') {
+      if (attribute === 'Arn') return `arn:aws:events:${this.region}:${ACCOUNT_ID}:event-bus/${resource.Properties.Name}`;
+      if (attribute === 'Name') return resource.Properties.Name;
+    }
+    const functionKey = this.functionKeyOfLogicalId(logicalId);
+    if (functionKey && attribute === 'Arn') return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${functionKey}`;
+    throw new Error(`Cannot resolve Fn::GetAtt ${logicalId}.${attribute} locally.`);
+  }
+
+  /** @param {string} logicalId */
+  functionKeyOfLogicalId(logicalId) {
+    const naming = this.serverless.getProvider('aws').naming;
+    return this.service.getAllFunctions().find((/** @type {string} */ key) => naming.getLambdaLogicalId(key) === logicalId);
+  }
+
+  /** @param {string} arn */
+  queueUrlOfArn(arn) {
+    for (const local of this.localNames.values()) if (local.type === 'queue' && local.arn === arn) return local.url;
+    throw new Error(`No local queue with ARN ${arn}`);
+  }
+
+  /** Rules come from AWS::Events::Rule resources and from functions' `eventBridge` events. */
+  collectRules() {
+    const busName = (/** @type {any} */ bus) => {
+      const resolved = bus === undefined ? 'default' : String(this.resolve(bus));
+      return resolved.includes(':event-bus/') ? resolved.split(':event-bus/')[1] : resolved;
+    };
+    /** @type {any[]} */
+    const rules = [];
+    for (const [logicalId, resource] of Object.entries(this.resources)) {
+      if (resource.Type !== 'AWS::Events::Rule') continue;
+      const props = resource.Properties ?? {};
+      rules.push({
+        name: logicalId,
+        eventBusName: busName(props.EventBusName),
+        eventPattern: props.EventPattern,
+        targets: (props.Targets ?? []).map((/** @type {any} */ target) => {
+          const arn = String(this.resolve(target.Arn));
+          const common = {
+            id: target.Id,
+            ...(target.DeadLetterConfig?.Arn ? { deadLetterQueueArn: this.resolve(target.DeadLetterConfig.Arn) } : {}),
+            ...(target.RetryPolicy?.MaximumRetryAttempts !== undefined
+              ? { maximumRetryAttempts: target.RetryPolicy.MaximumRetryAttempts }
+              : {}),
+          };
+          if (arn.startsWith('arn:aws:lambda:')) return { ...common, kind: 'lambda', functionKey: arn.split(':function:')[1] };
+          return { ...common, kind: 'sqs', queueArn: arn, messageGroupId: target.SqsParameters?.MessageGroupId };
+        }),
+      });
+    }
+    for (const key of this.service.getAllFunctions()) {
+      for (const [index, event] of (this.service.getFunction(key).events ?? []).entries()) {
+        if (!event.eventBridge) continue;
+        rules.push({
+          name: `${key}-eventBridge-${index}`,
+          eventBusName: busName(event.eventBridge.eventBus),
+          eventPattern: event.eventBridge.pattern,
+          targets: [{ id: key, kind: 'lambda', functionKey: key }],
+        });
+      }
+    }
+    return rules;
+  }
+
+  /** Invokes a function through serverless-offline's Lambda endpoint, as the AWS services would. */
+  /** @param {string} functionKey @param {unknown} event @returns {Promise<InvokeResult>} */
+  async invoke(functionKey, event) {
+    this.lambdaClient ??= new LambdaClient({
+      endpoint: `http://127.0.0.1:${this.config.lambdaPort}`,
+      region: this.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      const result = await this.lambdaClient.send(
+        new InvokeCommand({ FunctionName: this.service.getFunction(functionKey).name, Payload: JSON.stringify(event) }),
+      );
+      const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
+      const payload = text ? JSON.parse(text) : null;
+      if (result.FunctionError || (payload && typeof payload === 'object' && 'errorMessage' in payload && 'errorType' in payload)) {
+        return { ok: false, error: payload?.errorMessage ?? result.FunctionError ?? 'function error' };
+      }
+      return { ok: true, payload };
+    } catch (error) {
+      return { ok: false, error: /** @type {Error} */ (error).message };
+    }
+  }
+
+  async connectFunctions() {
+    const streamsClient = new DynamoDBStreamsClient({ endpoint: this.dynamoDb.endpoint, region: this.region, credentials: LOCAL_CREDENTIALS });
+    const checkpoints = createFileCheckpointStore(join(this.localDir, 'stream-checkpoints.json'));
+    const mappings = [];
+    for (const key of this.service.getAllFunctions()) {
+      for (const event of this.service.getFunction(key).events ?? []) {
+        if (event.sqs) {
+          const queueArn = String(this.resolve(event.sqs.arn ?? event.sqs));
+          const poller = startSqsPoller({
+            sqs: this.sqsClient,
+            queueUrl: this.queueUrlOfArn(queueArn),
+            queueArn,
+            functionKey: key,
+            batchSize: event.sqs.batchSize ?? 10,
+            reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
+            invoke: (functionKey, lambdaEvent) => this.invoke(functionKey, lambdaEvent),
+            log: this.log,
+            region: this.region,
+          });
+          this.stoppers.push(() => poller.stop());
+          mappings.push(`${queueArn.split(':').pop()} → ${key}`);
+        }
+        if (event.stream && (event.stream.type ?? 'dynamodb') === 'dynamodb') {
+          const streamArn = String(this.resolve(event.stream.arn ?? event.stream));
+          const poller = startStreamPoller({
+            streams: streamsClient,
+            streamArn,
+            functionKey: key,
+            batchSize: event.stream.batchSize ?? 100,
+            startingPosition: event.stream.startingPosition ?? 'TRIM_HORIZON',
+            filterPatterns: event.stream.filterPatterns ?? [],
+            reportBatchItemFailures: event.stream.functionResponseType === 'ReportBatchItemFailures',
+            maximumRetryAttempts: event.stream.maximumRetryAttempts ?? -1,
+            checkpoints,
+            invoke: (functionKey, lambdaEvent) => this.invoke(functionKey, lambdaEvent),
+            log: this.log,
+            region: this.region,
+          });
+          this.stoppers.push(() => poller.stop());
+          mappings.push(`${streamArn.split('/')[1]} stream → ${key}`);
+        }
+      }
+    }
+    this.mappings = mappings;
+    await this.seedDemoCatalog();
+    this.printSummary();
+  }
+
+  /** On the first start of a stage that asks for it, creates the demo products through the public API. */
+  async seedDemoCatalog() {
+    const marker = join(this.localDir, 'seeded');
+    if (!this.config.seedDemoCatalog || existsSync(marker)) return;
+    const products = JSON.parse(readFileSync(SEED_FILE, 'utf8'));
+    const token = await signDevToken({
+      keysDir: keysDirForStage(this.stage),
+      issuer: issuerUrlForStage(this.stage),
+      audience: this.config.audience,
+      userId: 'seed',
+      admin: true,
+    });
+    const base = `http://127.0.0.1:${this.config.httpPort}`;
+    for (const product of products) {
+      const response = await fetch(`${base}/products`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-correlation-id': 'seed' },
+        body: JSON.stringify(product),
+      });
+      if (response.status !== 201 && response.status !== 409) {
+        this.log('warn', `Seeding ${product.productId} failed: ${response.status} ${await response.text()}`);
+        return;
+      }
+    }
+    writeFileSync(marker, new Date().toISOString());
+    this.log('info', `Seeded ${products.length} demo products`);
+  }
+
+  printSummary() {
+    const routes = [];
+    for (const key of this.service.getAllFunctions()) {
+      for (const event of this.service.getFunction(key).events ?? []) {
+        if (!event.httpApi) continue;
+        // serverless-offline rewrites method and path into routeKey when it starts.
+        const route =
+          typeof event.httpApi === 'string'
+            ? event.httpApi
+            : (event.httpApi.routeKey ?? `${String(event.httpApi.method).toUpperCase()} ${event.httpApi.path}`);
+        const access = event.httpApi.authorizer ? 'token' : 'public';
+        routes.push([route, access, key]);
+      }
+    }
+    const width = Math.max(...routes.map(([route]) => route.length));
+    const lines = [
+      '',
+      `Local stack of stage "${this.stage}" is ready.`,
+      '',
+      'Routes (http://localhost:' + this.config.httpPort + ')',
+      ...routes.map(([route, access, fn]) => `  ${route.padEnd(width)}  ${access.padEnd(6)}  ${fn}`),
+      '',
+      'Local endpoints',
+      `  HTTP API         http://localhost:${this.config.httpPort}`,
+      `  Lambda invoke    http://localhost:${this.config.lambdaPort}`,
+      `  DynamoDB Local   ${this.dynamoDb.endpoint}${this.config.persistData ? `  (data in .local/${this.stage}/dynamodb)` : '  (in memory)'}`,
+      `  SQS (fauxqs)     ${this.sqsEndpoint}`,
+      `  Event bus        http://localhost:${this.config.eventBusPort}  (recent events: /_local/events)`,
+      `  JWT issuer       ${issuerUrlForStage(this.stage)}`,
+      '',
+      'Event source mappings',
+      ...(this.mappings ?? []).map((mapping) => `  ${mapping}`),
+      '',
+      `Get a token:  npm run --silent token -- alice${this.stage === 'local' ? '' : ` --stage ${this.stage}`} [--admin]`,
+      'Stop:         Ctrl-C',
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    // A machine-readable line, so scripts and tests can wait for readiness without parsing the table.
+    process.stdout.write(`LOCAL_CLOUD_READY stage=${this.stage} http=${this.config.httpPort}\n`);
+  }
+
+  async shutdown() {
+    const stoppers = this.stoppers.splice(0).reverse();
+    for (const stop of stoppers) {
+      try {
+        await stop();
+      } catch (error) {
+        this.log('warn', `While stopping: ${/** @type {Error} */ (error).message}`);
+      }
+    }
+  }
+}
+
+/** @param {any} index */
+function withoutThroughput(index) {
+  const { ProvisionedThroughput: _ignored, ...rest } = index;
+  return rest;
+}
+
+/**
+ * The merged `Resources` of serverless.yml (which may list several files).
+ * @param {any} service
+ * @returns {Record<string, any>}
+ */
+function collectResources(service) {
+  const resources = service.resources;
+  if (Array.isArray(resources)) return Object.assign({}, ...resources.map((part) => part?.Resources ?? {}));
+  return resources?.Resources ?? {};
+}

@@ -1,0 +1,302 @@
+// Emulates the AWS Lambda event source mapping for SQS (standard and FIFO) against a local SQS (fauxqs).
+// Plain ESM with JSDoc types: the Serverless CLI loads this file without a TypeScript compiler.
+//
+// Semantics kept from AWS: Lambda-shaped SQSEvent; after a successful invocation every message is deleted except
+// those the handler lists in batchItemFailures (ReportBatchItemFailures); a malformed response or an unknown
+// itemIdentifier fails the whole batch; after a failed invocation nothing is deleted, so messages come back when
+// their visibility timeout expires and the queue's redrive policy sends them to the DLQ after maxReceiveCount.
+// One batch is in flight at a time, which keeps FIFO message groups in order.
+
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+
+const MAX_ERROR_BACKOFF_MS = 5_000;
+const FIRST_ERROR_BACKOFF_MS = 250;
+
+/** @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log */
+/** @typedef {{ ok: true, payload: unknown } | { ok: false, error: string }} InvokeResult */
+/** @typedef {(functionKey: string, event: unknown) => Promise<InvokeResult>} Invoke */
+/** @typedef {import('aws-lambda').SQSRecord} LambdaSQSRecord */
+/**
+ * @typedef {object} SqsPoller
+ * @property {() => Promise<void>} stop ends the loop and waits for the batch in flight (and the current long poll,
+ *   at most waitTimeSeconds)
+ */
+
+/**
+ * Starts polling `queueUrl` and invoking `functionKey` with Lambda-shaped SQSEvents.
+ * @param {object} options
+ * @param {import('@aws-sdk/client-sqs').SQSClient} options.sqs
+ * @param {string} options.queueUrl
+ * @param {string} options.queueArn
+ * @param {string} options.functionKey
+ * @param {number} [options.batchSize] default 10; one ReceiveMessage returns at most 10
+ * @param {boolean} [options.reportBatchItemFailures] default false
+ * @param {Invoke} options.invoke
+ * @param {Log} options.log
+ * @param {number} [options.waitTimeSeconds] long-poll wait, default 1
+ * @param {string} [options.region] awsRegion of the records, default us-east-1
+ * @returns {SqsPoller}
+ */
+export function startSqsPoller({
+  sqs,
+  queueUrl,
+  queueArn,
+  functionKey,
+  batchSize = 10,
+  reportBatchItemFailures = false,
+  invoke,
+  log,
+  waitTimeSeconds = 1,
+  region = 'us-east-1',
+}) {
+  const maxMessages = Math.max(1, Math.min(batchSize, 10));
+  const label = `[${functionKey} <- ${queueArn.slice(queueArn.lastIndexOf(':') + 1)}]`;
+  let stopped = false;
+  /** @type {(() => void) | undefined} */
+  let wakeBackoff;
+
+  /** @param {number} ms */
+  const backoff = (ms) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeBackoff = undefined;
+        resolve(undefined);
+      }
+      wakeBackoff = done;
+    });
+
+  /** @param {import('@aws-sdk/client-sqs').Message[]} messages */
+  const processBatch = async (messages) => {
+    const records = messages.map((message) => toLambdaRecord(message, queueArn, region));
+    const result = await safeInvoke(invoke, functionKey, { Records: records });
+    if (!result.ok) {
+      log(
+        'warn',
+        `${label} handler failed on a batch of ${records.length}: ${result.error}. Nothing deleted; the messages ` +
+          'return after their visibility timeout.',
+      );
+      return;
+    }
+    /** @type {Set<string>} */
+    let failed = new Set();
+    if (reportBatchItemFailures) {
+      const verdict = failedMessageIds(result.payload, records);
+      if (typeof verdict === 'string') {
+        log('warn', `${label} ${verdict}; treating the whole batch of ${records.length} as failed.`);
+        return;
+      }
+      failed = verdict;
+      if (failed.size > 0) {
+        log(
+          'info',
+          `${label} handler reported ${failed.size} of ${records.length} message(s) as failed; keeping them.`,
+        );
+      }
+    }
+    const toDelete = records.filter((record) => !failed.has(record.messageId));
+    await deleteMessages(toDelete);
+  };
+
+  /** @param {LambdaSQSRecord[]} records */
+  const deleteMessages = async (records) => {
+    for (let start = 0; start < records.length; start += 10) {
+      const chunk = records.slice(start, start + 10);
+      try {
+        const response = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((record, index) => ({
+              Id: String(index),
+              ReceiptHandle: record.receiptHandle,
+            })),
+          }),
+        );
+        for (const failure of response.Failed ?? []) {
+          const record = chunk[Number(failure.Id)];
+          log(
+            'warn',
+            `${label} could not delete message ${record?.messageId}: ${failure.Code} ${failure.Message ?? ''}; it will be redelivered.`,
+          );
+        }
+      } catch (error) {
+        log(
+          'error',
+          `${label} DeleteMessageBatch failed: ${errorMessage(error)}; ${chunk.length} message(s) will be redelivered.`,
+        );
+      }
+    }
+  };
+
+  const loop = async () => {
+    let errorCount = 0;
+    while (!stopped) {
+      /** @type {import('@aws-sdk/client-sqs').Message[]} */
+      let messages;
+      try {
+        const response = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: maxMessages,
+            WaitTimeSeconds: waitTimeSeconds,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        messages = response.Messages ?? [];
+        errorCount = 0;
+      } catch (error) {
+        if (stopped) break;
+        errorCount++;
+        const delay = Math.min(FIRST_ERROR_BACKOFF_MS * 2 ** (errorCount - 1), MAX_ERROR_BACKOFF_MS);
+        log(
+          'warn',
+          `${label} ReceiveMessage failed: ${errorName(error)}: ${errorMessage(error)}; retrying in ${delay} ms.`,
+        );
+        await backoff(delay);
+        continue;
+      }
+      // Messages received just before stop() are still processed: they are invisible to everyone else anyway.
+      if (messages.length > 0) await processBatch(messages);
+    }
+  };
+
+  const running = loop().catch((error) => {
+    log('error', `${label} poller stopped on an unexpected error: ${errorMessage(error)}`);
+  });
+
+  return {
+    async stop() {
+      stopped = true;
+      wakeBackoff?.();
+      await running;
+    },
+  };
+}
+
+/**
+ * Lambda's rules for ReportBatchItemFailures: a null/undefined/empty response or batchItemFailures is a full
+ * success; a response that is not an object, a batchItemFailures that is not an array, an itemIdentifier that is
+ * missing/null/empty/not a string, or one that is not a messageId of the batch fails the whole batch.
+ * @param {unknown} payload
+ * @param {LambdaSQSRecord[]} records
+ * @returns {Set<string> | string} the failed message ids, or why the whole batch counts as failed
+ */
+export function failedMessageIds(payload, records) {
+  /** @type {Set<string>} */
+  const failed = new Set();
+  if (payload === undefined || payload === null) return failed;
+  if (typeof payload !== 'object' || Array.isArray(payload)) {
+    return `the handler returned ${JSON.stringify(payload)} instead of a { batchItemFailures } object`;
+  }
+  const failures = /** @type {{ batchItemFailures?: unknown }} */ (payload).batchItemFailures;
+  if (failures === undefined || failures === null) return failed;
+  if (!Array.isArray(failures)) return 'the handler returned a batchItemFailures that is not an array';
+  const ids = new Set(records.map((record) => record.messageId));
+  for (const failure of failures) {
+    const identifier =
+      failure && typeof failure === 'object'
+        ? /** @type {{ itemIdentifier?: unknown }} */ (failure).itemIdentifier
+        : undefined;
+    if (typeof identifier !== 'string' || identifier === '') {
+      return `the handler returned a malformed batchItemFailures entry ${JSON.stringify(failure)}`;
+    }
+    if (!ids.has(identifier)) {
+      return `the handler reported itemIdentifier ${JSON.stringify(identifier)}, which is not a messageId of the batch`;
+    }
+    failed.add(identifier);
+  }
+  return failed;
+}
+
+/**
+ * Converts an SDK v3 SQS message to the record Lambda passes in SQSEvent.Records.
+ * @param {import('@aws-sdk/client-sqs').Message} message
+ * @param {string} queueArn
+ * @param {string} region
+ * @returns {LambdaSQSRecord}
+ */
+export function toLambdaRecord(message, queueArn, region) {
+  const system = message.Attributes ?? {};
+  const sentTimestamp = system.SentTimestamp ?? String(Date.now());
+  /** @type {LambdaSQSRecord['attributes']} */
+  const attributes = {
+    ApproximateReceiveCount: system.ApproximateReceiveCount ?? '1',
+    SentTimestamp: sentTimestamp,
+    SenderId: system.SenderId ?? '000000000000',
+    ApproximateFirstReceiveTimestamp: system.ApproximateFirstReceiveTimestamp ?? sentTimestamp,
+  };
+  for (const name of /** @type {const} */ ([
+    'SequenceNumber',
+    'MessageGroupId',
+    'MessageDeduplicationId',
+    'AWSTraceHeader',
+    'DeadLetterQueueSourceArn',
+  ])) {
+    const value = system[name];
+    if (value !== undefined) attributes[name] = value;
+  }
+  /** @type {LambdaSQSRecord['messageAttributes']} */
+  const messageAttributes = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    /** @type {LambdaSQSRecord['messageAttributes'][string]} */
+    const attribute = {};
+    if (value.StringValue !== undefined) attribute.stringValue = value.StringValue;
+    if (value.BinaryValue !== undefined)
+      attribute.binaryValue = Buffer.from(value.BinaryValue).toString('base64');
+    attribute.stringListValues = value.StringListValues ?? [];
+    attribute.binaryListValues = (value.BinaryListValues ?? []).map((bytes) =>
+      Buffer.from(bytes).toString('base64'),
+    );
+    attribute.dataType = value.DataType ?? 'String';
+    messageAttributes[name] = attribute;
+  }
+  // Key order as in Lambda's JSON (md5OfMessageAttributes, when present, right after messageAttributes).
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes,
+    messageAttributes,
+    ...(message.MD5OfMessageAttributes === undefined
+      ? {}
+      : { md5OfMessageAttributes: message.MD5OfMessageAttributes }),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+/**
+ * @param {Invoke} invoke
+ * @param {string} functionKey
+ * @param {unknown} event
+ * @returns {Promise<InvokeResult>}
+ */
+async function safeInvoke(invoke, functionKey, event) {
+  try {
+    const result = await invoke(functionKey, event);
+    if (result && typeof result === 'object' && typeof result.ok === 'boolean') return result;
+    return { ok: false, error: `invoke returned an unexpected value: ${JSON.stringify(result)}` };
+  } catch (error) {
+    return { ok: false, error: errorMessage(error) };
+  }
+}
+
+/**
+ * @param {unknown} error
+ * @returns {string}
+ */
+function errorName(error) {
+  return error && typeof error === 'object' && 'name' in error ? String(error.name) : 'Error';
+}
+
+/**
+ * @param {unknown} error
+ * @returns {string}
+ */
+function errorMessage(error) {
+  return error instanceof Error ? error.message : String(error);
+}
