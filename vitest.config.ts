@@ -21,8 +21,6 @@ export default defineConfig({
           globalSetup: ['tests/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // One stack serves every e2e file; running them one after another keeps timings honest.
-          fileParallelism: false,
         },
       },
     ],

@@ -2,7 +2,9 @@
 export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === '') {
-    throw new Error(`Environment variable ${name} is not set: check the function's environment in serverless.yml`);
+    throw new Error(
+      `Environment variable ${name} is not set: check the function's environment in serverless.yml`,
+    );
   }
   return value;
 }

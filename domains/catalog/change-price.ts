@@ -1,6 +1,6 @@
-import type { Money } from '../../events/money.js';
 import { PriceChangedV1 } from '../../events/catalog/index.js';
 import { createEnvelope } from '../../events/envelope.js';
+import type { Money } from '../../events/money.js';
 import { ProductNotFound, withPrice } from './model.js';
 import type { Clock, PriceChangeQueue, ProductRepository, Trace } from './ports.js';
 import type { PriceChangeCommand } from './schemas.js';

@@ -4,7 +4,10 @@ import { PRODUCT_ID_PATTERN } from './model.js';
 
 const productId = z
   .string()
-  .regex(PRODUCT_ID_PATTERN, 'must be 1-64 lower-case letters, digits or dashes, starting with a letter or digit');
+  .regex(
+    PRODUCT_ID_PATTERN,
+    'must be 1-64 lower-case letters, digits or dashes, starting with a letter or digit',
+  );
 
 export const productPathSchema = z.object({ productId });
 

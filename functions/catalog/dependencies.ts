@@ -1,5 +1,5 @@
-import { SqsPriceChangeQueue } from '../../domains/catalog/adapters/sqs-price-change-queue.js';
 import { DynamoDbProductRepository } from '../../domains/catalog/adapters/dynamodb-product-repository.js';
+import { SqsPriceChangeQueue } from '../../domains/catalog/adapters/sqs-price-change-queue.js';
 import { dynamoDb, sqs } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
 
@@ -10,7 +10,11 @@ let priceChanges: SqsPriceChangeQueue | undefined;
 export const clock = { now: () => new Date() };
 
 export function productRepository(): DynamoDbProductRepository {
-  products ??= new DynamoDbProductRepository(dynamoDb(), requiredEnv('CATALOG_TABLE_NAME'), requiredEnv('EVENT_SOURCE'));
+  products ??= new DynamoDbProductRepository(
+    dynamoDb(),
+    requiredEnv('CATALOG_TABLE_NAME'),
+    requiredEnv('EVENT_SOURCE'),
+  );
   return products;
 }
 

@@ -6,17 +6,36 @@
  * mappings for SQS and DynamoDB Streams (honouring batchItemFailures), and the dev JWT issuer — then
  * prints what runs where. It hooks only into `offline start`: package and deploy never see it.
  */
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { ensureDevKeys, issuerUrlForStage, keysDirForStage, PROJECT_ROOT, signDevToken, startDevIssuer, stageConfig } from './dev-issuer.mjs';
+import {
+  ensureDevKeys,
+  issuerUrlForStage,
+  keysDirForStage,
+  PROJECT_ROOT,
+  signDevToken,
+  stageConfig,
+  startDevIssuer,
+} from './dev-issuer.mjs';
 import { startDynamoDbLocal } from './dynamodb-local.mjs';
 import { startEventBus } from './event-bus.mjs';
-import { describePortOwner, isPortFree, killStaleProcess, removePidFile, writePidFile } from './processes.mjs';
+import {
+  describePortOwner,
+  isPortFree,
+  killStaleProcess,
+  removePidFile,
+  writePidFile,
+} from './processes.mjs';
 import { startSqsPoller } from './sqs-poller.mjs';
 import { createFileCheckpointStore, startStreamPoller } from './stream-poller.mjs';
 
@@ -34,6 +53,21 @@ export default class LocalCloudPlugin {
     this.utils = utils;
     /** @type {Array<() => Promise<void> | void>} in start order; stopped in reverse */
     this.stoppers = [];
+    // Set when `offline start` boots the emulators; typed loosely because they mirror plugin/SDK objects.
+    /** @type {string} */ this.stage = '';
+    /** @type {string} */ this.region = '';
+    /** @type {any} */ this.config = {};
+    /** @type {string} */ this.localDir = '';
+    /** @type {any} */ this.dynamoDb = undefined;
+    /** @type {any} */ this.sqsServer = undefined;
+    /** @type {any} */ this.issuer = undefined;
+    /** @type {any} */ this.bus = undefined;
+    /** @type {Record<string, any>} */ this.resources = {};
+    /** @type {Map<string, any>} */ this.localNames = new Map();
+    /** @type {SQSClient | undefined} */ this.sqsClient = undefined;
+    /** @type {DynamoDBClient | undefined} */ this.dynamoDbClient = undefined;
+    /** @type {LambdaClient | undefined} */ this.lambdaClient = undefined;
+    /** @type {string[]} */ this.mappings = [];
     this.hooks = {
       'before:offline:start:init': () => this.bootEmulators(),
       'after:offline:start:init': () => this.connectFunctions(),
@@ -71,12 +105,21 @@ export default class LocalCloudPlugin {
     });
     this.stoppers.push(() => this.dynamoDb?.stop());
 
-    this.sqsServer = await startFauxqs({ port: this.config.sqsPort, host: 'localhost', logger: false, defaultRegion: this.region });
+    this.sqsServer = await startFauxqs({
+      port: this.config.sqsPort,
+      host: 'localhost',
+      logger: false,
+      defaultRegion: this.region,
+    });
     this.stoppers.push(() => this.sqsServer?.stop());
 
     const keysDir = keysDirForStage(this.stage);
     await ensureDevKeys(keysDir);
-    this.issuer = await startDevIssuer({ port: this.config.issuerPort, keysDir, issuer: issuerUrlForStage(this.stage) });
+    this.issuer = await startDevIssuer({
+      port: this.config.issuerPort,
+      keysDir,
+      issuer: issuerUrlForStage(this.stage),
+    });
     this.stoppers.push(() => this.issuer?.stop());
 
     this.resources = collectResources(this.service);
@@ -85,8 +128,16 @@ export default class LocalCloudPlugin {
     await this.createTables();
     this.resolveFunctionEnvironments();
 
-    this.dynamoDbClient = new DynamoDBClient({ endpoint: this.dynamoDb.endpoint, region: this.region, credentials: LOCAL_CREDENTIALS });
-    this.sqsClient = new SQSClient({ endpoint: this.sqsEndpoint, region: this.region, credentials: LOCAL_CREDENTIALS });
+    this.dynamoDbClient = new DynamoDBClient({
+      endpoint: this.dynamoDb.endpoint,
+      region: this.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    this.sqsClient = new SQSClient({
+      endpoint: this.sqsEndpoint,
+      region: this.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     this.bus = await startEventBus({
       port: this.config.eventBusPort,
       region: this.region,
@@ -144,13 +195,25 @@ export default class LocalCloudPlugin {
   async createQueues() {
     const queues = Object.entries(this.resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
     // Dead-letter queues first: a queue's redrive policy names its DLQ's ARN.
-    queues.sort(([, a], [, b]) => Number(Boolean(a.Properties?.RedrivePolicy)) - Number(Boolean(b.Properties?.RedrivePolicy)));
+    queues.sort(
+      ([, a], [, b]) =>
+        Number(Boolean(a.Properties?.RedrivePolicy)) - Number(Boolean(b.Properties?.RedrivePolicy)),
+    );
     for (const [logicalId, resource] of queues) {
       const props = this.resolve(resource.Properties ?? {});
-      const name = props.QueueName ?? `${this.service.service}-${this.stage}-${logicalId}${props.FifoQueue ? '.fifo' : ''}`;
+      const name =
+        props.QueueName ??
+        `${this.service.service}-${this.stage}-${logicalId}${props.FifoQueue ? '.fifo' : ''}`;
       /** @type {Record<string, string>} */
       const attributes = {};
-      for (const key of ['FifoQueue', 'ContentBasedDeduplication', 'VisibilityTimeout', 'MessageRetentionPeriod', 'DelaySeconds', 'ReceiveMessageWaitTimeSeconds']) {
+      for (const key of [
+        'FifoQueue',
+        'ContentBasedDeduplication',
+        'VisibilityTimeout',
+        'MessageRetentionPeriod',
+        'DelaySeconds',
+        'ReceiveMessageWaitTimeSeconds',
+      ]) {
         if (props[key] !== undefined) attributes[key] = String(props[key]);
       }
       if (props.RedrivePolicy) attributes.RedrivePolicy = JSON.stringify(props.RedrivePolicy);
@@ -160,7 +223,11 @@ export default class LocalCloudPlugin {
   }
 
   async createTables() {
-    const client = new DynamoDBClient({ endpoint: this.dynamoDb.endpoint, region: this.region, credentials: LOCAL_CREDENTIALS });
+    const client = new DynamoDBClient({
+      endpoint: this.dynamoDb.endpoint,
+      region: this.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     for (const [logicalId, resource] of Object.entries(this.resources)) {
       if (resource.Type !== 'AWS::DynamoDB::Table') continue;
       const props = this.resolve(resource.Properties ?? {});
@@ -177,17 +244,29 @@ export default class LocalCloudPlugin {
               AttributeDefinitions: props.AttributeDefinitions,
               KeySchema: props.KeySchema,
               BillingMode: 'PAY_PER_REQUEST',
-              ...(props.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes.map(withoutThroughput) } : {}),
+              ...(props.GlobalSecondaryIndexes
+                ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes.map(withoutThroughput) }
+                : {}),
               ...(props.LocalSecondaryIndexes ? { LocalSecondaryIndexes: props.LocalSecondaryIndexes } : {}),
               ...(props.StreamSpecification
-                ? { StreamSpecification: { StreamEnabled: true, StreamViewType: props.StreamSpecification.StreamViewType } }
+                ? {
+                    StreamSpecification: {
+                      StreamEnabled: true,
+                      StreamViewType: props.StreamSpecification.StreamViewType,
+                    },
+                  }
                 : {}),
             }),
           )
         ).TableDescription;
         if (props.TimeToLiveSpecification?.Enabled) {
           await client
-            .send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: props.TimeToLiveSpecification }))
+            .send(
+              new UpdateTimeToLiveCommand({
+                TableName: name,
+                TimeToLiveSpecification: props.TimeToLiveSpecification,
+              }),
+            )
             .catch(() => undefined); // TTL is a nicety locally; DynamoDB Local accepts but may not expire items
         }
         this.log('info', `Created table ${name}`);
@@ -233,7 +312,7 @@ export default class LocalCloudPlugin {
     if (value === null || typeof value !== 'object') return value;
     const keys = Object.keys(value);
     if (keys.length === 1) {
-      const [intrinsic] = keys;
+      const intrinsic = /** @type {string} */ (keys[0]);
       const argument = value[intrinsic];
       if (intrinsic === 'Ref') return this.ref(argument);
       if (intrinsic === 'Fn::GetAtt') {
@@ -286,23 +365,28 @@ export default class LocalCloudPlugin {
       if (attribute === 'StreamArn') return local.streamArn;
     }
     if (resource?.Type === 'AWS::Events::EventBus') {
-      if (attribute === 'Arn') return `arn:aws:events:${this.region}:${ACCOUNT_ID}:event-bus/${resource.Properties.Name}`;
+      if (attribute === 'Arn')
+        return `arn:aws:events:${this.region}:${ACCOUNT_ID}:event-bus/${resource.Properties.Name}`;
       if (attribute === 'Name') return resource.Properties.Name;
     }
     const functionKey = this.functionKeyOfLogicalId(logicalId);
-    if (functionKey && attribute === 'Arn') return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${functionKey}`;
+    if (functionKey && attribute === 'Arn')
+      return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${functionKey}`;
     throw new Error(`Cannot resolve Fn::GetAtt ${logicalId}.${attribute} locally.`);
   }
 
   /** @param {string} logicalId */
   functionKeyOfLogicalId(logicalId) {
     const naming = this.serverless.getProvider('aws').naming;
-    return this.service.getAllFunctions().find((/** @type {string} */ key) => naming.getLambdaLogicalId(key) === logicalId);
+    return this.service
+      .getAllFunctions()
+      .find((/** @type {string} */ key) => naming.getLambdaLogicalId(key) === logicalId);
   }
 
   /** @param {string} arn */
   queueUrlOfArn(arn) {
-    for (const local of this.localNames.values()) if (local.type === 'queue' && local.arn === arn) return local.url;
+    for (const local of this.localNames.values())
+      if (local.type === 'queue' && local.arn === arn) return local.url;
     throw new Error(`No local queue with ARN ${arn}`);
   }
 
@@ -325,13 +409,21 @@ export default class LocalCloudPlugin {
           const arn = String(this.resolve(target.Arn));
           const common = {
             id: target.Id,
-            ...(target.DeadLetterConfig?.Arn ? { deadLetterQueueArn: this.resolve(target.DeadLetterConfig.Arn) } : {}),
+            ...(target.DeadLetterConfig?.Arn
+              ? { deadLetterQueueArn: this.resolve(target.DeadLetterConfig.Arn) }
+              : {}),
             ...(target.RetryPolicy?.MaximumRetryAttempts !== undefined
               ? { maximumRetryAttempts: target.RetryPolicy.MaximumRetryAttempts }
               : {}),
           };
-          if (arn.startsWith('arn:aws:lambda:')) return { ...common, kind: 'lambda', functionKey: arn.split(':function:')[1] };
-          return { ...common, kind: 'sqs', queueArn: arn, messageGroupId: target.SqsParameters?.MessageGroupId };
+          if (arn.startsWith('arn:aws:lambda:'))
+            return { ...common, kind: 'lambda', functionKey: arn.split(':function:')[1] };
+          return {
+            ...common,
+            kind: 'sqs',
+            queueArn: arn,
+            messageGroupId: target.SqsParameters?.MessageGroupId,
+          };
         }),
       });
     }
@@ -359,11 +451,17 @@ export default class LocalCloudPlugin {
     });
     try {
       const result = await this.lambdaClient.send(
-        new InvokeCommand({ FunctionName: this.service.getFunction(functionKey).name, Payload: JSON.stringify(event) }),
+        new InvokeCommand({
+          FunctionName: this.service.getFunction(functionKey).name,
+          Payload: JSON.stringify(event),
+        }),
       );
       const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
       const payload = text ? JSON.parse(text) : null;
-      if (result.FunctionError || (payload && typeof payload === 'object' && 'errorMessage' in payload && 'errorType' in payload)) {
+      if (
+        result.FunctionError ||
+        (payload && typeof payload === 'object' && 'errorMessage' in payload && 'errorType' in payload)
+      ) {
         return { ok: false, error: payload?.errorMessage ?? result.FunctionError ?? 'function error' };
       }
       return { ok: true, payload };
@@ -373,7 +471,11 @@ export default class LocalCloudPlugin {
   }
 
   async connectFunctions() {
-    const streamsClient = new DynamoDBStreamsClient({ endpoint: this.dynamoDb.endpoint, region: this.region, credentials: LOCAL_CREDENTIALS });
+    const streamsClient = new DynamoDBStreamsClient({
+      endpoint: this.dynamoDb.endpoint,
+      region: this.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     const checkpoints = createFileCheckpointStore(join(this.localDir, 'stream-checkpoints.json'));
     const mappings = [];
     for (const key of this.service.getAllFunctions()) {
@@ -381,7 +483,7 @@ export default class LocalCloudPlugin {
         if (event.sqs) {
           const queueArn = String(this.resolve(event.sqs.arn ?? event.sqs));
           const poller = startSqsPoller({
-            sqs: this.sqsClient,
+            sqs: /** @type {SQSClient} */ (this.sqsClient),
             queueUrl: this.queueUrlOfArn(queueArn),
             queueArn,
             functionKey: key,
@@ -436,7 +538,11 @@ export default class LocalCloudPlugin {
     for (const product of products) {
       const response = await fetch(`${base}/products`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-correlation-id': 'seed' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'x-correlation-id': 'seed',
+        },
         body: JSON.stringify(product),
       });
       if (response.status !== 201 && response.status !== 409) {
@@ -457,7 +563,8 @@ export default class LocalCloudPlugin {
         const route =
           typeof event.httpApi === 'string'
             ? event.httpApi
-            : (event.httpApi.routeKey ?? `${String(event.httpApi.method).toUpperCase()} ${event.httpApi.path}`);
+            : (event.httpApi.routeKey ??
+              `${String(event.httpApi.method).toUpperCase()} ${event.httpApi.path}`);
         const access = event.httpApi.authorizer ? 'token' : 'public';
         routes.push([route, access, key]);
       }
@@ -467,7 +574,7 @@ export default class LocalCloudPlugin {
       '',
       `Local stack of stage "${this.stage}" is ready.`,
       '',
-      'Routes (http://localhost:' + this.config.httpPort + ')',
+      `Routes (http://localhost:${this.config.httpPort})`,
       ...routes.map(([route, access, fn]) => `  ${route.padEnd(width)}  ${access.padEnd(6)}  ${fn}`),
       '',
       'Local endpoints',

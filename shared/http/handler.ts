@@ -9,9 +9,9 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, BadRequestError } from '../errors.js';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 import { CORRELATION_ID_HEADER, logger, metrics, tracer, useCorrelationId } from '../observability.js';
-import { type Access, type Caller, authorize, callerFrom } from './auth.js';
+import { type Access, authorize, type Caller, callerFrom } from './auth.js';
 import { problemResponse, toProblem } from './problem.js';
 import { parseOrThrow } from './validation.js';
 
@@ -65,7 +65,9 @@ function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
   }
   const contentType = (event.headers?.['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
-    throw new UnsupportedMediaTypeError(`Send the body as application/json (got "${contentType || 'none'}").`);
+    throw new UnsupportedMediaTypeError(
+      `Send the body as application/json (got "${contentType || 'none'}").`,
+    );
   }
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > maxBytes) {
@@ -101,7 +103,9 @@ export function httpHandler<
     const origin = allowedOrigin(event);
     const headers: Record<string, string> = {
       [CORRELATION_ID_HEADER]: correlationId,
-      ...(origin ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': CORRELATION_ID_HEADER } : {}),
+      ...(origin
+        ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': CORRELATION_ID_HEADER }
+        : {}),
     };
     try {
       const caller = callerFrom(event);
@@ -110,9 +114,13 @@ export function httpHandler<
         caller,
         correlationId,
         headers: event.headers ?? {},
-        path: (options.path ? parseOrThrow(options.path, event.pathParameters ?? {}, 'path') : undefined),
-        query: (options.query ? parseOrThrow(options.query, event.queryStringParameters ?? {}, 'query') : undefined),
-        body: (options.body ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body') : undefined),
+        path: options.path ? parseOrThrow(options.path, event.pathParameters ?? {}, 'path') : undefined,
+        query: options.query
+          ? parseOrThrow(options.query, event.queryStringParameters ?? {}, 'query')
+          : undefined,
+        body: options.body
+          ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body')
+          : undefined,
       } as HttpRequest<Output<BodySchema>, Output<PathSchema>, Output<QuerySchema>>;
       const result = await handle(request);
       metrics.addMetric(`Http${String(result.statusCode)[0]}xx`, MetricUnit.Count, 1);

@@ -13,7 +13,10 @@ export function parseOrThrow<Schema extends z.ZodType>(
     const base = issue.path.map(String);
     // An unknown key is reported at the key itself, which is where a client has to look.
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'is not an allowed field' }));
+      return issue.keys.map((key) => ({
+        path: [...base, key].join('.'),
+        message: 'is not an allowed field',
+      }));
     }
     return [{ path: base.length ? base.join('.') : location, message: issue.message }];
   });

@@ -1,11 +1,11 @@
-import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { eventBridge } from '../aws/clients.js';
 import { requiredEnv } from '../config.js';
 import { logger, metrics } from '../observability.js';
@@ -46,7 +46,10 @@ async function putAll(pending: PendingEntry[]): Promise<PendingEntry[]> {
       result.Entries?.forEach((entry, index) => {
         const sent = chunk[index];
         if (entry.ErrorCode && sent) {
-          logger.warn('PutEvents rejected an entry', { errorCode: entry.ErrorCode, errorMessage: entry.ErrorMessage });
+          logger.warn('PutEvents rejected an entry', {
+            errorCode: entry.ErrorCode,
+            errorMessage: entry.ErrorMessage,
+          });
           failed.push(sent);
         }
       });
@@ -80,7 +83,9 @@ export async function relayOutbox(event: DynamoDBStreamEvent): Promise<DynamoDBB
   const firstFailure = pending[0];
   if (!firstFailure) return { batchItemFailures: [] };
   metrics.addMetric('OutboxPublishFailures', MetricUnit.Count, pending.length);
-  logger.error('Outbox events could not be published yet; the stream will retry', { unpublished: pending.length });
+  logger.error('Outbox events could not be published yet; the stream will retry', {
+    unpublished: pending.length,
+  });
   return { batchItemFailures: [{ itemIdentifier: firstFailure.sequenceNumber }] };
 }
 

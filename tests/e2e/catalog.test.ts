@@ -72,7 +72,12 @@ describe('POST /products', () => {
     });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect(response.body).toMatchObject({ type: expect.any(String), title: 'Bad Request', status: 400, detail: expect.any(String) });
+    expect(response.body).toMatchObject({
+      type: expect.any(String),
+      title: 'Bad Request',
+      status: 400,
+      detail: expect.any(String),
+    });
     const paths = response.body.errors.map((error: { path: string }) => error.path).sort();
     expect(paths).toEqual(['colour', 'name', 'price.amount', 'price.currency', 'productId']);
   });
@@ -104,11 +109,19 @@ describe('POST /products', () => {
   it('publishes ProductCreated with the request correlation id', async () => {
     const correlationId = uniqueId('corr');
     const input = newProduct();
-    await call('POST', '/products', { token: admin, body: input, headers: { 'x-correlation-id': correlationId } });
+    await call('POST', '/products', {
+      token: admin,
+      body: input,
+      headers: { 'x-correlation-id': correlationId },
+    });
     const event = await waitForBusEvent({ detailType: 'ProductCreated', correlationId });
     expect(event.source).toBe('commerce.catalog');
     expect(event.detail.data).toMatchObject({ productId: input.productId, price: input.price });
-    expect(event.detail.metadata).toMatchObject({ eventType: 'ProductCreated', eventVersion: 1, correlationId });
+    expect(event.detail.metadata).toMatchObject({
+      eventType: 'ProductCreated',
+      eventVersion: 1,
+      correlationId,
+    });
   });
 });
 

@@ -27,7 +27,12 @@ export async function setup(): Promise<void> {
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`The local stack did not become ready in ${BOOT_TIMEOUT_MS / 1000} s:\n${output.slice(-4000)}`)),
+      () =>
+        reject(
+          new Error(
+            `The local stack did not become ready in ${BOOT_TIMEOUT_MS / 1000} s:\n${output.slice(-4000)}`,
+          ),
+        ),
       BOOT_TIMEOUT_MS,
     );
     const onData = (chunk: Buffer) => {
@@ -42,7 +47,9 @@ export async function setup(): Promise<void> {
     stack?.stderr?.on('data', onData);
     stack?.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`The local stack exited with code ${code} before it was ready:\n${output.slice(-4000)}`));
+      reject(
+        new Error(`The local stack exited with code ${code} before it was ready:\n${output.slice(-4000)}`),
+      );
     });
   });
   // Keep draining output so the child never blocks on a full pipe.

@@ -50,7 +50,8 @@ describe('PUT /products/{id}/price', () => {
     for (const [index, amount] of amounts.entries()) {
       const event = await waitForBusEvent(
         { detailType: 'PriceChanged' },
-        (candidate) => candidate.detail.data.productId === productId && candidate.detail.data.priceVersion === index + 2,
+        (candidate) =>
+          candidate.detail.data.productId === productId && candidate.detail.data.priceVersion === index + 2,
       );
       expect(event.detail.data.price.amount).toBe(amount);
       expect(event.detail.data.previousPrice.amount).toBe(index === 0 ? 1000 : amounts[index - 1]);
@@ -73,14 +74,22 @@ describe('PUT /products/{id}/price', () => {
 
   it('answers 404 for an unknown product and 400 for an invalid price', async () => {
     expect(
-      (await call('PUT', '/products/no-such-product/price', { token: admin, body: { amount: 1, currency: 'EUR' } })).status,
+      (
+        await call('PUT', '/products/no-such-product/price', {
+          token: admin,
+          body: { amount: 1, currency: 'EUR' },
+        })
+      ).status,
     ).toBe(404);
     const invalid = await call('PUT', '/products/espresso-cup/price', {
       token: admin,
       body: { amount: 12.5, currency: 'eur' },
     });
     expect(invalid.status).toBe(400);
-    expect(invalid.body.errors.map((error: { path: string }) => error.path).sort()).toEqual(['amount', 'currency']);
+    expect(invalid.body.errors.map((error: { path: string }) => error.path).sort()).toEqual([
+      'amount',
+      'currency',
+    ]);
   });
 
   it('moves a poison message to the dead-letter queue after its retries', async () => {

@@ -1,6 +1,6 @@
-import { signDevToken, keysDirForStage, issuerUrlForStage } from '../../scripts/local-cloud/dev-issuer.mjs';
+import { issuerUrlForStage, keysDirForStage, signDevToken } from '../../scripts/local-cloud/dev-issuer.mjs';
 import { eventually } from './eventually.js';
-import { TEST_STAGE, stack } from './stack.js';
+import { stack, TEST_STAGE } from './stack.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -15,7 +15,8 @@ export async function call<T = any>(
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined || options.rawBody !== undefined) headers['content-type'] ??= 'application/json';
+  if (options.body !== undefined || options.rawBody !== undefined)
+    headers['content-type'] ??= 'application/json';
   const response = await fetch(`${stack.api}${path}`, {
     method,
     headers,
@@ -31,7 +32,10 @@ export async function call<T = any>(
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
-export function tokenFor(userId: string, options: { admin?: boolean; expiresIn?: string | number; audience?: string } = {}) {
+export function tokenFor(
+  userId: string,
+  options: { admin?: boolean; expiresIn?: string | number; audience?: string } = {},
+) {
   return signDevToken({
     keysDir: keysDirForStage(TEST_STAGE),
     issuer: issuerUrlForStage(TEST_STAGE),
@@ -66,4 +70,5 @@ export function waitForBusEvent(
   );
 }
 
-export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+export const uniqueId = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;

@@ -1,5 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
 import { BadRequestError, ConflictError } from '../../../shared/errors.js';
 import { outboxPut } from '../../../shared/outbox/record.js';
@@ -34,7 +39,11 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
   if (!cursor) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof key?.pk === 'string' && typeof key?.productId === 'string' && key?.entityType === ENTITY_TYPE) {
+    if (
+      typeof key?.pk === 'string' &&
+      typeof key?.productId === 'string' &&
+      key?.entityType === ENTITY_TYPE
+    ) {
       return { pk: key.pk, sk: key.sk, entityType: key.entityType, productId: key.productId };
     }
   } catch {
@@ -88,7 +97,13 @@ export class DynamoDbProductRepository implements ProductRepository {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: this.tableName, Item: toItem(product), ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: toItem(product),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
             ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
           ],
         }),
@@ -118,7 +133,9 @@ export class DynamoDbProductRepository implements ProductRepository {
       );
     } catch (error) {
       if (conditionFailedAt(error, 0)) {
-        throw new ProductVersionConflict(`Product ${next.productId} changed concurrently; the change will be retried.`);
+        throw new ProductVersionConflict(
+          `Product ${next.productId} changed concurrently; the change will be retried.`,
+        );
       }
       throw error;
     }
