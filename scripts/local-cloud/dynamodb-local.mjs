@@ -96,7 +96,9 @@ export async function startDynamoDbLocal({
     args.push('-dbPath', dbPath);
   }
 
-  const child = spawn(java, args, { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches the Serverless process, which then stops
+  // the emulator in order, instead of killing it under functions that are still running.
+  const child = spawn(java, args, { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const keepTail = (/** @type {Buffer} */ chunk) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);

@@ -39,10 +39,12 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
   if (!cursor) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    // Only a key this repository could have produced is passed on to DynamoDB.
     if (
-      typeof key?.pk === 'string' &&
       typeof key?.productId === 'string' &&
-      key?.entityType === ENTITY_TYPE
+      key.pk === keyOf(key.productId).pk &&
+      key.sk === ENTITY_TYPE &&
+      key.entityType === ENTITY_TYPE
     ) {
       return { pk: key.pk, sk: key.sk, entityType: key.entityType, productId: key.productId };
     }
