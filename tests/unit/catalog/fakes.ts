@@ -1,6 +1,6 @@
-import type { EventEnvelope } from '../../../events/envelope.js';
 import { type Product, ProductAlreadyExists } from '../../../domains/catalog/model.js';
 import type { ProductPage, ProductRepository } from '../../../domains/catalog/ports.js';
+import type { EventEnvelope } from '../../../events/envelope.js';
 import { ConflictError } from '../../../shared/errors.js';
 
 /**

@@ -246,7 +246,11 @@ describe('applyPriceChange', () => {
 
     // then the product has the new price at version 2
     expect(await products.get('espresso-cup')).toEqual(
-      existingProduct({ price: { amount: 1500, currency: 'EUR' }, priceVersion: 2, updatedAt: T1.toISOString() }),
+      existingProduct({
+        price: { amount: 1500, currency: 'EUR' },
+        priceVersion: 2,
+        updatedAt: T1.toISOString(),
+      }),
     );
     // and one PriceChanged, valid against its contract, tells consumers the previous and new price
     expect(products.outbox).toHaveLength(1);
