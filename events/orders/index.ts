@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { defineEvent } from '../envelope.js';
+import { moneySchema } from '../money.js';
+
+export const ORDERS_PRODUCER = 'orders';
+
+export const cancellationReasonSchema = z.enum([
+  'OUT_OF_STOCK',
+  'PAYMENT_DECLINED',
+  'PAYMENT_UNAVAILABLE',
+  'CANCELLED_BY_CUSTOMER',
+  'TIMEOUT',
+]);
+export type CancellationReason = z.infer<typeof cancellationReasonSchema>;
+
+export const orderLineSchema = z.looseObject({
+  productId: z.string().min(1),
+  quantity: z.int().positive(),
+  unitPrice: moneySchema,
+});
+
+export const OrderPlacedV1 = defineEvent({
+  type: 'OrderPlaced',
+  version: 1,
+  producer: ORDERS_PRODUCER,
+  data: z.looseObject({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    items: z.array(orderLineSchema).min(1),
+    total: moneySchema,
+    /** Opaque token of the payment provider (never card data). */
+    paymentToken: z.string().min(1),
+    placedAt: z.iso.datetime({ offset: true }),
+  }),
+});
+
+export const OrderConfirmedV1 = defineEvent({
+  type: 'OrderConfirmed',
+  version: 1,
+  producer: ORDERS_PRODUCER,
+  data: z.looseObject({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    items: z.array(orderLineSchema).min(1),
+    total: moneySchema,
+    confirmedAt: z.iso.datetime({ offset: true }),
+  }),
+});
+
+export const OrderCancelledV1 = defineEvent({
+  type: 'OrderCancelled',
+  version: 1,
+  producer: ORDERS_PRODUCER,
+  data: z.looseObject({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    items: z.array(orderLineSchema).min(1),
+    total: moneySchema,
+    reason: cancellationReasonSchema,
+    /** True when the order had been confirmed (stock sold, payment captured): compensations must undo both. */
+    wasConfirmed: z.boolean(),
+    cancelledAt: z.iso.datetime({ offset: true }),
+  }),
+});
