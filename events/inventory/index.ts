@@ -24,7 +24,11 @@ export const StockReservationFailedV1 = defineEvent({
     orderId: z.string().min(1),
     /** The lines that could not be served; nothing of the order was reserved. */
     unavailable: z.array(
-      z.looseObject({ productId: z.string().min(1), requested: z.int().positive(), available: z.int().nonnegative() }),
+      z.looseObject({
+        productId: z.string().min(1),
+        requested: z.int().positive(),
+        available: z.int().nonnegative(),
+      }),
     ),
     failedAt: z.iso.datetime({ offset: true }),
   }),

@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod';
 import { idempotentWork } from '../idempotency.js';
 import { logger, metrics, tracer, useCorrelationId } from '../observability.js';
+import { busEventSchema, type EventHandlers, routeBusEvent } from './bus-event.js';
 
 export interface MessageIdentity {
   /** Deliveries with the same key are processed once. */
@@ -73,4 +74,30 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
+}
+
+/**
+ * A FIFO consumer of bus events (forwarded by `fifoForwarder`): each event is validated against its
+ * contract and handled once per event id, in the order of its message group.
+ */
+export function sqsFifoEventConsumer(handlers: EventHandlers) {
+  return sqsFifoConsumer(
+    {
+      body: busEventSchema,
+      identify: (event) => ({
+        idempotencyKey: event.detail.metadata.eventId,
+        correlationId: String(event.detail.metadata.correlationId ?? event.id),
+      }),
+    },
+    async (event) => {
+      const routed = routeBusEvent(event, handlers);
+      if (!routed) {
+        logger.warn('Ignoring an event this consumer has no handler for', {
+          detailType: event['detail-type'],
+        });
+        return;
+      }
+      await routed.run();
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,17 +11,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const output = mkdtempSync(join(tmpdir(), 'commerce-package-'));
-// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
 let template: any;
 let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
 
 beforeAll(async () => {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
-  await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'dev', '--package', output], {
-    cwd: ROOT,
-    env,
-    timeout: 180_000,
-  });
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_PROFILE: 'no-such-profile',
+  };
+  await promisify(execFile)(
+    join(ROOT, 'node_modules', '.bin', 'sls'),
+    ['package', '--stage', 'dev', '--package', output],
+    {
+      cwd: ROOT,
+      env,
+      timeout: 180_000,
+    },
+  );
   template = JSON.parse(readFileSync(join(output, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
 }, 200_000);
@@ -71,7 +79,9 @@ describe('sls package --stage dev (offline, no credentials)', () => {
   it('puts a DLQ behind every queue that is not itself a DLQ', () => {
     const queues = ofType('AWS::SQS::Queue');
     const dlqIds = new Set(
-      queues.flatMap(([, q]) => (q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]] : [])),
+      queues.flatMap(([, q]) =>
+        q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]] : [],
+      ),
     );
     for (const [logicalId, queue] of queues) {
       if (dlqIds.has(logicalId)) continue;
@@ -84,7 +94,9 @@ describe('sls package --stage dev (offline, no credentials)', () => {
     expect(authorizer?.Properties.AuthorizerType).toBe('JWT');
     expect(JSON.stringify(authorizer?.Properties.JwtConfiguration)).toContain('UserPool');
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-    const guarded = routes.filter((route) => route.AuthorizationType === 'JWT').map((route) => route.RouteKey);
+    const guarded = routes
+      .filter((route) => route.AuthorizationType === 'JWT')
+      .map((route) => route.RouteKey);
     expect(guarded).toEqual(expect.arrayContaining(['POST /products', 'PUT /products/{productId}/price']));
     const open = routes.filter((route) => route.AuthorizationType !== 'JWT').map((route) => route.RouteKey);
     expect(open.sort()).toEqual(['GET /health', 'GET /products', 'GET /products/{productId}']);

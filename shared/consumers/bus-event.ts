@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { EventContract, EventEnvelope } from '../../events/envelope.js';
+
+/** The EventBridge event around our envelope, as Lambda and SQS targets receive it. */
+export const busEventSchema = z.looseObject({
+  id: z.string(),
+  'detail-type': z.string(),
+  source: z.string(),
+  time: z.string().optional(),
+  detail: z.looseObject({ metadata: z.looseObject({ eventId: z.string(), eventVersion: z.number() }) }),
+});
+export type BusEvent = z.infer<typeof busEventSchema>;
+
+// biome-ignore lint/suspicious/noExplicitAny: handlers are typed per contract by `on`
+type AnyContract = EventContract<string, any>;
+
+export interface EventHandler<Data> {
+  contract: EventContract<string, Data>;
+  handle: (event: EventEnvelope<Data>) => Promise<void>;
+}
+
+/** Pairs a contract with what to do on it, keeping the envelope's data type. */
+export function on<Data>(
+  contract: EventContract<string, Data>,
+  handle: (event: EventEnvelope<Data>) => Promise<void>,
+): EventHandler<Data> {
+  return { contract, handle };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: see AnyContract
+export type EventHandlers = ReadonlyArray<EventHandler<any>>;
+
+/**
+ * Finds the handler for a bus event by detail-type and version and validates the envelope against the
+ * contract. Returns undefined for events this consumer does not handle (a rule may match more).
+ */
+export function routeBusEvent(
+  raw: unknown,
+  handlers: EventHandlers,
+): { run: () => Promise<void>; eventId: string; correlationId: string; type: string } | undefined {
+  const event = busEventSchema.parse(raw);
+  const version = event.detail.metadata.eventVersion;
+  const handler = handlers.find(
+    (candidate) => candidate.contract.type === event['detail-type'] && candidate.contract.version === version,
+  );
+  if (!handler) return undefined;
+  const contract: AnyContract = handler.contract;
+  const envelope = contract.envelopeSchema.parse(event.detail);
+  return {
+    run: () => handler.handle(envelope),
+    eventId: envelope.metadata.eventId,
+    correlationId: envelope.metadata.correlationId,
+    type: event['detail-type'],
+  };
+}

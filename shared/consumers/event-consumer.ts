@@ -1,0 +1,36 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { idempotentWork } from '../idempotency.js';
+import { logger, metrics, tracer, useCorrelationId } from '../observability.js';
+import { type EventHandlers, routeBusEvent } from './bus-event.js';
+
+/**
+ * The one middleware stack of every consumer that an EventBridge rule invokes directly: the event is
+ * validated against its contract, logged with its correlation id and handled at most once per event id.
+ * A failure is thrown, so the delivery is retried and finally lands in the rule target's DLQ.
+ */
+export function eventConsumer(handlers: EventHandlers) {
+  const once = idempotentWork((run: () => Promise<void>) => run());
+
+  const consume = async (event: unknown, context: Context): Promise<void> => {
+    once.registerContext(context);
+    const routed = routeBusEvent(event, handlers);
+    if (!routed) {
+      logger.warn('Ignoring an event this consumer has no handler for', { event });
+      return;
+    }
+    useCorrelationId(routed.correlationId);
+    logger.info('Handling event', { eventType: routed.type, eventId: routed.eventId });
+    await once.run({ key: routed.eventId, input: routed.run });
+    metrics.addMetric('EventsHandled', MetricUnit.Count, 1);
+  };
+
+  return middy(consume)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}
