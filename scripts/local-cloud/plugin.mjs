@@ -434,7 +434,19 @@ export default class LocalCloudPlugin {
           name: `${key}-eventBridge-${index}`,
           eventBusName: busName(event.eventBridge.eventBus),
           eventPattern: event.eventBridge.pattern,
-          targets: [{ id: key, kind: 'lambda', functionKey: key }],
+          targets: [
+            {
+              id: key,
+              kind: 'lambda',
+              functionKey: key,
+              ...(event.eventBridge.deadLetterQueueArn
+                ? { deadLetterQueueArn: String(this.resolve(event.eventBridge.deadLetterQueueArn)) }
+                : {}),
+              ...(event.eventBridge.retryPolicy?.maximumRetryAttempts !== undefined
+                ? { maximumRetryAttempts: event.eventBridge.retryPolicy.maximumRetryAttempts }
+                : {}),
+            },
+          ],
         });
       }
     }
