@@ -29,6 +29,7 @@ import {
 } from './dev-issuer.mjs';
 import { startDynamoDbLocal } from './dynamodb-local.mjs';
 import { startEventBus } from './event-bus.mjs';
+import { startPaymentSandbox } from './payment-sandbox.mjs';
 import {
   describePortOwner,
   isPortFree,
@@ -62,6 +63,7 @@ export default class LocalCloudPlugin {
     /** @type {any} */ this.sqsServer = undefined;
     /** @type {any} */ this.issuer = undefined;
     /** @type {any} */ this.bus = undefined;
+    /** @type {any} */ this.paymentSandbox = undefined;
     /** @type {Record<string, any>} */ this.resources = {};
     /** @type {Map<string, any>} */ this.localNames = new Map();
     /** @type {SQSClient | undefined} */ this.sqsClient = undefined;
@@ -122,6 +124,9 @@ export default class LocalCloudPlugin {
     });
     this.stoppers.push(() => this.issuer?.stop());
 
+    this.paymentSandbox = await startPaymentSandbox({ port: this.config.paymentSandboxPort, log: this.log });
+    this.stoppers.push(() => this.paymentSandbox?.stop());
+
     this.resources = collectResources(this.service);
     this.localNames = new Map();
     await this.createQueues();
@@ -176,6 +181,7 @@ export default class LocalCloudPlugin {
       SQS: this.config.sqsPort,
       'event bus': this.config.eventBusPort,
       'dev issuer': this.config.issuerPort,
+      'payment sandbox': this.config.paymentSandboxPort,
     };
     for (const [what, port] of Object.entries(ports)) {
       if (!(await isPortFree(port))) {
@@ -596,6 +602,7 @@ export default class LocalCloudPlugin {
       `  SQS (fauxqs)     ${this.sqsEndpoint}`,
       `  Event bus        http://localhost:${this.config.eventBusPort}  (recent events: /_local/events)`,
       `  JWT issuer       ${issuerUrlForStage(this.stage)}`,
+      `  Payment sandbox  http://localhost:${this.config.paymentSandboxPort}  (outage switch: npm run sandbox -- outage on|off)`,
       '',
       'Event source mappings',
       ...(this.mappings ?? []).map((mapping) => `  ${mapping}`),

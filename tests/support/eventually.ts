@@ -22,3 +22,18 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
 }
+
+/**
+ * Asserts that something does NOT happen: the probe must hold on every poll for the whole window.
+ * Used after redelivering events, where the correct outcome is that nothing changes.
+ */
+export async function holdsFor(
+  probe: () => Promise<boolean>,
+  options: { windowMs: number; intervalMs?: number; description: string },
+): Promise<void> {
+  const end = Date.now() + options.windowMs;
+  while (Date.now() < end) {
+    if (!(await probe())) throw new Error(`Expected ${options.description} to hold, but it did not`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 200));
+  }
+}

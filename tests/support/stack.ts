@@ -13,3 +13,6 @@ export const stack = {
 
 export const queueUrl = (name: string) =>
   `http://sqs.us-east-1.localhost:${stages.test.sqsPort}/000000000000/commerce-${TEST_STAGE}-${name}`;
+
+export const sandbox = `http://127.0.0.1:${stages.test.paymentSandboxPort}`;
+export const lambdaEndpoint = `http://127.0.0.1:${stages.test.lambdaPort}`;
