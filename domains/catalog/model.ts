@@ -8,6 +8,8 @@ export interface Product {
   price: Money;
   /** Stock a customer can still order; a projection of inventory events (0 until inventory reports). */
   available: number;
+  /** Version of the stock report `available` comes from (absent until inventory reports). */
+  stockVersion?: number;
   /** Number of price changes applied so far, starting at 1 for the price the product was created with. */
   priceVersion: number;
   createdAt: string;

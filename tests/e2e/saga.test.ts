@@ -24,12 +24,10 @@ beforeAll(async () => {
 });
 afterAll(() => setSandboxOutage('off'));
 
-// biome-ignore lint/suspicious/noExplicitAny: ledger entries are test-only JSON
 const ledgerFor = async (
   orderId: string,
   kind: 'authorizations' | 'captures' | 'refunds' | 'voids',
 ): Promise<any[]> =>
-  // biome-ignore lint/suspicious/noExplicitAny: ledger entries are test-only JSON
   ((await sandboxLedger())[kind] ?? []).filter((entry: any) => entry.orderId === orderId);
 
 describe('placing an order', () => {
@@ -211,7 +209,6 @@ describe('at-least-once delivery', () => {
       async () => {
         const stock = await shop.stock(product);
         const ledger = await sandboxLedger();
-        // biome-ignore lint/suspicious/noExplicitAny: ledger entries
         const mine = (kind: string) =>
           (ledger[kind] ?? []).filter((entry: any) => entry.orderId === orderId).length;
         const order = (await call('GET', `/orders/${orderId}`, { token: frank.token })).body;

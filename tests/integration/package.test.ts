@@ -76,13 +76,28 @@ describe('sls package --stage dev (offline, no credentials)', () => {
     }
   });
 
+  it('gives every rule target a DLQ', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [logicalId, rule] of rules) {
+      for (const target of rule.Properties.Targets)
+        expect(target.DeadLetterConfig?.Arn, logicalId).toBeDefined();
+    }
+  });
+
   it('puts a DLQ behind every queue that is not itself a DLQ', () => {
     const queues = ofType('AWS::SQS::Queue');
-    const dlqIds = new Set(
-      queues.flatMap(([, q]) =>
-        q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]] : [],
+    const ruleDlqIds = ofType('AWS::Events::Rule').flatMap(([, rule]) =>
+      rule.Properties.Targets.flatMap((target: any) =>
+        target.DeadLetterConfig ? [target.DeadLetterConfig.Arn['Fn::GetAtt'][0]] : [],
       ),
     );
+    const dlqIds = new Set([
+      ...queues.flatMap(([, q]) =>
+        q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]] : [],
+      ),
+      ...ruleDlqIds,
+    ]);
     for (const [logicalId, queue] of queues) {
       if (dlqIds.has(logicalId)) continue;
       expect(queue.Properties.RedrivePolicy, logicalId).toBeDefined();

@@ -57,7 +57,6 @@ export async function setSandboxOutage(mode: 'off' | 'timeout' | 'error'): Promi
   expect(response.ok).toBe(true);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the sandbox ledger is test-only JSON
 export async function sandboxLedger(): Promise<any> {
   return (await fetch(`${sandbox}/_sandbox/ledger`)).json();
 }

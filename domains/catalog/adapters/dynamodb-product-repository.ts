@@ -20,7 +20,7 @@ interface ProductItem extends Product {
   entityType: typeof ENTITY_TYPE;
 }
 
-const keyOf = (productId: string) => ({ pk: `PRODUCT#${productId}`, sk: ENTITY_TYPE });
+export const keyOf = (productId: string) => ({ pk: `PRODUCT#${productId}`, sk: ENTITY_TYPE });
 
 function toItem(product: Product): ProductItem {
   return { ...keyOf(product.productId), entityType: ENTITY_TYPE, ...product };
@@ -125,8 +125,19 @@ export class DynamoDbProductRepository implements ProductRepository {
               Put: {
                 TableName: this.tableName,
                 Item: toItem(next),
-                ConditionExpression: 'priceVersion = :expected',
-                ExpressionAttributeValues: { ':expected': expectedPriceVersion },
+                // The put rewrites the whole item: it must not undo a stock projection applied meanwhile.
+                ...(next.stockVersion === undefined
+                  ? {
+                      ConditionExpression: 'priceVersion = :expected',
+                      ExpressionAttributeValues: { ':expected': expectedPriceVersion },
+                    }
+                  : {
+                      ConditionExpression: 'priceVersion = :expected AND stockVersion = :stockVersion',
+                      ExpressionAttributeValues: {
+                        ':expected': expectedPriceVersion,
+                        ':stockVersion': next.stockVersion,
+                      },
+                    }),
               },
             },
             ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/**
+ * The catalog's product id format (lower-case slug): inventory does not check that the product exists,
+ * but refuses ids no product can have.
+ */
+const productId = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,63}$/,
+    'must be 1-64 lower-case letters, digits or dashes, starting with a letter or digit',
+  );
+
+export const stockPathSchema = z.object({ productId });
+
+export const setStockSchema = z.strictObject({
+  quantity: z.int('must be a whole number').nonnegative('must be 0 or more'),
+});
+export type SetStockInput = z.infer<typeof setStockSchema>;

@@ -1,0 +1,207 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWritePut,
+} from '@aws-sdk/lib-dynamodb';
+import type { EventEnvelope } from '../../../events/envelope.js';
+import { BadRequestError } from '../../../shared/errors.js';
+import { outboxPut } from '../../../shared/outbox/record.js';
+import { IdempotencyKeyTaken, type Order, OrderVersionConflict } from '../model.js';
+import type { IdempotencyRecord, OrderPage, OrderRepository } from '../ports.js';
+
+/** Sparse index: only PENDING orders carry `pendingStatus` and `pendingSince`. */
+export const PENDING_INDEX = 'pendingOrders';
+/** A customer's orders by creation time; only order items carry both `customerId` and `createdAt`. */
+export const CUSTOMER_INDEX = 'byCustomer';
+const ORDER = 'ORDER';
+const IDEMPOTENCY = 'IDEMPOTENCY';
+const PENDING = 'PENDING';
+const IS_NEW = 'attribute_not_exists(pk)';
+/** A retry with the same Idempotency-Key returns the same order for a week, as long as outbox records live. */
+const IDEMPOTENCY_RETENTION_SECONDS = 7 * 24 * 3600;
+
+const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: ORDER });
+const idempotencyKey = (customerId: string, key: string) => ({
+  pk: `IDEMPOTENCY#${customerId}#${key}`,
+  sk: IDEMPOTENCY,
+});
+
+function toItem(order: Order) {
+  return {
+    ...orderKey(order.orderId),
+    entityType: ORDER,
+    ...order,
+    ...(order.status === PENDING ? { pendingStatus: PENDING, pendingSince: order.createdAt } : {}),
+  };
+}
+
+function toOrder(item: Record<string, unknown>): Order {
+  const { pk: _pk, sk: _sk, entityType: _type, pendingStatus: _s, pendingSince: _p, ...order } = item;
+  return order as unknown as Order;
+}
+
+/**
+ * Which item of a cancelled transaction lost: its condition failed, or a concurrent transaction on the
+ * same item won (TransactionConflict). Either way the caller re-reads and decides again.
+ */
+function conflictIndex(error: unknown): number | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const index = error.CancellationReasons?.findIndex(
+    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+  );
+  return index === undefined || index < 0 ? undefined : index;
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+}
+
+/** Only a key of this customer's listing that this repository could have produced reaches DynamoDB. */
+function decodeCursor(cursor: string | undefined, customerId: string): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const orderId = typeof key?.pk === 'string' ? key.pk.slice('ORDER#'.length) : '';
+    if (
+      orderId &&
+      key.pk === orderKey(orderId).pk &&
+      key.sk === ORDER &&
+      key.customerId === customerId &&
+      typeof key.createdAt === 'string'
+    ) {
+      return { pk: key.pk, sk: key.sk, customerId, createdAt: key.createdAt };
+    }
+  } catch {
+    // fall through: any undecodable cursor is the client's mistake
+  }
+  throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
+}
+
+/** Orders, their idempotency keys, the price projection and the outbox share the orders table. */
+export class DynamoDbOrderRepository implements OrderRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly eventSource: string,
+  ) {}
+
+  async get(orderId: string): Promise<Order | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: true }),
+    );
+    return Item ? toOrder(Item) : undefined;
+  }
+
+  async findIdempotencyRecord(customerId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: idempotencyKey(customerId, key),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    return { customerId, key, requestHash: String(Item.requestHash), orderId: String(Item.orderId) };
+  }
+
+  async place(order: Order, record: IdempotencyRecord, events: EventEnvelope[]): Promise<void> {
+    const idempotencyItem = {
+      ...idempotencyKey(record.customerId, record.key),
+      entityType: IDEMPOTENCY,
+      requestHash: record.requestHash,
+      orderId: record.orderId,
+      expiresAt: Math.floor(Date.parse(order.createdAt) / 1000) + IDEMPOTENCY_RETENTION_SECONDS,
+    };
+    await this.writeWithEvents(
+      [
+        { Item: toItem(order), ConditionExpression: IS_NEW },
+        { Item: idempotencyItem, ConditionExpression: IS_NEW },
+      ],
+      events,
+      (index) =>
+        index === 1
+          ? new IdempotencyKeyTaken(`Idempotency-Key ${record.key} is already recorded.`)
+          : undefined,
+    );
+  }
+
+  async save(next: Order, expectedVersion: number, events: EventEnvelope[]): Promise<void> {
+    await this.writeWithEvents(
+      [
+        {
+          Item: toItem(next),
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        },
+      ],
+      events,
+      (index) =>
+        index === 0 ? new OrderVersionConflict(`Order ${next.orderId} changed concurrently.`) : undefined,
+    );
+  }
+
+  /**
+   * Conditional puts and their outbox records in ONE transaction. A put that lost (failed condition or
+   * concurrent transaction) is turned into the domain error `conflictAt` names for it; any other failure
+   * is rethrown as it is.
+   */
+  private async writeWithEvents(
+    puts: Array<Omit<TransactWritePut, 'TableName'>>,
+    events: EventEnvelope[],
+    conflictAt: (index: number) => Error | undefined,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...puts.map((put) => ({ Put: { TableName: this.tableName, ...put } })),
+            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
+          ],
+        }),
+      );
+    } catch (error) {
+      const index = conflictIndex(error);
+      throw (index === undefined ? undefined : conflictAt(index)) ?? error;
+    }
+  }
+
+  async pendingSince(before: Date, limit: number): Promise<string[]> {
+    const orderIds: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: PENDING_INDEX,
+          KeyConditionExpression: 'pendingStatus = :pending AND pendingSince <= :before',
+          ExpressionAttributeValues: { ':pending': PENDING, ':before': before.toISOString() },
+          ProjectionExpression: 'orderId',
+          Limit: limit - orderIds.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) orderIds.push(String(item.orderId));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && orderIds.length < limit);
+    return orderIds;
+  }
+
+  async listByCustomer(customerId: string, page: { limit: number; cursor?: string }): Promise<OrderPage> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: CUSTOMER_INDEX,
+        KeyConditionExpression: 'customerId = :customer',
+        ExpressionAttributeValues: { ':customer': customerId },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, customerId),
+      }),
+    );
+    return { items: (result.Items ?? []).map(toOrder), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+}

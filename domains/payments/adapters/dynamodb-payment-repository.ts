@@ -1,0 +1,112 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { EventEnvelope } from '../../../events/envelope.js';
+import { outboxPut } from '../../../shared/outbox/record.js';
+import { owedOperation, type Payment, PaymentVersionConflict } from '../model.js';
+import type { PaymentRepository, PendingPage } from '../ports.js';
+
+/** Sparse index: only payments owing the provider an operation carry its key attributes. */
+export const PENDING_INDEX = 'byPendingSince';
+const PENDING_PARTITION = 'PENDING';
+const ENTITY_TYPE = 'PAYMENT';
+
+interface PaymentItem extends Payment {
+  pk: string;
+  sk: string;
+  entityType: typeof ENTITY_TYPE;
+  pendingPartition?: typeof PENDING_PARTITION;
+}
+
+const keyOf = (orderId: string) => ({ pk: `PAYMENT#${orderId}`, sk: ENTITY_TYPE });
+
+function toItem(payment: Payment): PaymentItem {
+  const waiting = owedOperation(payment) !== undefined && payment.pendingSince !== undefined;
+  return {
+    ...keyOf(payment.orderId),
+    entityType: ENTITY_TYPE,
+    ...payment,
+    ...(waiting ? { pendingPartition: PENDING_PARTITION } : { pendingSince: undefined }),
+  };
+}
+
+function toPayment(item: Record<string, unknown>): Payment {
+  const {
+    pk: _pk,
+    sk: _sk,
+    entityType: _type,
+    pendingPartition: _pending,
+    ...payment
+  } = item as unknown as PaymentItem;
+  return payment;
+}
+
+const encodeCursor = (key: Record<string, unknown> | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+
+const decodeCursor = (cursor: string | undefined) =>
+  cursor
+    ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>)
+    : undefined;
+
+/** One item per order (its payment) and the outbox, in the payments domain's own table. */
+export class DynamoDbPaymentRepository implements PaymentRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly eventSource: string,
+  ) {}
+
+  async get(orderId: string): Promise<Payment | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(orderId), ConsistentRead: true }),
+    );
+    return Item ? toPayment(Item) : undefined;
+  }
+
+  async save(payment: Payment, expectedVersion: number | undefined, events: EventEnvelope[]): Promise<void> {
+    const condition =
+      expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: toItem(payment), ...condition } },
+            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
+          ],
+        }),
+      );
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
+      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') throw new PaymentVersionConflict(payment.orderId);
+      throw error;
+    }
+  }
+
+  async listPending(page: { limit: number; cursor?: string }): Promise<PendingPage> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: PENDING_INDEX,
+        KeyConditionExpression: 'pendingPartition = :pending',
+        ExpressionAttributeValues: { ':pending': PENDING_PARTITION },
+        ProjectionExpression: 'orderId',
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor),
+      }),
+    );
+    return {
+      orderIds: (result.Items ?? []).map((item) => String(item.orderId)),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
+    };
+  }
+}

@@ -1,0 +1,242 @@
+import { createEnvelope, type EventEnvelope } from '../../events/envelope.js';
+import {
+  PaymentAuthorizedV1,
+  PaymentCapturedV1,
+  PaymentDeclinedV1,
+  PaymentRefundedV1,
+  PaymentUnavailableV1,
+  PaymentVoidedV1,
+} from '../../events/payments/index.js';
+import {
+  authorizationOf,
+  idempotencyKeyFor,
+  intentOf,
+  owedOperation,
+  owing,
+  type Payment,
+  type PaymentStatus,
+  PaymentVersionConflict,
+  type ProviderOperation,
+} from './model.js';
+import {
+  type Clock,
+  type PaymentProvider,
+  PaymentProviderUnavailable,
+  type PaymentRepository,
+  type Trace,
+} from './ports.js';
+
+export type PaymentOutcome =
+  | 'authorized'
+  | 'declined'
+  | 'captured'
+  | 'voided'
+  | 'refunded'
+  | 'unavailable'
+  | 'waiting-for-intent'
+  | 'waiting-for-stock'
+  | 'cancelled'
+  | 'duplicate'
+  | 'ignored'
+  | 'not-pending';
+
+/** What a use case did with one payment, for logs and tests. */
+export interface PaymentResult {
+  orderId: string;
+  outcome: PaymentOutcome;
+  status: PaymentStatus | undefined;
+}
+
+/** A decision about one payment: the payment to store (none: leave it as is) and the events to publish. */
+export interface Step {
+  next?: Payment;
+  events: EventEnvelope[];
+  outcome: PaymentOutcome;
+}
+
+export interface ProviderPorts {
+  provider: PaymentProvider;
+  clock: Clock;
+}
+
+export interface PaymentPorts extends ProviderPorts {
+  payments: PaymentRepository;
+  newId?: () => string;
+}
+
+export const unchanged = (outcome: PaymentOutcome): Step => ({ events: [], outcome });
+
+/** An event caused by another carries its correlation id on, and names it as the cause. */
+export function causedBy(event: EventEnvelope): Trace {
+  return { correlationId: event.metadata.correlationId, causationId: event.metadata.eventId };
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Reads the payment, lets `decide` act on it and stores the result with its events, optimistically: the
+ * scheduled retry may update the same payment meanwhile; then the payment is read again and `decide` runs
+ * again on what is stored (provider calls are idempotent, so repeating one is safe).
+ */
+export async function updatePayment(
+  orderId: string,
+  payments: PaymentRepository,
+  decide: (current: Payment | undefined) => Promise<Step>,
+): Promise<PaymentResult> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await payments.get(orderId);
+    const step = await decide(current);
+    if (!step.next) return { orderId, outcome: step.outcome, status: current?.status };
+    try {
+      await payments.save(
+        { ...step.next, version: (current?.version ?? 0) + 1 },
+        current?.version,
+        step.events,
+      );
+      return { orderId, outcome: step.outcome, status: step.next.status };
+    } catch (error) {
+      if (!(error instanceof PaymentVersionConflict) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * Performs the operation the payment owes the provider (see `owedOperation`). An answer settles it and
+ * publishes its event; unavailability leaves it owed (for the scheduled retry) and publishes
+ * PaymentUnavailable once per outage episode, for authorizations and captures (the steps an order waits on).
+ */
+export async function settle(payment: Payment, ports: ProviderPorts, trace: Trace): Promise<Step> {
+  const operation = owedOperation(payment);
+  if (!operation) return unchanged('not-pending');
+  const now = ports.clock.now();
+  try {
+    switch (operation) {
+      case 'authorize':
+        return await authorize(payment, ports, trace, now);
+      case 'capture':
+        return await capture(payment, ports, trace, now);
+      case 'void':
+        return await voidAuthorization(payment, ports, trace, now);
+      case 'refund':
+        return await refund(payment, ports, trace, now);
+    }
+  } catch (error) {
+    if (!(error instanceof PaymentProviderUnavailable)) throw error;
+    return unavailable(payment, operation, error, trace, now);
+  }
+}
+
+/** The provider answered: the outage episode, if any, is over. */
+function answered(next: Payment, outcome: PaymentOutcome, event: EventEnvelope): Step {
+  return {
+    next: { ...next, pendingSince: undefined, lastProviderError: undefined, unavailableNotified: false },
+    events: [event],
+    outcome,
+  };
+}
+
+async function authorize(payment: Payment, ports: ProviderPorts, trace: Trace, now: Date): Promise<Step> {
+  const { orderId, paymentId } = payment;
+  const intent = intentOf(payment);
+  const result = await ports.provider.authorize({
+    orderId,
+    amount: intent.amount,
+    token: intent.paymentToken,
+    idempotencyKey: idempotencyKeyFor(orderId, 'authorize'),
+  });
+  const at = now.toISOString();
+  if (result.outcome === 'declined') {
+    const declined = createEnvelope(
+      PaymentDeclinedV1,
+      {
+        orderId,
+        customerId: intent.customerId,
+        amount: intent.amount,
+        declineReason: result.reason,
+        declinedAt: at,
+      },
+      trace,
+      { now },
+    );
+    return answered({ ...payment, status: 'DECLINED', declineReason: result.reason }, 'declined', declined);
+  }
+  const authorized = createEnvelope(
+    PaymentAuthorizedV1,
+    { orderId, paymentId, amount: intent.amount, authorizedAt: at },
+    trace,
+    { now },
+  );
+  return answered(
+    { ...payment, status: 'AUTHORIZED', authorizationId: result.authorizationId },
+    'authorized',
+    authorized,
+  );
+}
+
+/** The provider call on an existing authorization, under the key of the order and operation. */
+function onAuthorization(payment: Payment, operation: 'capture' | 'void' | 'refund') {
+  return {
+    authorizationId: authorizationOf(payment),
+    idempotencyKey: idempotencyKeyFor(payment.orderId, operation),
+  };
+}
+
+/** What PaymentCaptured and PaymentRefunded say besides their timestamp. */
+function movedAmount(payment: Payment) {
+  return { orderId: payment.orderId, paymentId: payment.paymentId, amount: intentOf(payment).amount };
+}
+
+async function capture(payment: Payment, ports: ProviderPorts, trace: Trace, now: Date): Promise<Step> {
+  const { captureId } = await ports.provider.capture(onAuthorization(payment, 'capture'));
+  const data = { ...movedAmount(payment), capturedAt: now.toISOString() };
+  const captured = createEnvelope(PaymentCapturedV1, data, trace, { now });
+  return answered({ ...payment, status: 'CAPTURED', captureId }, 'captured', captured);
+}
+
+async function refund(payment: Payment, ports: ProviderPorts, trace: Trace, now: Date): Promise<Step> {
+  const { refundId } = await ports.provider.refund(onAuthorization(payment, 'refund'));
+  const data = { ...movedAmount(payment), refundedAt: now.toISOString() };
+  const refunded = createEnvelope(PaymentRefundedV1, data, trace, { now });
+  return answered({ ...payment, status: 'REFUNDED', refundId }, 'refunded', refunded);
+}
+
+async function voidAuthorization(
+  payment: Payment,
+  ports: ProviderPorts,
+  trace: Trace,
+  now: Date,
+): Promise<Step> {
+  const result = await ports.provider.void(onAuthorization(payment, 'void'));
+  // A capture raced the cancellation and won at the provider: the money is taken, so give it back.
+  if (result.outcome === 'already-captured') return settle(owing(payment, 'REFUND_PENDING'), ports, trace);
+  const data = { orderId: payment.orderId, paymentId: payment.paymentId, voidedAt: now.toISOString() };
+  const voided = createEnvelope(PaymentVoidedV1, data, trace, { now });
+  return answered({ ...payment, status: 'VOIDED' }, 'voided', voided);
+}
+
+function unavailable(
+  payment: Payment,
+  operation: ProviderOperation,
+  error: PaymentProviderUnavailable,
+  trace: Trace,
+  now: Date,
+): Step {
+  const notify = !payment.unavailableNotified && (operation === 'authorize' || operation === 'capture');
+  const next: Payment = {
+    ...payment,
+    pendingSince: payment.pendingSince ?? now.toISOString(),
+    lastProviderError: error.message,
+    unavailableNotified: payment.unavailableNotified || notify,
+  };
+  const events = notify
+    ? [
+        createEnvelope(
+          PaymentUnavailableV1,
+          { orderId: payment.orderId, detail: `${operation}: ${error.message}`, at: now.toISOString() },
+          trace,
+          { now },
+        ),
+      ]
+    : [];
+  return { next, events, outcome: 'unavailable' };
+}

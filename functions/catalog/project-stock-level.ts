@@ -1,0 +1,24 @@
+import { DynamoDbProductAvailability } from '../../domains/catalog/adapters/dynamodb-product-availability.js';
+import { projectStockLevel } from '../../domains/catalog/project-stock-level.js';
+import { StockLevelChangedV1 } from '../../events/inventory/index.js';
+import { dynamoDb } from '../../shared/aws/clients.js';
+import { requiredEnv } from '../../shared/config.js';
+import { on } from '../../shared/consumers/bus-event.js';
+import { eventConsumer } from '../../shared/consumers/event-consumer.js';
+import { logger } from '../../shared/observability.js';
+
+let availability: DynamoDbProductAvailability | undefined;
+
+/** Inventory's stock levels, projected onto the products' `available` figure. */
+export const handler = eventConsumer([
+  on(StockLevelChangedV1, async (event) => {
+    availability ??= new DynamoDbProductAvailability(dynamoDb(), requiredEnv('CATALOG_TABLE_NAME'));
+    const { productId, stockVersion } = event.data;
+    const outcome = await projectStockLevel(event.data, { availability });
+    if (outcome === 'unknown-product') {
+      logger.warn('Ignoring stock of a product the catalog does not know', { productId, stockVersion });
+    } else {
+      logger.info('Stock level projected', { productId, stockVersion, outcome });
+    }
+  }),
+]);

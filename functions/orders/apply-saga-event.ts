@@ -1,0 +1,31 @@
+import { applySagaEvent, type SagaTrigger } from '../../domains/orders/apply-saga-event.js';
+import type { EventEnvelope } from '../../events/envelope.js';
+import { StockReservationFailedV1 } from '../../events/inventory/index.js';
+import { PaymentAuthorizedV1, PaymentDeclinedV1, PaymentUnavailableV1 } from '../../events/payments/index.js';
+import { on } from '../../shared/consumers/bus-event.js';
+import { sqsFifoEventConsumer } from '../../shared/consumers/sqs-fifo.js';
+import { logger } from '../../shared/observability.js';
+import { clock, orderRepository } from './dependencies.js';
+
+const apply =
+  (trigger: SagaTrigger) =>
+  async (event: EventEnvelope<{ orderId: string }>): Promise<void> => {
+    const { orderId } = event.data;
+    const result = await applySagaEvent(
+      orderId,
+      trigger,
+      { orders: orderRepository(), clock },
+      { correlationId: event.metadata.correlationId, causationId: event.metadata.eventId },
+    );
+    const details = { orderId, trigger: trigger.type, outcome: result.outcome };
+    if (result.outcome === 'unknown-order') logger.warn('Saga event about an unknown order ignored', details);
+    else logger.info('Saga event applied', details);
+  };
+
+/** The saga's facts about an order, from the orders FIFO queue (one order at a time, in order). */
+export const handler = sqsFifoEventConsumer([
+  on(StockReservationFailedV1, apply({ type: 'StockReservationFailed' })),
+  on(PaymentAuthorizedV1, apply({ type: 'PaymentAuthorized' })),
+  on(PaymentDeclinedV1, apply({ type: 'PaymentDeclined' })),
+  on(PaymentUnavailableV1, apply({ type: 'PaymentUnavailable' })),
+]);

@@ -1,0 +1,39 @@
+import { DynamoDbOrderRepository } from '../../domains/orders/adapters/dynamodb-order-repository.js';
+import { DynamoDbPriceBook } from '../../domains/orders/adapters/dynamodb-price-book.js';
+import type { Requester } from '../../domains/orders/model.js';
+import { dynamoDb } from '../../shared/aws/clients.js';
+import { requiredEnv } from '../../shared/config.js';
+import { UnauthorizedError } from '../../shared/errors.js';
+import type { Caller } from '../../shared/http/auth.js';
+
+/** The orders' composition root: adapters are built once per execution environment, on first use. */
+let orders: DynamoDbOrderRepository | undefined;
+let prices: DynamoDbPriceBook | undefined;
+
+export const clock = { now: () => new Date() };
+
+/** Full jitter, doubling from 20 ms: a concurrent request with the same Idempotency-Key settles quickly. */
+export const backoff = {
+  pause: (attempt: number) =>
+    new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt)),
+};
+
+export function orderRepository(): DynamoDbOrderRepository {
+  orders ??= new DynamoDbOrderRepository(
+    dynamoDb(),
+    requiredEnv('ORDERS_TABLE_NAME'),
+    requiredEnv('EVENT_SOURCE'),
+  );
+  return orders;
+}
+
+export function priceBook(): DynamoDbPriceBook {
+  prices ??= new DynamoDbPriceBook(dynamoDb(), requiredEnv('ORDERS_TABLE_NAME'));
+  return prices;
+}
+
+/** The token's subject is the customer id. */
+export function requesterOf(caller: Caller | undefined): Requester {
+  if (!caller) throw new UnauthorizedError('A valid bearer token is required.');
+  return { customerId: caller.userId, isAdmin: caller.isAdmin };
+}

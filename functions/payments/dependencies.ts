@@ -1,0 +1,87 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDbPaymentRepository } from '../../domains/payments/adapters/dynamodb-payment-repository.js';
+import { HttpPaymentProvider } from '../../domains/payments/adapters/http-payment-provider.js';
+import { providerApiKey } from '../../domains/payments/adapters/provider-api-key.js';
+import {
+  type CircuitObserver,
+  DEFAULT_RESILIENCE,
+  type ResilienceSettings,
+  ResilientPaymentProvider,
+} from '../../domains/payments/adapters/resilient-payment-provider.js';
+import type { PaymentPorts } from '../../domains/payments/settle.js';
+import { dynamoDb } from '../../shared/aws/clients.js';
+import { requiredEnv } from '../../shared/config.js';
+import { logger, metrics } from '../../shared/observability.js';
+
+/** The payments composition root: adapters are built once per execution environment, on first use. */
+let payments: DynamoDbPaymentRepository | undefined;
+let provider: ResilientPaymentProvider | undefined;
+
+export const clock = { now: () => new Date() };
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`Environment variable ${name} must be a number ≥ 0`);
+  return value;
+}
+
+/** Circuit breaker and retry settings; every one can be tuned per stage through the environment. */
+export function resilienceSettings(): ResilienceSettings {
+  const d = DEFAULT_RESILIENCE;
+  return {
+    timeoutMs: numberFromEnv('PAYMENT_PROVIDER_TIMEOUT_MS', d.timeoutMs),
+    errorThresholdPercentage: numberFromEnv(
+      'PAYMENT_BREAKER_ERROR_THRESHOLD_PERCENTAGE',
+      d.errorThresholdPercentage,
+    ),
+    volumeThreshold: numberFromEnv('PAYMENT_BREAKER_VOLUME_THRESHOLD', d.volumeThreshold),
+    resetTimeoutMs: numberFromEnv('PAYMENT_BREAKER_RESET_TIMEOUT_MS', d.resetTimeoutMs),
+    rollingWindowMs: numberFromEnv('PAYMENT_BREAKER_ROLLING_WINDOW_MS', d.rollingWindowMs),
+    retryAttempts: Math.max(1, numberFromEnv('PAYMENT_RETRY_ATTEMPTS', d.retryAttempts)),
+    retryBaseDelayMs: numberFromEnv('PAYMENT_RETRY_BASE_DELAY_MS', d.retryBaseDelayMs),
+  };
+}
+
+/** Circuit transitions are logged and counted (metric PaymentProviderCircuitStateChange, dimension state). */
+const circuitObserver: CircuitObserver = {
+  onStateChange(state, stats) {
+    const message = `Payment provider circuit ${state}`;
+    if (state === 'closed') logger.info(message, { circuitState: state, ...stats });
+    else logger.warn(message, { circuitState: state, ...stats });
+    const metric = metrics.singleMetric();
+    metric.addDimension('state', state);
+    metric.addMetric('PaymentProviderCircuitStateChange', MetricUnit.Count, 1);
+  },
+};
+
+export function paymentRepository(): DynamoDbPaymentRepository {
+  payments ??= new DynamoDbPaymentRepository(
+    dynamoDb(),
+    requiredEnv('PAYMENTS_TABLE_NAME'),
+    requiredEnv('EVENT_SOURCE'),
+  );
+  return payments;
+}
+
+export function paymentProvider(): ResilientPaymentProvider {
+  if (!provider) {
+    const settings = resilienceSettings();
+    const http = new HttpPaymentProvider({
+      baseUrl: requiredEnv('PAYMENT_PROVIDER_URL'),
+      apiKey: providerApiKey({
+        fromEnvironment: process.env.PAYMENT_PROVIDER_API_KEY,
+        secretName: () => requiredEnv('PAYMENT_PROVIDER_SECRET_NAME'),
+      }),
+      timeoutMs: settings.timeoutMs,
+    });
+    provider = new ResilientPaymentProvider(http, settings, circuitObserver);
+  }
+  return provider;
+}
+
+export function paymentPorts(): PaymentPorts {
+  return { payments: paymentRepository(), provider: paymentProvider(), clock };
+}

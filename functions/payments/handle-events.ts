@@ -1,0 +1,27 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { recordPaymentIntent, recordStockReserved } from '../../domains/payments/authorize-payment.js';
+import { cancelPayment } from '../../domains/payments/cancel-payment.js';
+import { capturePayment } from '../../domains/payments/capture-payment.js';
+import type { PaymentResult } from '../../domains/payments/settle.js';
+import { StockReservedV1 } from '../../events/inventory/index.js';
+import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../events/orders/index.js';
+import { on } from '../../shared/consumers/bus-event.js';
+import { sqsFifoEventConsumer } from '../../shared/consumers/sqs-fifo.js';
+import { logger, metrics } from '../../shared/observability.js';
+import { paymentPorts } from './dependencies.js';
+
+/**
+ * The order saga as payments sees it, one order at a time (FIFO group = order id). An unavailable provider
+ * never fails the message: the operation is recorded as pending and retried by paymentsRetryPending.
+ */
+function report(result: PaymentResult): void {
+  logger.info('Payment step done', { ...result });
+  if (result.outcome === 'unavailable') metrics.addMetric('PaymentProviderUnavailable', MetricUnit.Count, 1);
+}
+
+export const handler = sqsFifoEventConsumer([
+  on(OrderPlacedV1, async (event) => report(await recordPaymentIntent(event, paymentPorts()))),
+  on(StockReservedV1, async (event) => report(await recordStockReserved(event, paymentPorts()))),
+  on(OrderConfirmedV1, async (event) => report(await capturePayment(event, paymentPorts()))),
+  on(OrderCancelledV1, async (event) => report(await cancelPayment(event, paymentPorts()))),
+]);

@@ -1,0 +1,452 @@
+// @ts-check
+// Local payment provider sandbox: a small JSON API shaped like a card processor's (authorize, capture, void,
+// refund), idempotent by the caller's idempotency key, with an outage switch so the circuit breaker and the
+// recovery of waiting orders can be observed on a laptop.
+//
+// The payments domain reaches it through PAYMENT_PROVIDER_URL. Tests and fault drills use the local-only
+// endpoints under /_sandbox/ (outage switch, ledger), which a real provider does not have.
+//
+// Tokens: `tok_visa` is approved; anything else (`tok_declined`, …) is declined.
+
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+
+/**
+ * @typedef {'off' | 'timeout' | 'error'} OutageMode
+ * @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log
+ * @typedef {{ amount: number, currency: string }} Money
+ * @typedef {{
+ *   authorizationId: string, orderId: string, amount: Money, status: 'authorized' | 'captured' | 'voided' | 'refunded',
+ *   idempotencyKey: string, at: string, captureId?: string, refundId?: string,
+ * }} Authorization
+ * @typedef {{ orderId: string, amount: Money, reason: string, idempotencyKey: string, at: string }} Decline
+ * @typedef {{ captureId: string, authorizationId: string, orderId: string, amount: Money, at: string }} Capture
+ * @typedef {{ authorizationId: string, orderId: string, at: string }} VoidEntry
+ * @typedef {{ refundId: string, captureId: string, authorizationId: string, orderId: string, amount: Money, at: string }} Refund
+ * @typedef {{
+ *   authorizations: Authorization[], declines: Decline[], captures: Capture[], voids: VoidEntry[], refunds: Refund[],
+ * }} Ledger
+ * @typedef {{
+ *   port: number,
+ *   host?: string,
+ *   apiKey?: string,
+ *   log?: Log,
+ *   timeoutHoldMs?: number,
+ * }} PaymentSandboxOptions
+ * @typedef {{
+ *   url: string,
+ *   port: number,
+ *   stop(): Promise<void>,
+ *   setOutage(mode: OutageMode): void,
+ *   outage(): OutageMode,
+ *   ledger(orderId?: string): Ledger,
+ * }} PaymentSandbox
+ * @typedef {{ status: number, body: Record<string, unknown> }} Answer
+ */
+
+const OUTAGE_MODES = /** @type {const} */ (['off', 'timeout', 'error']);
+const APPROVED_TOKEN = 'tok_visa';
+const MAX_BODY_BYTES = 64 * 1024;
+const AUTHORIZATION_ROUTE = /^\/v1\/authorizations\/([^/]+)\/(capture|void|refund)$/;
+
+class HttpError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   */
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is OutageMode}
+ */
+function isOutageMode(value) {
+  return OUTAGE_MODES.includes(/** @type {OutageMode} */ (value));
+}
+
+/**
+ * @param {import('node:http').ServerResponse} res
+ * @param {number} status
+ * @param {unknown} body
+ */
+function send(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** @param {import('node:http').IncomingMessage} req */
+async function readJson(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'Request body too large');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'Request body is not JSON');
+  }
+}
+
+/**
+ * @param {Record<string, unknown>} body
+ * @param {string} field
+ */
+function requiredString(body, field) {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '')
+    throw new HttpError(400, `"${field}" must be a non-empty string`);
+  return value;
+}
+
+/** @param {unknown} value @returns {Money} */
+function parseMoney(value) {
+  if (
+    !isPlainObject(value) ||
+    !Number.isInteger(value.amount) ||
+    /** @type {number} */ (value.amount) < 0 ||
+    typeof value.currency !== 'string' ||
+    !/^[A-Z]{3}$/.test(value.currency)
+  ) {
+    throw new HttpError(400, '"amount" must be { amount: <integer minor units>, currency: "<ISO 4217>" }');
+  }
+  return { amount: /** @type {number} */ (value.amount), currency: value.currency };
+}
+
+/**
+ * Starts the local payment sandbox.
+ * @param {PaymentSandboxOptions} options
+ * @returns {Promise<PaymentSandbox>}
+ */
+export async function startPaymentSandbox(options) {
+  const { port, host = '127.0.0.1', apiKey = 'sandbox-key', timeoutHoldMs = 10_000 } = options;
+  /** @type {Log} */
+  const log = options.log ?? ((level, message) => console[level](message));
+
+  /** @type {OutageMode} */
+  let outage = 'off';
+  /** @type {Ledger} */
+  const ledger = { authorizations: [], declines: [], captures: [], voids: [], refunds: [] };
+  /** @type {Map<string, Authorization>} */
+  const authorizations = new Map();
+  /** Answers already given, by operation and idempotency key: a repeated call gets the same answer. */
+  /** @type {Map<string, { fingerprint: string, answer: Answer }>} */
+  const answers = new Map();
+  /** @type {Set<{ timer: NodeJS.Timeout, res: import('node:http').ServerResponse }>} */
+  const held = new Set();
+
+  const now = () => new Date().toISOString();
+
+  /**
+   * Runs `perform` once per (operation, idempotency key); later calls with the same key get the stored
+   * answer. The same key with a different request is a client bug (409), as with real providers.
+   * @param {string} scope
+   * @param {string} key
+   * @param {unknown} request
+   * @param {() => Answer} perform
+   * @returns {Answer}
+   */
+  function answerOnce(scope, key, request, perform) {
+    const id = `${scope}:${key}`;
+    const fingerprint = JSON.stringify(request);
+    const previous = answers.get(id);
+    if (previous) {
+      if (previous.fingerprint !== fingerprint) {
+        return { status: 409, body: { error: 'idempotency_key_reused', idempotencyKey: key } };
+      }
+      return previous.answer;
+    }
+    const answer = perform();
+    // Only final answers are remembered; a state conflict may be retried once the state allows it.
+    if (answer.status < 400 || answer.status === 402) answers.set(id, { fingerprint, answer });
+    return answer;
+  }
+
+  /** @param {Record<string, unknown>} body @returns {Answer} */
+  function authorize(body) {
+    const request = {
+      orderId: requiredString(body, 'orderId'),
+      amount: parseMoney(body.amount),
+      token: requiredString(body, 'token'),
+    };
+    const idempotencyKey = requiredString(body, 'idempotencyKey');
+    return answerOnce('authorize', idempotencyKey, request, () => {
+      if (request.token !== APPROVED_TOKEN) {
+        const reason = request.token === 'tok_declined' ? 'card_declined' : 'unknown_token';
+        ledger.declines.push({
+          orderId: request.orderId,
+          amount: request.amount,
+          reason,
+          idempotencyKey,
+          at: now(),
+        });
+        log('info', `[payment-sandbox] declined ${request.orderId} (${reason})`);
+        return { status: 402, body: { status: 'declined', reason } };
+      }
+      /** @type {Authorization} */
+      const authorization = {
+        authorizationId: `auth_${randomUUID()}`,
+        orderId: request.orderId,
+        amount: request.amount,
+        status: 'authorized',
+        idempotencyKey,
+        at: now(),
+      };
+      authorizations.set(authorization.authorizationId, authorization);
+      ledger.authorizations.push(authorization);
+      log(
+        'info',
+        `[payment-sandbox] authorized ${request.orderId} ${request.amount.amount} ${request.amount.currency}`,
+      );
+      return {
+        status: 201,
+        body: {
+          authorizationId: authorization.authorizationId,
+          status: 'approved',
+          orderId: request.orderId,
+          amount: request.amount,
+        },
+      };
+    });
+  }
+
+  /** @param {string} authorizationId */
+  function authorizationOf(authorizationId) {
+    const authorization = authorizations.get(authorizationId);
+    if (!authorization) throw new HttpError(404, `No authorization ${authorizationId}`);
+    return authorization;
+  }
+
+  /** @param {Authorization} authorization @returns {Answer} */
+  function conflict(authorization) {
+    return { status: 409, body: { error: 'invalid_state', status: authorization.status } };
+  }
+
+  /** @param {string} authorizationId @param {Record<string, unknown>} body @returns {Answer} */
+  function capture(authorizationId, body) {
+    const idempotencyKey = requiredString(body, 'idempotencyKey');
+    return answerOnce('capture', idempotencyKey, { authorizationId }, () => {
+      const authorization = authorizationOf(authorizationId);
+      if (authorization.status !== 'authorized') return conflict(authorization);
+      const captureId = `cap_${randomUUID()}`;
+      authorization.status = 'captured';
+      authorization.captureId = captureId;
+      const { orderId, amount } = authorization;
+      ledger.captures.push({ captureId, authorizationId, orderId, amount, at: now() });
+      log('info', `[payment-sandbox] captured ${orderId} ${amount.amount} ${amount.currency}`);
+      return { status: 200, body: { captureId, status: 'captured', amount } };
+    });
+  }
+
+  /** @param {string} authorizationId @returns {Answer} */
+  function voidAuthorization(authorizationId) {
+    const authorization = authorizationOf(authorizationId);
+    if (authorization.status === 'voided')
+      return { status: 200, body: { authorizationId, status: 'voided' } };
+    if (authorization.status !== 'authorized') return conflict(authorization);
+    authorization.status = 'voided';
+    ledger.voids.push({ authorizationId, orderId: authorization.orderId, at: now() });
+    log('info', `[payment-sandbox] voided ${authorization.orderId}`);
+    return { status: 200, body: { authorizationId, status: 'voided' } };
+  }
+
+  /** @param {string} authorizationId @param {Record<string, unknown>} body @returns {Answer} */
+  function refund(authorizationId, body) {
+    const idempotencyKey = requiredString(body, 'idempotencyKey');
+    return answerOnce('refund', idempotencyKey, { authorizationId }, () => {
+      const authorization = authorizationOf(authorizationId);
+      if (authorization.status !== 'captured' || !authorization.captureId) return conflict(authorization);
+      const refundId = `ref_${randomUUID()}`;
+      authorization.status = 'refunded';
+      authorization.refundId = refundId;
+      const { orderId, amount, captureId } = authorization;
+      ledger.refunds.push({ refundId, captureId, authorizationId, orderId, amount, at: now() });
+      log('info', `[payment-sandbox] refunded ${orderId} ${amount.amount} ${amount.currency}`);
+      return { status: 200, body: { refundId, status: 'refunded', amount } };
+    });
+  }
+
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {URL} url
+   * @returns {Promise<Answer>}
+   */
+  async function handleApi(req, url) {
+    if (req.headers['x-api-key'] !== apiKey) return { status: 401, body: { error: 'invalid_api_key' } };
+    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`);
+    const body = await readJson(req);
+    if (!isPlainObject(body)) throw new HttpError(400, 'Request body must be a JSON object');
+    if (url.pathname === '/v1/authorizations') return authorize(body);
+    const match = AUTHORIZATION_ROUTE.exec(url.pathname);
+    if (!match) throw new HttpError(404, `No route ${url.pathname}`);
+    const authorizationId = decodeURIComponent(/** @type {string} */ (match[1]));
+    if (match[2] === 'capture') return capture(authorizationId, body);
+    if (match[2] === 'refund') return refund(authorizationId, body);
+    return voidAuthorization(authorizationId);
+  }
+
+  /**
+   * Local-only control endpoints (not part of a real provider's API).
+   * @param {import('node:http').IncomingMessage} req
+   * @param {URL} url
+   * @returns {Promise<Answer>}
+   */
+  async function handleControl(req, url) {
+    const route = `${req.method} ${url.pathname}`;
+    switch (route) {
+      case 'GET /_sandbox/outage':
+        return { status: 200, body: { mode: outage } };
+      case 'POST /_sandbox/outage': {
+        const body = await readJson(req);
+        if (!isPlainObject(body) || !isOutageMode(body.mode)) {
+          throw new HttpError(
+            400,
+            `Expected a JSON body { "mode": ${OUTAGE_MODES.map((m) => `"${m}"`).join(' | ')} }`,
+          );
+        }
+        setOutage(body.mode);
+        return { status: 200, body: { mode: outage } };
+      }
+      case 'GET /_sandbox/ledger':
+        return { status: 200, body: ledgerOf(url.searchParams.get('orderId') ?? undefined) };
+      case 'GET /_sandbox/health':
+        return { status: 200, body: { status: 'ok', outage } };
+      default:
+        throw new HttpError(404, `No sandbox endpoint ${route}`);
+    }
+  }
+
+  /**
+   * A copy of the ledger, optionally of one order only.
+   * @param {string} [orderId]
+   * @returns {Ledger}
+   */
+  function ledgerOf(orderId) {
+    /** @template {{ orderId: string }} T @param {T[]} entries */
+    const pick = (entries) =>
+      structuredClone(orderId ? entries.filter((e) => e.orderId === orderId) : entries);
+    return {
+      authorizations: pick(ledger.authorizations),
+      declines: pick(ledger.declines),
+      captures: pick(ledger.captures),
+      voids: pick(ledger.voids),
+      refunds: pick(ledger.refunds),
+    };
+  }
+
+  /** @param {OutageMode} mode */
+  function setOutage(mode) {
+    if (!isOutageMode(mode)) throw new Error(`Unknown outage mode "${String(mode)}"`);
+    if (mode !== outage) {
+      const what = {
+        off: 'OFF',
+        timeout: `ON (timeout): every API call is held ${timeoutHoldMs} ms, then answered 504`,
+        error: 'ON (error): every API call is answered 503',
+      };
+      log('warn', `[payment-sandbox] outage ${what[mode]}`);
+    }
+    outage = mode;
+  }
+
+  /**
+   * An API call during an outage is not processed at all: nothing is charged.
+   * @param {import('node:http').ServerResponse} res
+   */
+  function answerOutage(res) {
+    if (outage === 'error') {
+      send(res, 503, { error: 'service_unavailable' });
+      return;
+    }
+    const entry = {
+      res,
+      timer: setTimeout(() => {
+        held.delete(entry);
+        if (!res.destroyed) send(res, 504, { error: 'gateway_timeout' });
+      }, timeoutHoldMs),
+    };
+    held.add(entry);
+    res.on('close', () => {
+      clearTimeout(entry.timer);
+      held.delete(entry);
+    });
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const isControl = url.pathname.startsWith('/_sandbox/');
+    if (!isControl && outage !== 'off') {
+      req.resume();
+      answerOutage(res);
+      return;
+    }
+    (isControl ? handleControl(req, url) : handleApi(req, url))
+      .then((answer) => send(res, answer.status, answer.body))
+      .catch((error) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (error instanceof HttpError) {
+          send(res, error.status, { error: error.message });
+          return;
+        }
+        log(
+          'error',
+          `[payment-sandbox] internal error: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
+        );
+        send(res, 500, { error: 'internal_error' });
+      });
+  });
+
+  server.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    throw new Error(
+      `Payment sandbox could not listen on ${host}:${port}: ${/** @type {Error} */ (error).message}`,
+    );
+  }
+  const { port: boundPort } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  log('info', `[payment-sandbox] listening on ${url}`);
+
+  /** @type {Promise<void> | undefined} */
+  let stopping;
+  async function stop() {
+    for (const entry of held) clearTimeout(entry.timer);
+    held.clear();
+    const closed = new Promise((resolve) => server.close(() => resolve(undefined)));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  return {
+    url,
+    port: boundPort,
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+    setOutage,
+    outage: () => outage,
+    ledger: ledgerOf,
+  };
+}

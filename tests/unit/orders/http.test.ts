@@ -1,0 +1,176 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+  process.env.POWERTOOLS_DEV = 'false';
+  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.ORDERS_TABLE_NAME = 'commerce-test-orders';
+  process.env.EVENT_SOURCE = 'commerce.orders';
+});
+
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler as getOrder } from '../../../functions/orders/get-order.js';
+import { handler as placeOrder } from '../../../functions/orders/place-order.js';
+import { fakeContext, type HttpEventOptions, httpEvent } from '../shared/lambda-fakes.js';
+import { anOrder, eur } from './fakes.js';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const ALICE = { sub: 'alice' };
+const validBody = { items: [{ productId: 'espresso-cup', quantity: 2 }], paymentToken: 'tok_visa' };
+
+async function call(route: typeof placeOrder, options: HttpEventOptions) {
+  const result = await route(httpEvent(options), fakeContext());
+  return {
+    status: result.statusCode,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    body: typeof result.body === 'string' ? JSON.parse(result.body) : undefined,
+  };
+}
+
+const post = (body: unknown, headers: Record<string, string> = { 'idempotency-key': 'key-1' }) =>
+  call(placeOrder, {
+    method: 'POST',
+    path: '/orders',
+    claims: ALICE,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(GetCommand).resolves({});
+  ddb
+    .on(BatchGetCommand)
+    .resolves({ Responses: { 'commerce-test-orders': [{ productId: 'espresso-cup', price: eur(1200) }] } });
+  ddb.on(TransactWriteCommand).resolves({});
+});
+afterEach(() => ddb.reset());
+
+describe('POST /orders', () => {
+  it('answers 202 with the PENDING order and where to find it', async () => {
+    const response = await post(validBody);
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({ orderId: expect.any(String), status: 'PENDING' });
+    expect(response.headers.location).toBe(`/orders/${response.body.orderId}`);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('refuses a request without Idempotency-Key with a 400 problem naming the header', async () => {
+    const response = await post(validBody, {});
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.body).toMatchObject({
+      status: 400,
+      detail: expect.stringContaining('Idempotency-Key'),
+      errors: [{ path: 'headers.Idempotency-Key', message: expect.stringContaining('required') }],
+    });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('lists every offending field of a bad body', async () => {
+    const response = await post({
+      items: [
+        { productId: 'a', quantity: 0 },
+        { productId: 'b', quantity: 2.5, colour: 'red' },
+        { productId: 'c', quantity: 101 },
+      ],
+      coupon: 'FREE',
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((error: { path: string }) => error.path).sort()).toEqual(
+      [
+        'coupon',
+        'items.0.quantity',
+        'items.1.colour',
+        'items.1.quantity',
+        'items.2.quantity',
+        'paymentToken',
+      ].sort(),
+    );
+  });
+
+  it('applies the 100 limit to the merged lines of one product', async () => {
+    const response = await post({
+      ...validBody,
+      items: [
+        { productId: 'c', quantity: 60 },
+        { productId: 'd', quantity: 1 },
+        { productId: 'c', quantity: 40 },
+        { productId: 'c', quantity: 1 },
+      ],
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      { path: 'items.3.quantity', message: 'together with the other lines of product "c" exceeds 100' },
+    ]);
+  });
+
+  it('refuses empty orders and more than 50 lines', async () => {
+    const tooMany = Array.from({ length: 51 }, (_, i) => ({ productId: `p${i}`, quantity: 1 }));
+    expect((await post({ ...validBody, items: [] })).body.errors).toEqual([
+      { path: 'items', message: expect.any(String) },
+    ]);
+    expect((await post({ ...validBody, items: tooMany })).body.errors).toEqual([
+      { path: 'items', message: 'must hold at most 50 lines' },
+    ]);
+  });
+
+  it('answers a product without a known price with a 422 problem naming the line', async () => {
+    const response = await post({
+      ...validBody,
+      items: [...validBody.items, { productId: 'ghost', quantity: 1 }],
+    });
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({
+      type: 'urn:commerce:problem:order-not-priceable',
+      errors: [{ path: 'items.1.productId', message: expect.stringContaining('ghost') }],
+    });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers the same key with another body with a 409 problem', async () => {
+    ddb.on(GetCommand).resolves({ Item: { requestHash: 'of-another-body', orderId: 'ord-1' } });
+    const response = await post(validBody);
+    expect(response.status).toBe(409);
+    expect(response.body.type).toBe('urn:commerce:problem:idempotency-key-reused');
+  });
+});
+
+describe('GET /orders/{orderId}', () => {
+  const get = (claims: Record<string, string | string[]>) =>
+    call(getOrder, { path: '/orders/ord-1', pathParameters: { orderId: 'ord-1' }, claims });
+
+  beforeEach(() => {
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'ORDER#ord-1', sk: 'ORDER', entityType: 'ORDER', ...anOrder() } });
+  });
+
+  it('shows the order to its owner and to an admin', async () => {
+    const owner = await get(ALICE);
+    expect(owner.status).toBe(200);
+    expect(owner.body).toEqual({
+      orderId: 'ord-1',
+      customerId: 'alice',
+      status: 'PENDING',
+      items: anOrder().items,
+      total: anOrder().total,
+      createdAt: anOrder().createdAt,
+      updatedAt: anOrder().updatedAt,
+    });
+    expect((await get({ sub: 'root', 'cognito:groups': ['admin'] })).status).toBe(200);
+  });
+
+  it('answers anyone else 404, and no token 401', async () => {
+    expect((await get({ sub: 'bob' })).status).toBe(404);
+    expect((await get({})).status).toBe(401);
+  });
+});
