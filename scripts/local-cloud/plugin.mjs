@@ -553,19 +553,30 @@ export default class LocalCloudPlugin {
       admin: true,
     });
     const base = `http://127.0.0.1:${this.config.httpPort}`;
-    for (const product of products) {
-      const response = await fetch(`${base}/products`, {
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'x-correlation-id': 'seed',
+    };
+    for (const { stock, ...product } of products) {
+      const created = await fetch(`${base}/products`, {
         method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'x-correlation-id': 'seed',
-        },
+        headers,
         body: JSON.stringify(product),
       });
-      if (response.status !== 201 && response.status !== 409) {
-        this.log('warn', `Seeding ${product.productId} failed: ${response.status} ${await response.text()}`);
-        return;
+      const stocked = await fetch(`${base}/inventory/${product.productId}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ quantity: stock }),
+      });
+      for (const response of [created, stocked]) {
+        if (response.status >= 300 && response.status !== 409) {
+          this.log(
+            'warn',
+            `Seeding ${product.productId} failed: ${response.status} ${await response.text()}`,
+          );
+          return;
+        }
       }
     }
     writeFileSync(marker, new Date().toISOString());
@@ -607,6 +618,15 @@ export default class LocalCloudPlugin {
       'Event source mappings',
       ...(this.mappings ?? []).map((mapping) => `  ${mapping}`),
       '',
+      'Event rules (bus → target)',
+      ...this.collectRules().map(
+        (/** @type {any} */ rule) =>
+          `  ${describePattern(rule.eventPattern)} → ${rule.targets.map((/** @type {any} */ t) => t.functionKey ?? t.queueArn).join(', ')}`,
+      ),
+      '',
+      'Schedules',
+      ...this.schedules().map((line) => `  ${line}`),
+      '',
       `Get a token:  npm run --silent token -- alice${this.stage === 'local' ? '' : ` --stage ${this.stage}`} [--admin]`,
       'Stop:         Ctrl-C',
       '',
@@ -614,6 +634,17 @@ export default class LocalCloudPlugin {
     process.stdout.write(`${lines.join('\n')}\n`);
     // A machine-readable line, so scripts and tests can wait for readiness without parsing the table.
     process.stdout.write(`LOCAL_CLOUD_READY stage=${this.stage} http=${this.config.httpPort}\n`);
+  }
+
+  /** @returns {string[]} */
+  schedules() {
+    return this.service
+      .getAllFunctions()
+      .flatMap((/** @type {string} */ key) =>
+        (this.service.getFunction(key).events ?? [])
+          .filter((/** @type {any} */ event) => event.schedule)
+          .map((/** @type {any} */ event) => `${event.schedule.rate ?? event.schedule} → ${key}`),
+      );
   }
 
   async shutdown() {
@@ -626,6 +657,12 @@ export default class LocalCloudPlugin {
       }
     }
   }
+}
+
+/** A rule's pattern in one short line: its detail-types, or else the whole pattern. @param {any} pattern */
+function describePattern(pattern) {
+  const types = pattern?.['detail-type'];
+  return Array.isArray(types) ? types.join(' | ') : JSON.stringify(pattern);
 }
 
 /** @param {any} index */

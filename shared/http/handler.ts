@@ -49,7 +49,8 @@ type Output<Schema> = Schema extends z.ZodType ? z.output<Schema> : undefined;
 function correlationIdOf(event: HttpEvent): string {
   const fromClient = event.headers?.[CORRELATION_ID_HEADER];
   if (fromClient && CORRELATION_ID_PATTERN.test(fromClient)) return fromClient;
-  return event.requestContext?.requestId || crypto.randomUUID();
+  // Not the gateway's requestId: serverless-offline gives every request the same placeholder id.
+  return crypto.randomUUID();
 }
 
 function allowedOrigin(event: HttpEvent): string | undefined {
