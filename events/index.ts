@@ -1,4 +1,5 @@
 import { PriceChangedV1, ProductCreatedV1 } from './catalog/index.js';
+import { CustomerProfileUpdatedV1 } from './customers/index.js';
 import type { EventContract } from './envelope.js';
 import {
   StockLevelChangedV1,
@@ -17,6 +18,7 @@ import {
 } from './payments/index.js';
 
 export * from './catalog/index.js';
+export * from './customers/index.js';
 export * from './envelope.js';
 export * from './inventory/index.js';
 export * from './money.js';
@@ -40,4 +42,5 @@ export const allContracts: ReadonlyArray<EventContract<string, unknown>> = [
   PaymentCapturedV1,
   PaymentRefundedV1,
   PaymentVoidedV1,
+  CustomerProfileUpdatedV1,
 ];

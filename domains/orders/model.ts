@@ -4,12 +4,13 @@ import { BusinessRuleError, ConflictError, type FieldError, NotFoundError } from
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'CANCELLED';
 
-export interface OrderLine {
+// A type alias, not an interface: it must be assignable to the contracts' open (loose) line schema.
+export type OrderLine = {
   productId: string;
   quantity: number;
   /** The product's price when the order was placed: later price changes never touch a placed order. */
   unitPrice: Money;
-}
+};
 
 export interface Order {
   orderId: string;

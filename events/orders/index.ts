@@ -31,6 +31,8 @@ export const OrderPlacedV1 = defineEvent({
     /** Opaque token of the payment provider (never card data). */
     paymentToken: z.string().min(1),
     placedAt: z.iso.datetime({ offset: true }),
+    /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
+    orderVersion: z.int().positive().optional(),
   }),
 });
 
@@ -44,6 +46,8 @@ export const OrderConfirmedV1 = defineEvent({
     items: z.array(orderLineSchema).min(1),
     total: moneySchema,
     confirmedAt: z.iso.datetime({ offset: true }),
+    /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
+    orderVersion: z.int().positive().optional(),
   }),
 });
 
@@ -60,5 +64,7 @@ export const OrderCancelledV1 = defineEvent({
     /** True when the order had been confirmed (stock sold, payment captured): compensations must undo both. */
     wasConfirmed: z.boolean(),
     cancelledAt: z.iso.datetime({ offset: true }),
+    /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
+    orderVersion: z.int().positive().optional(),
   }),
 });

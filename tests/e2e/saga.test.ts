@@ -27,8 +27,7 @@ afterAll(() => setSandboxOutage('off'));
 const ledgerFor = async (
   orderId: string,
   kind: 'authorizations' | 'captures' | 'refunds' | 'voids',
-): Promise<any[]> =>
-  ((await sandboxLedger())[kind] ?? []).filter((entry: any) => entry.orderId === orderId);
+): Promise<any[]> => ((await sandboxLedger())[kind] ?? []).filter((entry: any) => entry.orderId === orderId);
 
 describe('placing an order', () => {
   it('confirms it, sells the stock, captures the payment once and freezes the prices', async () => {
