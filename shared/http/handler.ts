@@ -49,8 +49,7 @@ type Output<Schema> = Schema extends z.ZodType ? z.output<Schema> : undefined;
 function correlationIdOf(event: HttpEvent): string {
   const fromClient = event.headers?.[CORRELATION_ID_HEADER];
   if (fromClient && CORRELATION_ID_PATTERN.test(fromClient)) return fromClient;
-  // Not the gateway's requestId: serverless-offline gives every request the same placeholder id.
-  return crypto.randomUUID();
+  return event.requestContext?.requestId || crypto.randomUUID();
 }
 
 function allowedOrigin(event: HttpEvent): string | undefined {

@@ -76,8 +76,8 @@ describe('sls package --stage dev (offline, no credentials)', () => {
     }
   });
 
-  it('gives every rule target a DLQ', () => {
-    const rules = ofType('AWS::Events::Rule');
+  it('gives every event rule target a DLQ (schedules carry no data: the next tick is the retry)', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, rule]) => !rule.Properties.ScheduleExpression);
     expect(rules.length).toBeGreaterThan(0);
     for (const [logicalId, rule] of rules) {
       for (const target of rule.Properties.Targets)
