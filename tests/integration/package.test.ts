@@ -10,35 +10,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * credentials and no network: this is what `sls deploy --stage dev` would upload.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const output = mkdtempSync(join(tmpdir(), 'commerce-package-'));
-let template: any;
-let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no credentials)', (stage) => {
+  const output = mkdtempSync(join(tmpdir(), `commerce-package-${stage}-`));
+  let template: any;
+  let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
 
-beforeAll(async () => {
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: '',
-    AWS_SECRET_ACCESS_KEY: '',
-    AWS_PROFILE: 'no-such-profile',
-  };
-  await promisify(execFile)(
-    join(ROOT, 'node_modules', '.bin', 'sls'),
-    ['package', '--stage', 'dev', '--package', output],
-    {
-      cwd: ROOT,
-      env,
-      timeout: 180_000,
-    },
-  );
-  template = JSON.parse(readFileSync(join(output, 'cloudformation-template-update-stack.json'), 'utf8'));
-  resources = template.Resources;
-}, 200_000);
+  beforeAll(async () => {
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: 'no-such-profile',
+    };
+    await promisify(execFile)(
+      join(ROOT, 'node_modules', '.bin', 'sls'),
+      ['package', '--stage', stage, '--package', output],
+      {
+        cwd: ROOT,
+        env,
+        timeout: 180_000,
+      },
+    );
+    template = JSON.parse(readFileSync(join(output, 'cloudformation-template-update-stack.json'), 'utf8'));
+    resources = template.Resources;
+  }, 200_000);
 
-afterAll(() => rmSync(output, { recursive: true, force: true }));
+  afterAll(() => rmSync(output, { recursive: true, force: true }));
 
-const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
-describe('sls package --stage dev (offline, no credentials)', () => {
   it('bundles every function on Node.js 22 for arm64, one zip each', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(7);
@@ -60,7 +60,7 @@ describe('sls package --stage dev (offline, no credentials)', () => {
       ...ofType('AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName),
     ];
     expect(names.length).toBeGreaterThan(10);
-    for (const name of names) expect(name).toMatch(/^commerce-dev-/);
+    for (const name of names) expect(name).toMatch(new RegExp(`^commerce-${stage}-`));
   });
 
   it('gives every function its own role with no wildcard actions', () => {
@@ -122,5 +122,43 @@ describe('sls package --stage dev (offline, no credentials)', () => {
     expect(text).not.toMatch(/\b\d{12}\b/);
     expect(text).not.toMatch(/us-east-1|eu-west-1/);
     expect(text).not.toMatch(/127\.0\.0\.1|localhost/);
+  });
+
+  it('alarms on the depth of every DLQ and on the errors of every function', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const dlqs = ofType('AWS::SQS::Queue').filter(([, queue]) =>
+      /-dlq(\.fifo)?$/.test(queue.Properties.QueueName),
+    );
+    expect(dlqs.length).toBeGreaterThan(3);
+    for (const [logicalId] of dlqs) {
+      expect(
+        alarms.some((alarm) => JSON.stringify(alarm.Dimensions).includes(`"${logicalId}"`)),
+        `${logicalId} has a depth alarm`,
+      ).toBe(true);
+    }
+    for (const [logicalId] of ofType('AWS::Lambda::Function')) {
+      expect(
+        alarms.some(
+          (alarm) =>
+            alarm.MetricName === 'Errors' && JSON.stringify(alarm.Dimensions).includes(`"${logicalId}"`),
+        ),
+        `${logicalId} has an error alarm`,
+      ).toBe(true);
+    }
+  });
+
+  it('throttles the HTTP API per stage, keeps logs for the stage retention and traces with X-Ray', () => {
+    const settings = ofType('AWS::ApiGatewayV2::Stage')[0]?.[1].Properties.DefaultRouteSettings;
+    expect(settings.ThrottlingRateLimit).toBe(stage === 'prod' ? 500 : 50);
+    expect(settings.ThrottlingBurstLimit).toBe(stage === 'prod' ? 1000 : 100);
+    for (const [, group] of ofType('AWS::Logs::LogGroup')) {
+      expect(group.Properties.RetentionInDays).toBe(stage === 'prod' ? 365 : 30);
+    }
+    for (const [, fn] of ofType('AWS::Lambda::Function'))
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it('leaves no unused default role behind', () => {
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
 });
