@@ -35,7 +35,10 @@ export default class OperationsPlugin {
     const notify = [{ Ref: ALARM_TOPIC }];
 
     for (const [logicalId, resource] of Object.entries(resources)) {
-      if (resource.Type === 'AWS::SQS::Queue' && /-dlq(\.fifo)?$/.test(resource.Properties?.QueueName ?? '')) {
+      if (
+        resource.Type === 'AWS::SQS::Queue' &&
+        /-dlq(\.fifo)?$/.test(resource.Properties?.QueueName ?? '')
+      ) {
         resources[alarmId(`${logicalId}Depth`)] = {
           Type: 'AWS::CloudWatch::Alarm',
           Properties: {
