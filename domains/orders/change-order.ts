@@ -23,6 +23,8 @@ function eventOf(order: Order, outcome: OrderOutcome, trace: Trace, now: Date): 
     customerId: order.customerId,
     items: order.items,
     total: order.total,
+    /** Lets projections keep the newest state whatever the delivery order. */
+    orderVersion: order.version,
   };
   if (outcome.type === 'OrderConfirmed') {
     return createEnvelope(OrderConfirmedV1, { ...common, confirmedAt: order.updatedAt }, trace, { now });

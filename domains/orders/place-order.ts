@@ -70,6 +70,7 @@ export async function placeOrder(
       total,
       paymentToken: input.paymentToken,
       placedAt: order.createdAt,
+      orderVersion: order.version,
     },
     trace,
     { now },

@@ -11,11 +11,6 @@ export interface IdempotencyRecord {
   orderId: string;
 }
 
-export interface OrderPage {
-  items: Order[];
-  nextCursor: string | null;
-}
-
 export interface OrderRepository {
   get(orderId: string): Promise<Order | undefined>;
   findIdempotencyRecord(customerId: string, key: string): Promise<IdempotencyRecord | undefined>;
@@ -31,8 +26,6 @@ export interface OrderRepository {
   save(next: Order, expectedVersion: number, events: EventEnvelope[]): Promise<void>;
   /** Ids of orders PENDING since `before` or earlier, oldest first, at most `limit`. */
   pendingSince(before: Date, limit: number): Promise<string[]>;
-  /** A customer's orders, newest first. */
-  listByCustomer(customerId: string, page: { limit: number; cursor?: string }): Promise<OrderPage>;
 }
 
 /** The orders domain's own projection of catalog prices. */

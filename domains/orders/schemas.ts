@@ -38,12 +38,6 @@ export const orderPathSchema = z.object({
   orderId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'is not an order id'),
 });
 
-export const listOrdersQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(2048).optional(),
-});
-export type ListOrdersQuery = z.infer<typeof listOrdersQuerySchema>;
-
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
 

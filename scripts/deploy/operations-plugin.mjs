@@ -34,11 +34,13 @@ export default class OperationsPlugin {
     };
     const notify = [{ Ref: ALARM_TOPIC }];
 
+    // A hand-written alarm on a queue wins over the generated one (CloudWatch refuses duplicate names).
+    const alarmed = JSON.stringify(
+      Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm'),
+    );
     for (const [logicalId, resource] of Object.entries(resources)) {
-      if (
-        resource.Type === 'AWS::SQS::Queue' &&
-        /-dlq(\.fifo)?$/.test(resource.Properties?.QueueName ?? '')
-      ) {
+      const isDlq = /-dlq(\.fifo)?$/.test(resource.Properties?.QueueName ?? '');
+      if (resource.Type === 'AWS::SQS::Queue' && isDlq && !alarmed.includes(`"${logicalId}"`)) {
         resources[alarmId(`${logicalId}Depth`)] = {
           Type: 'AWS::CloudWatch::Alarm',
           Properties: {

@@ -38,6 +38,7 @@ import {
   writePidFile,
 } from './processes.mjs';
 import { startSqsPoller } from './sqs-poller.mjs';
+import { startStaticSite } from './static-site.mjs';
 import { createFileCheckpointStore, startStreamPoller } from './stream-poller.mjs';
 
 const ACCOUNT_ID = '000000000000';
@@ -64,6 +65,7 @@ export default class LocalCloudPlugin {
     /** @type {any} */ this.issuer = undefined;
     /** @type {any} */ this.bus = undefined;
     /** @type {any} */ this.paymentSandbox = undefined;
+    /** @type {any} */ this.webClient = undefined;
     /** @type {Record<string, any>} */ this.resources = {};
     /** @type {Map<string, any>} */ this.localNames = new Map();
     /** @type {SQSClient | undefined} */ this.sqsClient = undefined;
@@ -127,6 +129,14 @@ export default class LocalCloudPlugin {
     this.paymentSandbox = await startPaymentSandbox({ port: this.config.paymentSandboxPort, log: this.log });
     this.stoppers.push(() => this.paymentSandbox?.stop());
 
+    this.webClient = await startStaticSite({
+      port: this.config.webPort,
+      root: join(PROJECT_ROOT, 'web'),
+      apiBase: `http://127.0.0.1:${this.config.httpPort}`,
+      log: this.log,
+    });
+    this.stoppers.push(() => this.webClient?.stop());
+
     this.resources = collectResources(this.service);
     this.localNames = new Map();
     await this.createQueues();
@@ -182,6 +192,7 @@ export default class LocalCloudPlugin {
       'event bus': this.config.eventBusPort,
       'dev issuer': this.config.issuerPort,
       'payment sandbox': this.config.paymentSandboxPort,
+      'web client': this.config.webPort,
     };
     for (const [what, port] of Object.entries(ports)) {
       if (!(await isPortFree(port))) {
@@ -607,6 +618,7 @@ export default class LocalCloudPlugin {
       ...routes.map(([route, access, fn]) => `  ${route.padEnd(width)}  ${access.padEnd(6)}  ${fn}`),
       '',
       'Local endpoints',
+      `  Web client       http://127.0.0.1:${this.config.webPort}`,
       `  HTTP API         http://localhost:${this.config.httpPort}`,
       `  Lambda invoke    http://localhost:${this.config.lambdaPort}`,
       `  DynamoDB Local   ${this.dynamoDb.endpoint}${this.config.persistData ? `  (data in .local/${this.stage}/dynamodb)` : '  (in memory)'}`,

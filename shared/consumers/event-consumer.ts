@@ -8,16 +8,28 @@ import { idempotentWork } from '../idempotency.js';
 import { logger, metrics, tracer, useCorrelationId } from '../observability.js';
 import { type EventHandlers, routeBusEvent } from './bus-event.js';
 
+export interface EventConsumerOptions {
+  /**
+   * Default true: each event id is handled at most once (Powertools idempotency table). Pass false only
+   * for a consumer that is idempotent by itself, through versions or state in its own store, and must
+   * re-apply events it has already seen: a projection rebuilt by `npm run replay` receives the original
+   * events again, with their original ids, after its table was wiped. The idempotency store would answer
+   * those from its records and the rebuild would stay empty.
+   */
+  idempotent?: boolean;
+}
+
 /**
  * The one middleware stack of every consumer that an EventBridge rule invokes directly: the event is
- * validated against its contract, logged with its correlation id and handled at most once per event id.
- * A failure is thrown, so the delivery is retried and finally lands in the rule target's DLQ.
+ * validated against its contract, logged with its correlation id and handled at most once per event id
+ * (unless `idempotent: false`). A failure is thrown, so the delivery is retried and finally lands in the
+ * rule target's DLQ.
  */
-export function eventConsumer(handlers: EventHandlers) {
-  const once = idempotentWork((run: () => Promise<void>) => run());
+export function eventConsumer(handlers: EventHandlers, options: EventConsumerOptions = {}) {
+  const once = options.idempotent === false ? undefined : idempotentWork((run: () => Promise<void>) => run());
 
   const consume = async (event: unknown, context: Context): Promise<void> => {
-    once.registerContext(context);
+    once?.registerContext(context);
     const routed = routeBusEvent(event, handlers);
     if (!routed) {
       logger.warn('Ignoring an event this consumer has no handler for', { event });
@@ -25,7 +37,7 @@ export function eventConsumer(handlers: EventHandlers) {
     }
     useCorrelationId(routed.correlationId);
     logger.info('Handling event', { eventType: routed.type, eventId: routed.eventId });
-    await once.run({ key: routed.eventId, input: routed.run });
+    await (once ? once.run({ key: routed.eventId, input: routed.run }) : routed.run());
     metrics.addMetric('EventsHandled', MetricUnit.Count, 1);
   };
 

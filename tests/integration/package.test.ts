@@ -126,6 +126,8 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
 
   it('alarms on the depth of every DLQ and on the errors of every function', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const names = alarms.map((alarm) => JSON.stringify(alarm.AlarmName));
+    expect(new Set(names).size, 'CloudWatch refuses two alarms with one name').toBe(names.length);
     const dlqs = ofType('AWS::SQS::Queue').filter(([, queue]) =>
       /-dlq(\.fifo)?$/.test(queue.Properties.QueueName),
     );

@@ -7,15 +7,12 @@ import {
   type TransactWritePut,
 } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { BadRequestError } from '../../../shared/errors.js';
 import { outboxPut } from '../../../shared/outbox/record.js';
 import { IdempotencyKeyTaken, type Order, OrderVersionConflict } from '../model.js';
-import type { IdempotencyRecord, OrderPage, OrderRepository } from '../ports.js';
+import type { IdempotencyRecord, OrderRepository } from '../ports.js';
 
 /** Sparse index: only PENDING orders carry `pendingStatus` and `pendingSince`. */
 export const PENDING_INDEX = 'pendingOrders';
-/** A customer's orders by creation time; only order items carry both `customerId` and `createdAt`. */
-export const CUSTOMER_INDEX = 'byCustomer';
 const ORDER = 'ORDER';
 const IDEMPOTENCY = 'IDEMPOTENCY';
 const PENDING = 'PENDING';
@@ -53,31 +50,6 @@ function conflictIndex(error: unknown): number | undefined {
     (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
   );
   return index === undefined || index < 0 ? undefined : index;
-}
-
-function encodeCursor(key: Record<string, unknown> | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
-}
-
-/** Only a key of this customer's listing that this repository could have produced reaches DynamoDB. */
-function decodeCursor(cursor: string | undefined, customerId: string): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    const orderId = typeof key?.pk === 'string' ? key.pk.slice('ORDER#'.length) : '';
-    if (
-      orderId &&
-      key.pk === orderKey(orderId).pk &&
-      key.sk === ORDER &&
-      key.customerId === customerId &&
-      typeof key.createdAt === 'string'
-    ) {
-      return { pk: key.pk, sk: key.sk, customerId, createdAt: key.createdAt };
-    }
-  } catch {
-    // fall through: any undecodable cursor is the client's mistake
-  }
-  throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
 }
 
 /** Orders, their idempotency keys, the price projection and the outbox share the orders table. */
@@ -188,20 +160,5 @@ export class DynamoDbOrderRepository implements OrderRepository {
       startKey = page.LastEvaluatedKey;
     } while (startKey && orderIds.length < limit);
     return orderIds;
-  }
-
-  async listByCustomer(customerId: string, page: { limit: number; cursor?: string }): Promise<OrderPage> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: CUSTOMER_INDEX,
-        KeyConditionExpression: 'customerId = :customer',
-        ExpressionAttributeValues: { ':customer': customerId },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, customerId),
-      }),
-    );
-    return { items: (result.Items ?? []).map(toOrder), nextCursor: encodeCursor(result.LastEvaluatedKey) };
   }
 }

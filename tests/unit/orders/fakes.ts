@@ -6,7 +6,6 @@ import {
 } from '../../../domains/orders/model.js';
 import type {
   IdempotencyRecord,
-  OrderPage,
   OrderRepository,
   PriceBook,
   ProjectedPrice,
@@ -69,16 +68,6 @@ export class InMemoryOrderRepository implements OrderRepository {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .slice(0, limit)
       .map((order) => order.orderId);
-  }
-
-  async listByCustomer(customerId: string, page: { limit: number; cursor?: string }): Promise<OrderPage> {
-    const mine = [...this.orders.values()]
-      .filter((order) => order.customerId === customerId)
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    const start = page.cursor ? Number(page.cursor) : 0;
-    const items = mine.slice(start, start + page.limit);
-    const more = start + page.limit < mine.length;
-    return { items: structuredClone(items), nextCursor: more ? String(start + page.limit) : null };
   }
 
   /** Stores a change behind the use case's back, as a concurrent writer would. */

@@ -1,0 +1,94 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { EventEnvelope } from '../../../events/envelope.js';
+import { outboxPut } from '../../../shared/outbox/record.js';
+import { type CustomerProfile, ProfileVersionConflict } from '../model.js';
+import type { CustomerRepository } from '../ports.js';
+
+const PROFILE = 'PROFILE';
+
+const keyOf = (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: PROFILE });
+
+function toItem(profile: CustomerProfile) {
+  return { ...keyOf(profile.customerId), entityType: PROFILE, ...profile };
+}
+
+function toProfile(item: Record<string, unknown>): CustomerProfile {
+  const { pk: _pk, sk: _sk, entityType: _type, ...profile } = item;
+  return profile as unknown as CustomerProfile;
+}
+
+/** The profile put lost: its version condition failed, or a concurrent transaction on it won. */
+function profileLost(error: unknown): boolean {
+  const code = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0]?.Code : '';
+  return code === 'ConditionalCheckFailed' || code === 'TransactionConflict';
+}
+
+/** Profiles and the customers' outbox live in the customers' own table, one item per customer. */
+export class DynamoDbCustomerRepository implements CustomerRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly eventSource: string,
+  ) {}
+
+  async get(customerId: string): Promise<CustomerProfile | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(customerId), ConsistentRead: true }),
+    );
+    return Item ? toProfile(Item) : undefined;
+  }
+
+  async createIfAbsent(profile: CustomerProfile): Promise<CustomerProfile> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(profile),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          // The winner of a race comes back with the failure: no second read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return profile;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException && error.Item) {
+        return toProfile(unmarshall(error.Item as Record<string, AttributeValue>));
+      }
+      throw error;
+    }
+  }
+
+  async save(next: CustomerProfile, expectedVersion: number, events: EventEnvelope[]): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: toItem(next),
+                ConditionExpression: 'profileVersion = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              },
+            },
+            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (profileLost(error)) throw new ProfileVersionConflict(next.customerId);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { BadRequestError } from '../../../shared/errors.js';
+import type { Notification } from '../model.js';
+import type { NotificationPage, NotificationRepository } from '../ports.js';
+
+/** A customer's notifications by creation time; only notification items carry `createdAt`. */
+export const CUSTOMER_INDEX = 'byCustomer';
+const NOTIFICATION = 'NOTIFICATION';
+
+const keyOf = (notificationId: string) => ({ pk: `${NOTIFICATION}#${notificationId}`, sk: NOTIFICATION });
+
+function toNotification(item: Record<string, unknown>): Notification {
+  const { pk: _pk, sk: _sk, entityType: _type, ...notification } = item;
+  return notification as unknown as Notification;
+}
+
+/** The only keys a page of this index can end at: a cursor is one of them, for the customer asked about. */
+const cursorKeySchema = z.strictObject({
+  pk: z.string().startsWith(`${NOTIFICATION}#`),
+  sk: z.literal(NOTIFICATION),
+  customerId: z.string(),
+  createdAt: z.string(),
+});
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+}
+
+function decodeCursor(cursor: string | undefined, customerId: string): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const parsed = cursorKeySchema.safeParse(key);
+  if (parsed.success && parsed.data.customerId === customerId) return parsed.data;
+  throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
+}
+
+/** Notifications share the notifications table with the contact projection. */
+export class DynamoDbNotificationRepository implements NotificationRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async record(notification: Notification): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keyOf(notification.notificationId), entityType: NOTIFICATION, ...notification },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async settle(
+    notificationId: string,
+    outcome: { status: 'sent' | 'failed'; at: string; failureReason?: string },
+  ): Promise<void> {
+    const { status, at, failureReason } = outcome;
+    const withReason = failureReason !== undefined;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keyOf(notificationId),
+        UpdateExpression: `SET #status = :status, updatedAt = :at${withReason ? ', failureReason = :reason' : ''}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':at': at,
+          ...(withReason ? { ':reason': failureReason } : {}),
+        },
+      }),
+    );
+  }
+
+  async listByCustomer(
+    customerId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<NotificationPage> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: CUSTOMER_INDEX,
+        KeyConditionExpression: 'customerId = :customer',
+        ExpressionAttributeValues: { ':customer': customerId },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, customerId),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map(toNotification),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
+    };
+  }
+}

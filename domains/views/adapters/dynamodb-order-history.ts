@@ -1,0 +1,116 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BadRequestError } from '../../../shared/errors.js';
+import { OrderHistoryConflict, type ProjectedOrder } from '../model.js';
+import type { OrderHistory, OrderHistoryPage } from '../ports.js';
+
+/** A customer's entries by `createdAtOrderId`: newest first, orders placed in the same instant by id. */
+export const CUSTOMER_INDEX = 'byCustomer';
+const ORDER_PREFIX = 'ORDER#';
+const ENTRY = 'ORDER';
+
+const keyOf = (orderId: string) => ({ pk: `${ORDER_PREFIX}${orderId}`, sk: ENTRY });
+const sortKeyOf = (createdAt: string, orderId: string) => `${createdAt}#${orderId}`;
+
+function toItem(order: ProjectedOrder) {
+  return {
+    ...keyOf(order.orderId),
+    entityType: ENTRY,
+    ...order,
+    createdAtOrderId: sortKeyOf(order.createdAt, order.orderId),
+  };
+}
+
+function toOrder(item: Record<string, unknown>): ProjectedOrder {
+  const { pk: _pk, sk: _sk, entityType: _type, createdAtOrderId: _sort, ...order } = item;
+  return order as unknown as ProjectedOrder;
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+}
+
+const isCanonicalTimestamp = (value: string) => {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString() === value;
+};
+
+/** Only a key of this customer's listing that this adapter could have produced reaches DynamoDB. */
+function decodeCursor(cursor: string | undefined, customerId: string): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const orderId = typeof key?.pk === 'string' ? key.pk.slice(ORDER_PREFIX.length) : '';
+    const createdAt =
+      typeof key?.createdAtOrderId === 'string' ? key.createdAtOrderId.slice(0, -`#${orderId}`.length) : '';
+    if (
+      orderId &&
+      key.pk === keyOf(orderId).pk &&
+      key.sk === ENTRY &&
+      key.customerId === customerId &&
+      isCanonicalTimestamp(createdAt) &&
+      key.createdAtOrderId === sortKeyOf(createdAt, orderId)
+    ) {
+      return { pk: key.pk, sk: ENTRY, customerId, createdAtOrderId: key.createdAtOrderId };
+    }
+  } catch {
+    // fall through: any undecodable cursor is the client's mistake
+  }
+  throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
+}
+
+/** The order history lives in the views table, one item per order, listed through a per-customer GSI. */
+export class DynamoDbOrderHistory implements OrderHistory {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(orderId: string): Promise<ProjectedOrder | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(orderId), ConsistentRead: true }),
+    );
+    return Item ? toOrder(Item) : undefined;
+  }
+
+  async save(next: ProjectedOrder, expectedRevision: number | undefined): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(next),
+          ...(expectedRevision === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#revision = :expected',
+                ExpressionAttributeNames: { '#revision': 'revision' },
+                ExpressionAttributeValues: { ':expected': expectedRevision },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new OrderHistoryConflict(`The history entry of order ${next.orderId} changed concurrently.`);
+      }
+      throw error;
+    }
+  }
+
+  async listByCustomer(
+    customerId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<OrderHistoryPage> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: CUSTOMER_INDEX,
+        KeyConditionExpression: 'customerId = :customer',
+        ExpressionAttributeValues: { ':customer': customerId },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, customerId),
+      }),
+    );
+    return { items: (result.Items ?? []).map(toOrder), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+}

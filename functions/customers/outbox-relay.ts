@@ -1,0 +1,3 @@
+import { outboxRelayHandler } from '../../shared/outbox/relay.js';
+
+export const handler = outboxRelayHandler();

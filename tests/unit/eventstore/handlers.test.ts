@@ -1,0 +1,95 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+  process.env.POWERTOOLS_DEV = 'false';
+  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.EVENT_STORE_TABLE_NAME = 'commerce-test-event-store';
+});
+
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler as appendEvent } from '../../../functions/eventstore/append-event.js';
+import { handler as listEvents } from '../../../functions/eventstore/list-events.js';
+import { fakeContext, httpEvent } from '../shared/lambda-fakes.js';
+import { sampleEvent } from './fakes.js';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const ADMIN = { sub: 'bob', 'cognito:groups': ['admin'] };
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+async function get(query: Record<string, string>, claims: Record<string, unknown> = ADMIN) {
+  const result = await listEvents(
+    httpEvent({ path: '/admin/events', queryStringParameters: query, claims: claims as any }),
+    fakeContext(),
+  );
+  return {
+    status: result.statusCode,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    body: JSON.parse(String(result.body)),
+  };
+}
+
+describe('eventStoreAppendEvent (rule target of every commerce.* event)', () => {
+  it('appends the delivered event with one conditional put and no idempotency-table traffic', async () => {
+    ddb.on(PutCommand).resolves({});
+    await appendEvent(sampleEvent('PaymentAuthorized'), fakeContext());
+    expect(ddb.calls()).toHaveLength(1);
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      TableName: 'commerce-test-event-store',
+      Item: { eventType: 'PaymentAuthorized', event: sampleEvent('PaymentAuthorized') },
+    });
+  });
+
+  it('succeeds on a redelivery, so EventBridge does not retry it into the DLQ', async () => {
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    await expect(appendEvent(sampleEvent('PaymentAuthorized'), fakeContext())).resolves.toBeUndefined();
+  });
+
+  it('fails an event without envelope metadata (retried, then kept in its DLQ)', async () => {
+    const { detail: _detail, ...broken } = sampleEvent('PaymentAuthorized');
+    await expect(appendEvent(broken, fakeContext())).rejects.toThrow('envelope metadata');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('GET /admin/events', () => {
+  it('answers an admin with the stored bus events of a correlation id', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ eventId: 'e1', event: sampleEvent('OrderPlaced') }] });
+    const response = await get({ correlationId: 'req-4e2b' });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ items: [sampleEvent('OrderPlaced')], nextCursor: null });
+  });
+
+  it('refuses a customer with 403', async () => {
+    const response = await get({ correlationId: 'req-4e2b' }, { sub: 'alice' });
+    expect(response.status).toBe(403);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('answers 400 problems for a missing or double filter, a bad limit and a bad cursor', async () => {
+    const queries: Record<string, string>[] = [
+      {},
+      { correlationId: 'req-4e2b', aggregateId: 'ord-7f3c2a' },
+      { aggregateId: 'ord-7f3c2a', limit: '500' },
+      { aggregateId: 'ord-7f3c2a', cursor: 'not-a-cursor' },
+    ];
+    for (const query of queries) {
+      const response = await get(query);
+      expect(response.status, JSON.stringify(query)).toBe(400);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+    }
+    expect((await get({})).body.errors).toEqual([
+      { path: 'correlationId', message: expect.any(String) },
+      { path: 'aggregateId', message: expect.any(String) },
+    ]);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,181 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+  process.env.POWERTOOLS_DEV = 'false';
+  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.IDEMPOTENCY_TABLE_NAME = 'commerce-test-idempotency';
+  process.env.NOTIFICATIONS_TABLE_NAME = 'commerce-test-notifications';
+});
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { LogSender } from '../../../domains/notifications/adapters/log-sender.js';
+import { senderFor } from '../../../functions/notifications/dependencies.js';
+import { handler as list } from '../../../functions/notifications/list-notifications.js';
+import { handler as notify } from '../../../functions/notifications/notify.js';
+import { handler as projectContacts } from '../../../functions/notifications/project-contacts.js';
+import { fakeContext, type HttpEventOptions, httpEvent } from '../shared/lambda-fakes.js';
+
+const TABLE = 'commerce-test-notifications';
+const documents = mockClient(DynamoDBDocumentClient);
+/** Powertools idempotency talks to its table through the plain client. */
+const idempotency = mockClient(DynamoDBClient);
+
+const sample = (name: string) =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '../../../events/samples', `${name}.v1.json`), 'utf8'));
+
+beforeEach(() => {
+  documents.reset();
+  idempotency.reset();
+  idempotency.on(PutItemCommand).resolves({});
+  idempotency.on(UpdateItemCommand).resolves({});
+  documents.on(PutCommand).resolves({});
+  documents.on(UpdateCommand).resolves({});
+  documents.on(GetCommand).resolves({
+    Item: { customerId: 'alice', name: 'Alice', email: 'alice@example.com', profileVersion: 2 },
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('notificationsNotify', () => {
+  it('turns an OrderCancelled event into one recorded and sent notification', async () => {
+    await notify(sample('OrderCancelled'), fakeContext('commerce-test-notify'));
+
+    const [put] = documents.commandCalls(PutCommand).map((call) => call.args[0].input);
+    expect(put).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: {
+        notificationId: 'ntf-00000000-0000-0000-0000-0000000007d2',
+        customerId: 'alice',
+        kind: 'order-cancelled',
+        subject: 'Your order ord-7f3c2a was cancelled',
+        channel: 'log',
+        recipient: 'alice@example.com',
+        status: 'recorded',
+        correlationId: 'req-4e2b',
+      },
+    });
+    expect(put?.Item?.body).toContain('(€113.00) was cancelled because some of its items are out of stock.');
+    expect(documents.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':status': 'sent',
+    });
+  });
+
+  it('does nothing more for a PaymentDeclined it has recorded before', async () => {
+    const { ConditionalCheckFailedException } = await import('@aws-sdk/client-dynamodb');
+    documents
+      .on(PutCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+
+    await notify(sample('PaymentDeclined'), fakeContext('commerce-test-notify'));
+
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe('notificationsProjectContacts', () => {
+  it('stores the contact of a CustomerProfileUpdated event if it is newer', async () => {
+    await projectContacts(sample('CustomerProfileUpdated'), fakeContext('commerce-test-project-contacts'));
+
+    expect(documents.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      Item: { pk: 'CUSTOMER#alice', sk: 'CONTACT', email: 'alice@example.com', profileVersion: 2 },
+      ConditionExpression: 'attribute_not_exists(pk) OR profileVersion < :version',
+    });
+  });
+});
+
+describe('senderFor (NOTIFICATION_CHANNEL)', () => {
+  it('sends to the log by default and for "log"', () => {
+    expect(senderFor(undefined)).toBeInstanceOf(LogSender);
+    expect(senderFor('')).toBeInstanceOf(LogSender);
+    expect(senderFor('log').channel).toBe('log');
+  });
+
+  it('refuses ses while its SDK client is not a dependency, naming the package', () => {
+    expect(() => senderFor('ses')).toThrow(/@aws-sdk\/client-sesv2/);
+  });
+
+  it('refuses an unknown channel', () => {
+    expect(() => senderFor('pigeon')).toThrow('NOTIFICATION_CHANNEL must be "log" or "ses", not "pigeon"');
+  });
+});
+
+describe('LogSender', () => {
+  it('writes the whole message with its correlation id', async () => {
+    const log = vi.fn();
+
+    await new LogSender(log).send({
+      notificationId: 'ntf-1',
+      to: 'alice@example.com',
+      subject: 'Hi',
+      body: 'Hello',
+      correlationId: 'req-1',
+    });
+
+    expect(log).toHaveBeenCalledWith('Notification sent to the log channel', {
+      notificationId: 'ntf-1',
+      correlationId: 'req-1',
+      to: 'alice@example.com',
+      subject: 'Hi',
+      body: 'Hello',
+    });
+  });
+});
+
+describe('GET /admin/notifications', () => {
+  const get = (claims: HttpEventOptions['claims'], query?: Record<string, string>) =>
+    list(
+      httpEvent({ path: '/admin/notifications', claims, ...(query ? { queryStringParameters: query } : {}) }),
+      fakeContext(),
+    ).then((result) => ({ status: result.statusCode, body: JSON.parse(String(result.body)) }));
+  const ADMIN = { sub: 'root', 'cognito:groups': ['admin'] };
+
+  it("answers an admin with the customer's page, newest first", async () => {
+    documents.on(QueryCommand).resolves({
+      Items: [{ pk: 'NOTIFICATION#ntf-1', sk: 'NOTIFICATION', notificationId: 'ntf-1', customerId: 'alice' }],
+    });
+
+    const response = await get(ADMIN, { customerId: 'alice', limit: '5' });
+
+    expect(response).toEqual({
+      status: 200,
+      body: { items: [{ notificationId: 'ntf-1', customerId: 'alice' }], nextCursor: null },
+    });
+    expect(documents.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':customer': 'alice' },
+      ScanIndexForward: false,
+      Limit: 5,
+    });
+  });
+
+  it('requires customerId and lists every bad parameter', async () => {
+    const response = await get(ADMIN, { limit: '500' });
+
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((error: { path: string }) => error.path).sort()).toEqual([
+      'customerId',
+      'limit',
+    ]);
+  });
+
+  it('is for admins only', async () => {
+    expect((await get({ sub: 'alice' }, { customerId: 'alice' })).status).toBe(403);
+    expect((await get(undefined, { customerId: 'alice' })).status).toBe(401);
+    expect(documents.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+});
