@@ -160,6 +160,12 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
 
+  it('archives the bus for replay, with the stage retention', () => {
+    const archive = ofType('AWS::Events::Archive')[0]?.[1];
+    expect(archive?.Properties.RetentionDays).toBe(stage === 'prod' ? 365 : stage === 'dev' ? 7 : 30);
+    expect(JSON.stringify(archive?.Properties.SourceArn)).toContain('EventBus');
+  });
+
   it('leaves no unused default role behind', () => {
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
