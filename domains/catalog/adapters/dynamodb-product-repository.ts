@@ -6,7 +6,8 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { BadRequestError, ConflictError } from '../../../shared/errors.js';
+import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
+import { ConflictError } from '../../../shared/errors.js';
 import { outboxPut } from '../../../shared/outbox/record.js';
 import { type Product, ProductAlreadyExists } from '../model.js';
 import type { ProductPage, ProductRepository } from '../ports.js';
@@ -31,27 +32,17 @@ function toProduct(item: Record<string, unknown>): Product {
   return product;
 }
 
-function encodeCursor(key: Record<string, unknown> | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
-}
-
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    // Only a key this repository could have produced is passed on to DynamoDB.
-    if (
-      typeof key?.productId === 'string' &&
-      key.pk === keyOf(key.productId).pk &&
-      key.sk === ENTITY_TYPE &&
-      key.entityType === ENTITY_TYPE
-    ) {
-      return { pk: key.pk, sk: key.sk, entityType: key.entityType, productId: key.productId };
-    }
-  } catch {
-    // fall through: any undecodable cursor is the client's mistake
+/** Only a key this repository could have produced is passed on to DynamoDB. */
+function acceptListKey(key: Record<string, unknown> | null) {
+  if (
+    typeof key?.productId === 'string' &&
+    key.pk === keyOf(key.productId).pk &&
+    key.sk === ENTITY_TYPE &&
+    key.entityType === ENTITY_TYPE
+  ) {
+    return { pk: key.pk, sk: key.sk, entityType: key.entityType, productId: key.productId };
   }
-  throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
+  return undefined;
 }
 
 function conditionFailedAt(error: unknown, index: number): boolean {
@@ -88,7 +79,7 @@ export class DynamoDbProductRepository implements ProductRepository {
         KeyConditionExpression: 'entityType = :type',
         ExpressionAttributeValues: { ':type': ENTITY_TYPE },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor),
+        ExclusiveStartKey: decodeCursor(page.cursor, acceptListKey),
       }),
     );
     return { items: (result.Items ?? []).map(toProduct), nextCursor: encodeCursor(result.LastEvaluatedKey) };

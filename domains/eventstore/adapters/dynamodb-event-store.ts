@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { BadRequestError } from '../../../shared/errors.js';
+import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
 import type { EventFilter, StoredEvent } from '../model.js';
 import type { AppendOutcome, EventStore, StoredEventPage } from '../ports.js';
 import type { RecordableEvent } from '../schemas.js';
@@ -25,8 +25,6 @@ interface StoredEventItem extends StoredEvent {
   [ORDERING_KEY]: string;
 }
 
-const INVALID_CURSOR = 'The cursor is not valid: pass the nextCursor of a previous page unchanged.';
-
 /**
  * An index query's LastEvaluatedKey holds the table key (eventId) and the index keys. A cursor is taken
  * back only if it is such a key for the same filter, so a page of one correlation cannot be resumed in
@@ -36,33 +34,20 @@ export function decodeEventCursor(
   cursor: string | undefined,
   filter: EventFilter,
 ): Record<string, string> | undefined {
-  if (cursor === undefined) return undefined;
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new BadRequestError(INVALID_CURSOR);
-  }
-  const {
-    eventId,
-    [filter.by]: filterValue,
-    [ORDERING_KEY]: ordering,
-    ...rest
-  } = (key ?? {}) as Record<string, unknown>;
-  const valid =
-    typeof eventId === 'string' &&
-    eventId !== '' &&
-    filterValue === filter.value &&
-    typeof ordering === 'string' &&
-    ordering.endsWith(`#${eventId}`) &&
-    Object.keys(rest).length === 0;
-  if (!valid) throw new BadRequestError(INVALID_CURSOR);
-  return { eventId, [filter.by]: filter.value, [ORDERING_KEY]: ordering };
+  return decodeCursor(cursor, (key: Record<string, unknown> | null) => {
+    const { eventId, [filter.by]: filterValue, [ORDERING_KEY]: ordering, ...rest } = key ?? {};
+    const valid =
+      typeof eventId === 'string' &&
+      eventId !== '' &&
+      filterValue === filter.value &&
+      typeof ordering === 'string' &&
+      ordering.endsWith(`#${eventId}`) &&
+      Object.keys(rest).length === 0;
+    return valid ? { eventId, [filter.by]: filter.value, [ORDERING_KEY]: ordering } : undefined;
+  });
 }
 
-export function encodeEventCursor(key: Record<string, unknown> | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
-}
+export const encodeEventCursor = encodeCursor;
 
 /**
  * The event store table: one item per event id, written once. Two GSIs serve the lookups; `byAggregate`

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { BadRequestError } from '../../../shared/errors.js';
+import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
 import type { Notification } from '../model.js';
 import type { NotificationPage, NotificationRepository } from '../ports.js';
 
@@ -24,21 +24,11 @@ const cursorKeySchema = z.strictObject({
   createdAt: z.string(),
 });
 
-function encodeCursor(key: Record<string, unknown> | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
-}
-
-function decodeCursor(cursor: string | undefined, customerId: string): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  const parsed = cursorKeySchema.safeParse(key);
-  if (parsed.success && parsed.data.customerId === customerId) return parsed.data;
-  throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
+function listKeyAcceptor(customerId: string) {
+  return (key: unknown) => {
+    const parsed = cursorKeySchema.safeParse(key);
+    return parsed.success && parsed.data.customerId === customerId ? parsed.data : undefined;
+  };
 }
 
 /** Notifications share the notifications table with the contact projection. */
@@ -98,7 +88,7 @@ export class DynamoDbNotificationRepository implements NotificationRepository {
         ExpressionAttributeValues: { ':customer': customerId },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, customerId),
+        ExclusiveStartKey: decodeCursor(page.cursor, listKeyAcceptor(customerId)),
       }),
     );
     return {

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { BadRequestError } from '../../../shared/errors.js';
+import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
 import { OrderHistoryConflict, type ProjectedOrder } from '../model.js';
 import type { OrderHistory, OrderHistoryPage } from '../ports.js';
 
@@ -26,24 +26,19 @@ function toOrder(item: Record<string, unknown>): ProjectedOrder {
   return order as unknown as ProjectedOrder;
 }
 
-function encodeCursor(key: Record<string, unknown> | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
-}
-
 const isCanonicalTimestamp = (value: string) => {
   const time = Date.parse(value);
   return !Number.isNaN(time) && new Date(time).toISOString() === value;
 };
 
 /** Only a key of this customer's listing that this adapter could have produced reaches DynamoDB. */
-function decodeCursor(cursor: string | undefined, customerId: string): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+function listKeyAcceptor(customerId: string) {
+  return (key: Record<string, unknown> | null) => {
     const orderId = typeof key?.pk === 'string' ? key.pk.slice(ORDER_PREFIX.length) : '';
     const createdAt =
       typeof key?.createdAtOrderId === 'string' ? key.createdAtOrderId.slice(0, -`#${orderId}`.length) : '';
     if (
+      key &&
       orderId &&
       key.pk === keyOf(orderId).pk &&
       key.sk === ENTRY &&
@@ -53,10 +48,8 @@ function decodeCursor(cursor: string | undefined, customerId: string): Record<st
     ) {
       return { pk: key.pk, sk: ENTRY, customerId, createdAtOrderId: key.createdAtOrderId };
     }
-  } catch {
-    // fall through: any undecodable cursor is the client's mistake
-  }
-  throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
+    return undefined;
+  };
 }
 
 /** The order history lives in the views table, one item per order, listed through a per-customer GSI. */
@@ -108,7 +101,7 @@ export class DynamoDbOrderHistory implements OrderHistory {
         ExpressionAttributeValues: { ':customer': customerId },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, customerId),
+        ExclusiveStartKey: decodeCursor(page.cursor, listKeyAcceptor(customerId)),
       }),
     );
     return { items: (result.Items ?? []).map(toOrder), nextCursor: encodeCursor(result.LastEvaluatedKey) };
