@@ -6,3 +6,6 @@ export const moneySchema = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
 });
 export type Money = z.infer<typeof moneySchema>;
+
+/** Money as the HTTP API answers it: exactly these two fields (documented as `Money` in docs/openapi.json). */
+export const moneyResponseSchema = z.strictObject(moneySchema.shape).meta({ id: 'Money' });

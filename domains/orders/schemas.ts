@@ -39,7 +39,7 @@ export const orderPathSchema = z.object({
 });
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
 
 /** Reads the required Idempotency-Key header (any case); a missing or malformed key is a 400 naming it. */
 export function idempotencyKeyOf(headers: Record<string, string | undefined>): string {

@@ -1,17 +1,30 @@
 import { createProduct } from '../../domains/catalog/create-product.js';
+import { productSchema } from '../../domains/catalog/responses.js';
 import { createProductSchema } from '../../domains/catalog/schemas.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
+import { defineRoute } from '../../shared/http/route.js';
 import { clock, productRepository } from './dependencies.js';
 
-export const handler = httpHandler(
-  { access: 'admin', body: createProductSchema },
-  async ({ body, correlationId }) =>
-    json(
-      201,
-      await createProduct(
-        body,
-        { products: productRepository(), clock },
-        { correlationId, causationId: correlationId },
-      ),
+export const route = defineRoute({
+  operationId: 'createProduct',
+  method: 'POST',
+  url: '/products',
+  tag: 'catalog',
+  summary: 'Create a product',
+  description: 'A given `productId` that exists already is a 409; without one, the server chooses it.',
+  access: 'admin',
+  body: createProductSchema,
+  responses: { 201: productSchema },
+  problems: [409],
+});
+
+export const handler = httpHandler(route, async ({ body, correlationId }) =>
+  json(
+    201,
+    await createProduct(
+      body,
+      { products: productRepository(), clock },
+      { correlationId, causationId: correlationId },
     ),
+  ),
 );

@@ -1,18 +1,30 @@
+import { profileSchema } from '../../domains/customers/responses.js';
 import { updateProfileSchema } from '../../domains/customers/schemas.js';
 import { updateMyProfile } from '../../domains/customers/update-profile.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
+import { defineRoute } from '../../shared/http/route.js';
 import { clock, customerIdOf, customerRepository } from './dependencies.js';
 
-export const handler = httpHandler(
-  { access: 'customer', body: updateProfileSchema },
-  async ({ body, caller, correlationId }) =>
-    json(
-      200,
-      await updateMyProfile(
-        customerIdOf(caller),
-        body,
-        { customers: customerRepository(), clock },
-        { correlationId, causationId: correlationId },
-      ),
+export const route = defineRoute({
+  operationId: 'updateMe',
+  method: 'PUT',
+  url: '/me',
+  tag: 'customers',
+  summary: "Update the caller's name and e-mail",
+  access: 'customer',
+  body: updateProfileSchema,
+  responses: { 200: profileSchema },
+  problems: [409],
+});
+
+export const handler = httpHandler(route, async ({ body, caller, correlationId }) =>
+  json(
+    200,
+    await updateMyProfile(
+      customerIdOf(caller),
+      body,
+      { customers: customerRepository(), clock },
+      { correlationId, causationId: correlationId },
     ),
+  ),
 );

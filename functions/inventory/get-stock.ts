@@ -1,9 +1,23 @@
 import { stockLevelOf } from '../../domains/inventory/model.js';
+import { stockLevelSchema } from '../../domains/inventory/responses.js';
 import { stockPathSchema } from '../../domains/inventory/schemas.js';
 import { getStock } from '../../domains/inventory/stock-levels.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
+import { defineRoute } from '../../shared/http/route.js';
 import { inventoryRepository } from './dependencies.js';
 
-export const handler = httpHandler({ access: 'admin', path: stockPathSchema }, async ({ path }) =>
+export const route = defineRoute({
+  operationId: 'getStock',
+  method: 'GET',
+  url: '/inventory/{productId}',
+  tag: 'inventory',
+  summary: 'The stock of one product',
+  access: 'admin',
+  path: stockPathSchema,
+  responses: { 200: stockLevelSchema },
+  problems: [404],
+});
+
+export const handler = httpHandler(route, async ({ path }) =>
   json(200, stockLevelOf(await getStock(path.productId, { inventory: inventoryRepository() }))),
 );

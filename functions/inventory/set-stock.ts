@@ -1,19 +1,33 @@
 import { stockLevelOf } from '../../domains/inventory/model.js';
+import { stockLevelSchema } from '../../domains/inventory/responses.js';
 import { setStockSchema, stockPathSchema } from '../../domains/inventory/schemas.js';
 import { setStock } from '../../domains/inventory/stock-levels.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
+import { defineRoute } from '../../shared/http/route.js';
 import { inventoryPorts } from './dependencies.js';
 
-export const handler = httpHandler(
-  { access: 'admin', path: stockPathSchema, body: setStockSchema },
-  async ({ path, body, correlationId }) =>
-    json(
-      200,
-      stockLevelOf(
-        await setStock(path.productId, body.quantity, inventoryPorts(), {
-          correlationId,
-          causationId: correlationId,
-        }),
-      ),
+export const route = defineRoute({
+  operationId: 'setStock',
+  method: 'PUT',
+  url: '/inventory/{productId}',
+  tag: 'inventory',
+  summary: 'Set the on-hand stock of a product',
+  description: 'A quantity below the units reserved by open orders is a 409.',
+  access: 'admin',
+  path: stockPathSchema,
+  body: setStockSchema,
+  responses: { 200: stockLevelSchema },
+  problems: [409],
+});
+
+export const handler = httpHandler(route, async ({ path, body, correlationId }) =>
+  json(
+    200,
+    stockLevelOf(
+      await setStock(path.productId, body.quantity, inventoryPorts(), {
+        correlationId,
+        causationId: correlationId,
+      }),
     ),
+  ),
 );

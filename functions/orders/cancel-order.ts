@@ -1,18 +1,33 @@
 import { cancelOrder } from '../../domains/orders/cancel-order.js';
+import { orderSchema } from '../../domains/orders/responses.js';
 import { orderPathSchema } from '../../domains/orders/schemas.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
+import { defineRoute } from '../../shared/http/route.js';
 import { clock, orderRepository, requesterOf } from './dependencies.js';
 
-export const handler = httpHandler(
-  { access: 'customer', path: orderPathSchema },
-  async ({ path, caller, correlationId }) =>
-    json(
-      202,
-      await cancelOrder(
-        path.orderId,
-        requesterOf(caller),
-        { orders: orderRepository(), clock },
-        { correlationId, causationId: correlationId },
-      ),
+export const route = defineRoute({
+  operationId: 'cancelOrder',
+  method: 'POST',
+  url: '/orders/{orderId}/cancel',
+  tag: 'orders',
+  summary: 'Cancel one of your orders',
+  description:
+    'A pending order is cancelled, a confirmed one refunded and its stock released. ' +
+    "Someone else's order is a 404; an order already cancelled is a 409.",
+  access: 'customer',
+  path: orderPathSchema,
+  responses: { 202: orderSchema },
+  problems: [404, 409],
+});
+
+export const handler = httpHandler(route, async ({ path, caller, correlationId }) =>
+  json(
+    202,
+    await cancelOrder(
+      path.orderId,
+      requesterOf(caller),
+      { orders: orderRepository(), clock },
+      { correlationId, causationId: correlationId },
     ),
+  ),
 );

@@ -1,8 +1,23 @@
 import { getOrder } from '../../domains/orders/get-order.js';
+import { orderSchema } from '../../domains/orders/responses.js';
 import { orderPathSchema } from '../../domains/orders/schemas.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
+import { defineRoute } from '../../shared/http/route.js';
 import { orderRepository, requesterOf } from './dependencies.js';
 
-export const handler = httpHandler({ access: 'customer', path: orderPathSchema }, async ({ path, caller }) =>
+export const route = defineRoute({
+  operationId: 'getOrder',
+  method: 'GET',
+  url: '/orders/{orderId}',
+  tag: 'orders',
+  summary: 'One order, for its owner or an admin',
+  description: "Someone else's order is a 404.",
+  access: 'customer',
+  path: orderPathSchema,
+  responses: { 200: orderSchema },
+  problems: [404],
+});
+
+export const handler = httpHandler(route, async ({ path, caller }) =>
   json(200, await getOrder(path.orderId, requesterOf(caller), { orders: orderRepository() })),
 );

@@ -1,17 +1,40 @@
+import { z } from 'zod';
 import { placeOrder } from '../../domains/orders/place-order.js';
-import { idempotencyKeyOf, placeOrderSchema } from '../../domains/orders/schemas.js';
+import { placedOrderSchema } from '../../domains/orders/responses.js';
+import { IDEMPOTENCY_KEY_PATTERN, idempotencyKeyOf, placeOrderSchema } from '../../domains/orders/schemas.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
+import { defineRoute } from '../../shared/http/route.js';
 import { backoff, clock, orderRepository, priceBook, requesterOf } from './dependencies.js';
 
-export const handler = httpHandler(
-  { access: 'customer', body: placeOrderSchema },
-  async ({ body, caller, headers, correlationId }) => {
-    const placed = await placeOrder(
-      body,
-      { customerId: requesterOf(caller).customerId, idempotencyKey: idempotencyKeyOf(headers) },
-      { orders: orderRepository(), prices: priceBook(), clock, backoff },
-      { correlationId, causationId: correlationId },
-    );
-    return { ...json(202, placed), headers: { location: `/orders/${placed.orderId}` } };
+export const route = defineRoute({
+  operationId: 'placeOrder',
+  method: 'POST',
+  url: '/orders',
+  tag: 'orders',
+  summary: 'Place an order',
+  description:
+    'The same Idempotency-Key with the same body returns the same order; with another body it is a 409. ' +
+    'Unknown products, or products priced in different currencies, are a 422 listing every such line.',
+  access: 'customer',
+  body: placeOrderSchema,
+  headers: {
+    'Idempotency-Key': {
+      required: true,
+      description: 'A new unique key (e.g. a UUID) per order, the same key on retries',
+      schema: z.string().regex(IDEMPOTENCY_KEY_PATTERN),
+    },
   },
-);
+  responses: { 202: placedOrderSchema },
+  responseHeaders: { 202: { location: 'The URL of the order: /orders/{orderId}' } },
+  problems: [409, 422],
+});
+
+export const handler = httpHandler(route, async ({ body, caller, headers, correlationId }) => {
+  const placed = await placeOrder(
+    body,
+    { customerId: requesterOf(caller).customerId, idempotencyKey: idempotencyKeyOf(headers) },
+    { orders: orderRepository(), prices: priceBook(), clock, backoff },
+    { correlationId, causationId: correlationId },
+  );
+  return { ...json(202, placed), headers: { location: `/orders/${placed.orderId}` } };
+});

@@ -1,3 +1,15 @@
+import { z } from 'zod';
 import { httpHandler, json } from '../../shared/http/handler.js';
+import { defineRoute } from '../../shared/http/route.js';
 
-export const handler = httpHandler({ access: 'public' }, async () => json(200, { status: 'ok' }));
+export const route = defineRoute({
+  operationId: 'health',
+  method: 'GET',
+  url: '/health',
+  tag: 'platform',
+  summary: 'Liveness',
+  access: 'public',
+  responses: { 200: z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' }) },
+});
+
+export const handler = httpHandler(route, async () => json(200, { status: 'ok' }));

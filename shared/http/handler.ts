@@ -84,6 +84,8 @@ function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
  * The one middleware stack of every HTTP route: correlation id, structured logs, traces and metrics,
  * authorization, JSON parsing with a size limit, zod validation with every bad field listed, domain
  * errors mapped to RFC 9457 problems, CORS headers. The route's own function only calls its domain.
+ * `options` is usually the route's declaration (`defineRoute` in ./route.ts, which the OpenAPI document
+ * is generated from); a bare `{ access, body?, path?, query? }` still works.
  */
 export function httpHandler<
   BodySchema extends z.ZodType | undefined = undefined,

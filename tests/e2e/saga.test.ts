@@ -380,7 +380,7 @@ describe('concurrency', () => {
         const captured = await Promise.all(placed.map(({ orderId }) => ledgerFor(orderId, 'captures')));
         return captured.flat().length === 5 || undefined;
       },
-      { description: 'exactly 5 captures' },
+      { description: 'exactly 5 captures', timeoutMs: 60_000, intervalMs: 500 },
     );
     const charged = await Promise.all(placed.map(({ orderId }) => ledgerFor(orderId, 'captures')));
     const chargedOrders = placed

@@ -114,7 +114,12 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
       .map((route) => route.RouteKey);
     expect(guarded).toEqual(expect.arrayContaining(['POST /products', 'PUT /products/{productId}/price']));
     const open = routes.filter((route) => route.AuthorizationType !== 'JWT').map((route) => route.RouteKey);
-    expect(open.sort()).toEqual(['GET /health', 'GET /products', 'GET /products/{productId}']);
+    expect(open.sort()).toEqual([
+      'GET /health',
+      'GET /openapi.json',
+      'GET /products',
+      'GET /products/{productId}',
+    ]);
   });
 
   it('writes no account id, region or stage by hand', () => {

@@ -1,4 +1,6 @@
+import { createCommerceClient } from '../../client/index.js';
 import { issuerUrlForStage, keysDirForStage, signDevToken } from '../../scripts/local-cloud/dev-issuer.mjs';
+import { assertDocumented } from './contract.js';
 import { eventually } from './eventually.js';
 import { stack, TEST_STAGE } from './stack.js';
 
@@ -8,28 +10,42 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
+async function jsonOrText(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text; // not JSON: keep the text, the assertion will show it
+  }
+}
+
+/**
+ * `fetch` for the API under test: every response is checked against the documented response schema of
+ * its route and status (tests/support/contract.ts); a mismatch fails the test that made the call.
+ */
+export const documentedFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  const url = typeof input === 'string' || input instanceof URL ? String(input) : input.url;
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+  assertDocumented(method, url, {
+    status: response.status,
+    headers: response.headers,
+    body: await jsonOrText(response.clone()),
+  });
+  return response;
+};
+
+/** The typed client of client/, on the test stack, with every response checked against the document. */
+export const api = createCommerceClient({ baseUrl: stack.api, fetch: documentedFetch });
+
+/** Any request by method and path (through the same checked client); the body stays untyped for tests. */
 export async function call<T = any>(
   method: string,
   path: string,
   options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined || options.rawBody !== undefined)
-    headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${stack.api}${path}`, {
-    method,
-    headers,
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text, the assertion will show it
-  }
-  return { status: response.status, headers: response.headers, body: body as T };
+  const { status, headers, body } = await api.request(method, path, options);
+  return { status, headers, body: body as T };
 }
 
 export function tokenFor(

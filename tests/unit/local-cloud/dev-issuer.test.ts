@@ -41,7 +41,9 @@ describe('stage helpers', () => {
   });
 
   it('reject unknown or malformed stages', () => {
-    expect(() => issuerUrlForStage('prod')).toThrow(/Unknown stage "prod" \(known: local, test, bench, drill\)/);
+    expect(() => issuerUrlForStage('prod')).toThrow(
+      /Unknown stage "prod" \(known: local, test, bench, drill\)/,
+    );
     expect(() => keysDirForStage('../etc', '/tmp')).toThrow(/Invalid stage name/);
   });
 });

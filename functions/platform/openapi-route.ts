@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineRoute } from '../../shared/http/route.js';
+
+/**
+ * GET /openapi.json, declared apart from its handler: the document is generated from the routes, and the
+ * handler bundles the generated document.
+ */
+export const route = defineRoute({
+  operationId: 'getOpenApiDocument',
+  method: 'GET',
+  url: '/openapi.json',
+  tag: 'platform',
+  summary: 'This OpenAPI 3.1 document',
+  access: 'public',
+  responses: {
+    200: z
+      .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) })
+      .meta({ id: 'OpenApiDocument', description: 'The document you are reading' }),
+  },
+});

@@ -1,0 +1,376 @@
+/**
+ * The pure parts of `npm run bench`: statistics, the cost model, zip reading, tables, the SVG chart and
+ * the JSON result line. No I/O here, so tests/unit/bench.test.ts covers them without a stack.
+ */
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples; NaN when there are none. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
+}
+
+export const median = (samples: readonly number[]) => percentile(samples, 50);
+
+export const round = (value: number, digits = 2) => {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+};
+
+// ---------------------------------------------------------------------------------------------- cost
+
+/** Public us-east-1 list prices (USD), checked 2026-11; the model and its sources are in docs/bench/cost.md. */
+export const PRICES = {
+  lambdaRequestPerMillion: 0.2,
+  lambdaArmGbSecond: 0.0000133334,
+  dynamoWriteRequestUnitPerMillion: 0.625,
+  dynamoReadRequestUnitPerMillion: 0.125,
+  httpApiRequestPerMillion: 1.0,
+  eventBridgeCustomEventPerMillion: 1.0,
+  sqsFifoRequestPerMillion: 0.5,
+  xrayTraceRecordedPerMillion: 5.0,
+  cloudWatchLogsIngestedPerGb: 0.5,
+} as const;
+
+export type Prices = typeof PRICES;
+
+/** What one order costs in units, measured (or estimated where said) during the saga run. */
+export interface PerOrderUsage {
+  invocations: number;
+  /** Σ over invocations of billed duration (ms) × memory (GB). */
+  gbSeconds: number;
+  dynamoWriteUnits: number;
+  dynamoReadUnits: number;
+  apiRequests: number;
+  busEvents: number;
+  sqsRequests: number;
+  logBytes: number;
+  /** Traces started per order before sampling (upper bound: one per invocation). */
+  traces: number;
+}
+
+export const XRAY_SAMPLING_RATE = 0.05;
+
+export interface CostLine {
+  item: string;
+  unitsPerOrder: number;
+  usdPerMillionOrders: number;
+}
+
+/** USD for one million orders, line by line. */
+export function costPerMillionOrders(
+  usage: PerOrderUsage,
+  prices: Prices = PRICES,
+): { lines: CostLine[]; total: number } {
+  const million = 1_000_000;
+  const lines: CostLine[] = [
+    {
+      item: 'Lambda requests',
+      unitsPerOrder: usage.invocations,
+      usdPerMillionOrders: usage.invocations * prices.lambdaRequestPerMillion,
+    },
+    {
+      item: 'Lambda compute (GB-s, arm64)',
+      unitsPerOrder: usage.gbSeconds,
+      usdPerMillionOrders: usage.gbSeconds * million * prices.lambdaArmGbSecond,
+    },
+    {
+      item: 'DynamoDB write request units',
+      unitsPerOrder: usage.dynamoWriteUnits,
+      usdPerMillionOrders: usage.dynamoWriteUnits * prices.dynamoWriteRequestUnitPerMillion,
+    },
+    {
+      item: 'DynamoDB read request units',
+      unitsPerOrder: usage.dynamoReadUnits,
+      usdPerMillionOrders: usage.dynamoReadUnits * prices.dynamoReadRequestUnitPerMillion,
+    },
+    {
+      item: 'HTTP API requests',
+      unitsPerOrder: usage.apiRequests,
+      usdPerMillionOrders: usage.apiRequests * prices.httpApiRequestPerMillion,
+    },
+    {
+      item: 'EventBridge custom events',
+      unitsPerOrder: usage.busEvents,
+      usdPerMillionOrders: usage.busEvents * prices.eventBridgeCustomEventPerMillion,
+    },
+    {
+      item: 'SQS FIFO requests',
+      unitsPerOrder: usage.sqsRequests,
+      usdPerMillionOrders: usage.sqsRequests * prices.sqsFifoRequestPerMillion,
+    },
+    {
+      item: 'CloudWatch Logs ingestion (bytes)',
+      unitsPerOrder: usage.logBytes,
+      usdPerMillionOrders: ((usage.logBytes * million) / 1024 ** 3) * prices.cloudWatchLogsIngestedPerGb,
+    },
+    {
+      item: `X-Ray traces (${XRAY_SAMPLING_RATE * 100}% sampled)`,
+      unitsPerOrder: usage.traces * XRAY_SAMPLING_RATE,
+      usdPerMillionOrders: usage.traces * XRAY_SAMPLING_RATE * prices.xrayTraceRecordedPerMillion,
+    },
+  ];
+  return { lines, total: lines.reduce((sum, line) => sum + line.usdPerMillionOrders, 0) };
+}
+
+/** DynamoDB on-demand: one write unit per started KB, one (strongly consistent) read unit per 4 KB. */
+export const writeUnits = (itemBytes: number, transactional = false) =>
+  Math.max(1, Math.ceil(itemBytes / 1024)) * (transactional ? 2 : 1);
+export const readUnits = (itemBytes: number) => Math.max(1, Math.ceil(itemBytes / 4096));
+
+/** Item size as DynamoDB counts it: attribute name lengths + value sizes (marshalled AttributeValue map). */
+export function dynamoItemBytes(item: Record<string, unknown>): number {
+  let total = 0;
+  for (const [name, value] of Object.entries(item)) total += Buffer.byteLength(name) + attributeBytes(value);
+  return total;
+}
+
+function attributeBytes(value: unknown): number {
+  if (!value || typeof value !== 'object') return 0;
+  const [type, inner] = Object.entries(value as Record<string, unknown>)[0] ?? [];
+  switch (type) {
+    case 'S':
+      return Buffer.byteLength(String(inner));
+    case 'N':
+      return Math.ceil(String(inner).replace(/^-/, '').length / 2) + 1;
+    case 'B':
+      return typeof inner === 'string' ? Buffer.from(inner, 'base64').length : (inner as Uint8Array).length;
+    case 'BOOL':
+    case 'NULL':
+      return 1;
+    case 'M':
+      return 3 + dynamoItemBytes(inner as Record<string, unknown>);
+    case 'L':
+      return 3 + (inner as unknown[]).reduce<number>((sum, entry) => sum + 1 + attributeBytes(entry), 0);
+    case 'SS':
+    case 'NS':
+      return (inner as string[]).reduce((sum, entry) => sum + Buffer.byteLength(entry), 0);
+    default:
+      return Buffer.byteLength(JSON.stringify(inner ?? ''));
+  }
+}
+
+// ----------------------------------------------------------------------------------------------- zip
+
+export interface ZipEntry {
+  name: string;
+  compressedBytes: number;
+  uncompressedBytes: number;
+}
+
+/** Lists a zip's entries from its central directory (no inflating needed for sizes). */
+export function zipEntries(zip: Buffer): ZipEntry[] {
+  const eocdSignature = 0x06054b50;
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65_557); i--) {
+    if (zip.readUInt32LE(i) === eocdSignature) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('Not a zip file (no end of central directory record)');
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('Corrupt zip central directory');
+    const compressedBytes = zip.readUInt32LE(offset + 20);
+    const uncompressedBytes = zip.readUInt32LE(offset + 24);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    entries.push({ name, compressedBytes, uncompressedBytes });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+// ------------------------------------------------------------------------------------------- output
+
+/** A plain-text table with right-aligned numbers. */
+export function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const cells = [headers, ...rows.map((row) => row.map((cell) => String(cell)))];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) =>
+        /^-?[\d.,]+( ?[a-zA-Z%/]+)?$/.test(cell) && column > 0
+          ? cell.padStart(widths[column] as number)
+          : cell.padEnd(widths[column] as number),
+      )
+      .join('  ')
+      .trimEnd();
+  return [
+    line(cells[0] as string[]),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map(line),
+  ].join('\n');
+}
+
+/** The same rows as a Markdown table. */
+export function markdownTable(headers: string[], rows: Array<Array<string | number>>): string {
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+export interface BenchResult {
+  sagaLatencyP50Ms: number;
+  sagaLatencyP95Ms: number;
+  getProductsThroughputRatio: number;
+  maxZipKB: number;
+  medianZipKB: number;
+  initRatio: number;
+  middlewareOverheadMs: number;
+  costPer1MOrdersUSD: number;
+}
+
+export const TARGETS: Record<keyof BenchResult, { limit: number; kind: 'max' | 'min' }> = {
+  sagaLatencyP50Ms: { limit: 1000, kind: 'max' },
+  sagaLatencyP95Ms: { limit: 2500, kind: 'max' },
+  getProductsThroughputRatio: { limit: 0.8, kind: 'min' },
+  maxZipKB: { limit: 250, kind: 'max' },
+  medianZipKB: { limit: 180, kind: 'max' },
+  initRatio: { limit: 1.3, kind: 'max' },
+  middlewareOverheadMs: { limit: 0.3, kind: 'max' },
+  costPer1MOrdersUSD: { limit: 8, kind: 'max' },
+};
+
+export function meetsTarget(key: keyof BenchResult, value: number): boolean {
+  const target = TARGETS[key];
+  if (!Number.isFinite(value)) return false;
+  return target.kind === 'max' ? value <= target.limit : value >= target.limit;
+}
+
+/** The one machine-readable line: the bench's result keys in a fixed order, nothing else, no newline inside. */
+export function jsonLine(result: BenchResult): string {
+  const ordered: Record<string, number | null> = {};
+  for (const key of Object.keys(TARGETS) as Array<keyof BenchResult>) {
+    const value = result[key];
+    ordered[key] = Number.isFinite(value) ? value : null;
+  }
+  return JSON.stringify(ordered);
+}
+
+// -------------------------------------------------------------------------------------------- chart
+
+const escapeXml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Histogram bins of width `width` from 0; the last bin holds everything above. */
+export function histogram(samples: readonly number[], width: number, maxBins = 30): number[] {
+  const bins = Math.min(maxBins, Math.max(1, Math.ceil((Math.max(0, ...samples) + 1) / width)));
+  const counts = new Array<number>(bins).fill(0);
+  for (const sample of samples) {
+    const bin = Math.min(bins - 1, Math.floor(sample / width));
+    counts[bin] = (counts[bin] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * One SVG, two panels: the saga latency distribution (histogram, p50/p95 marked) and every function's
+ * zip split into code and source map (compressed KB), with the targets as lines.
+ */
+export function chartSvg(input: {
+  latenciesMs: number[];
+  p50: number;
+  p95: number;
+  zips: Array<{ name: string; codeKB: number; mapKB: number }>;
+  maxZipTargetKB: number;
+  medianZipTargetKB: number;
+}): string {
+  const width = 960;
+  const panel1 = { x: 70, y: 50, w: 860, h: 260 };
+  const barHeight = 14;
+  const panel2 = { x: 230, y: 400, w: 700, h: input.zips.length * (barHeight + 4) };
+  const height = panel2.y + panel2.h + 60;
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${panel1.x}" y="28" font-size="15" font-weight="bold">Saga latency: POST /orders → CONFIRMED visible (${input.latenciesMs.length} orders)</text>`,
+  );
+  // Panel 1: histogram.
+  const maxLatency = Math.max(1, ...input.latenciesMs);
+  const binWidth = niceStep(maxLatency / 25);
+  const counts = histogram(input.latenciesMs, binWidth, 40);
+  const maxCount = Math.max(1, ...counts);
+  const scaleX = panel1.w / (counts.length * binWidth);
+  counts.forEach((count, index) => {
+    const barH = (count / maxCount) * panel1.h;
+    parts.push(
+      `<rect x="${(panel1.x + index * binWidth * scaleX).toFixed(1)}" y="${(panel1.y + panel1.h - barH).toFixed(1)}" width="${Math.max(1, binWidth * scaleX - 1).toFixed(1)}" height="${barH.toFixed(1)}" fill="#4c78a8"/>`,
+    );
+  });
+  parts.push(
+    `<line x1="${panel1.x}" y1="${panel1.y + panel1.h}" x2="${panel1.x + panel1.w}" y2="${panel1.y + panel1.h}" stroke="black"/>`,
+    `<line x1="${panel1.x}" y1="${panel1.y}" x2="${panel1.x}" y2="${panel1.y + panel1.h}" stroke="black"/>`,
+  );
+  for (let tick = 0; tick <= counts.length * binWidth; tick += binWidth * 5) {
+    const x = panel1.x + tick * scaleX;
+    parts.push(
+      `<line x1="${x.toFixed(1)}" y1="${panel1.y + panel1.h}" x2="${x.toFixed(1)}" y2="${panel1.y + panel1.h + 4}" stroke="black"/>`,
+      `<text x="${x.toFixed(1)}" y="${panel1.y + panel1.h + 16}" text-anchor="middle">${tick}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${panel1.x + panel1.w / 2}" y="${panel1.y + panel1.h + 32}" text-anchor="middle">latency (ms)</text>`,
+    `<text x="${panel1.x - 10}" y="${panel1.y + 4}" text-anchor="end">${maxCount}</text>`,
+    `<text x="${panel1.x - 10}" y="${panel1.y + panel1.h}" text-anchor="end">0</text>`,
+    `<text transform="translate(${panel1.x - 40},${panel1.y + panel1.h / 2}) rotate(-90)" text-anchor="middle">orders</text>`,
+  );
+  for (const [label, value, color] of [
+    ['p50', input.p50, '#e45756'],
+    ['p95', input.p95, '#f58518'],
+  ] as const) {
+    if (!Number.isFinite(value)) continue;
+    const x = panel1.x + Math.min(value, counts.length * binWidth) * scaleX;
+    parts.push(
+      `<line x1="${x.toFixed(1)}" y1="${panel1.y}" x2="${x.toFixed(1)}" y2="${panel1.y + panel1.h}" stroke="${color}" stroke-dasharray="4 3" stroke-width="2"/>`,
+      `<text x="${(x + 4).toFixed(1)}" y="${panel1.y + (label === 'p50' ? 12 : 26)}" fill="${color}">${label} ${Math.round(value)} ms</text>`,
+    );
+  }
+  // Panel 2: zip sizes.
+  parts.push(
+    `<text x="${70}" y="${panel2.y - 22}" font-size="15" font-weight="bold">Per-function zip size (compressed KB): code + source map</text>`,
+  );
+  const maxKB = Math.max(input.maxZipTargetKB * 1.1, ...input.zips.map((zip) => zip.codeKB + zip.mapKB));
+  const kbScale = panel2.w / maxKB;
+  input.zips.forEach((zip, index) => {
+    const y = panel2.y + index * (barHeight + 4);
+    parts.push(
+      `<text x="${panel2.x - 6}" y="${y + barHeight - 3}" text-anchor="end">${escapeXml(zip.name)}</text>`,
+      `<rect x="${panel2.x}" y="${y}" width="${(zip.codeKB * kbScale).toFixed(1)}" height="${barHeight}" fill="#4c78a8"/>`,
+      `<rect x="${(panel2.x + zip.codeKB * kbScale).toFixed(1)}" y="${y}" width="${(zip.mapKB * kbScale).toFixed(1)}" height="${barHeight}" fill="#bab0ac"/>`,
+      `<text x="${(panel2.x + (zip.codeKB + zip.mapKB) * kbScale + 4).toFixed(1)}" y="${y + barHeight - 3}">${Math.round(zip.codeKB + zip.mapKB)}</text>`,
+    );
+  });
+  for (const [label, kb, color] of [
+    [`max target ${input.maxZipTargetKB} KB`, input.maxZipTargetKB, '#e45756'],
+    [`median target ${input.medianZipTargetKB} KB`, input.medianZipTargetKB, '#f58518'],
+  ] as const) {
+    const x = panel2.x + kb * kbScale;
+    parts.push(
+      `<line x1="${x.toFixed(1)}" y1="${panel2.y - 6}" x2="${x.toFixed(1)}" y2="${panel2.y + panel2.h}" stroke="${color}" stroke-dasharray="4 3" stroke-width="2"/>`,
+      `<text x="${(x + 4).toFixed(1)}" y="${panel2.y + panel2.h + 14}" fill="${color}">${label}</text>`,
+    );
+  }
+  parts.push(
+    `<rect x="${panel2.x}" y="${panel2.y + panel2.h + 26}" width="12" height="10" fill="#4c78a8"/><text x="${panel2.x + 16}" y="${panel2.y + panel2.h + 35}">code (.mjs)</text>`,
+    `<rect x="${panel2.x + 110}" y="${panel2.y + panel2.h + 26}" width="12" height="10" fill="#bab0ac"/><text x="${panel2.x + 126}" y="${panel2.y + panel2.h + 35}">source map (.mjs.map)</text>`,
+    '</svg>',
+  );
+  return `${parts.join('\n')}\n`;
+}
+
+function niceStep(raw: number): number {
+  if (raw <= 0) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const [step] = [1, 2, 5, 10].filter((candidate) => candidate * power >= raw);
+  return (step ?? 10) * power;
+}

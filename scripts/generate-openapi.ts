@@ -1,0 +1,323 @@
+/**
+ * Writes the OpenAPI 3.1 document of the HTTP API to `docs/openapi.json` and the typed client's types to
+ * `client/api-types.ts`, both generated from the route declarations (`functions/routes.ts`, the same zod
+ * schemas the handlers validate with): never edit them by hand.
+ *
+ *   npm run docs:openapi
+ *
+ * `tests/unit/openapi.test.ts` fails when either file is stale or a serverless.yml route is undocumented.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import { routes } from '../functions/routes.js';
+import {
+  gatewayUnauthorizedSchema,
+  type ProblemStatus,
+  problemSchema,
+  problemStatusesOf,
+  type RouteDefinition,
+} from '../shared/http/route.js';
+import { CORRELATION_ID_HEADER } from '../shared/observability.js';
+import { clientTypesOf } from './openapi-client-types.js';
+
+type Json = Record<string, unknown>;
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const OPENAPI_PATH = join(ROOT, 'docs/openapi.json');
+export const CLIENT_TYPES_PATH = join(ROOT, 'client/api-types.ts');
+
+const TAGS: Record<string, string> = {
+  platform: 'Health and this document',
+  catalog: 'Products and their prices',
+  inventory: 'Stock levels (admin)',
+  orders: 'Placing, reading and cancelling orders',
+  customers: "The caller's profile",
+  eventstore: 'Every bus event, by correlation id or aggregate (admin)',
+  notifications: 'What was e-mailed or pushed to customers (admin)',
+};
+
+const PROBLEM_DESCRIPTIONS: Record<ProblemStatus | 500, string> = {
+  400: 'The request is malformed or invalid; `errors` lists every offending field.',
+  401: 'The bearer token is missing, expired, badly signed or for another audience.',
+  403: 'The caller is not in the group the route requires (admin).',
+  404: 'The resource does not exist (or is not the caller’s).',
+  409: 'The request conflicts with the current state.',
+  413: 'The request body is too large.',
+  415: 'The request body is not application/json.',
+  422: 'A valid request that a business rule refuses.',
+  500: 'An unexpected error; quote the correlation id when reporting it.',
+};
+
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content' };
+
+/** zod's JSON Schema of `z.int()` carries the safe-integer bounds: noise for readers and generators. */
+const SAFE_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
+
+function tidy(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(tidy);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === 'minimum' || key === 'maximum') && SAFE_BOUNDS.has(value as number)) continue;
+    if (key === '$ref' && typeof value === 'string') {
+      out[key] = value.replace('#/$defs/', '#/components/schemas/');
+      continue;
+    }
+    out[key] = tidy(value);
+  }
+  return out;
+}
+
+/** Collects named schemas (zod `.meta({ id })`) into `components.schemas`, refusing two shapes for one name. */
+class Components {
+  readonly schemas: Record<string, Json> = {};
+
+  schema(schema: z.ZodType, io: 'input' | 'output'): Json {
+    const {
+      $schema: _,
+      $defs,
+      ...root
+    } = z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io,
+      unrepresentable: 'any',
+    }) as Json & { $defs?: Record<string, Json> };
+    for (const [id, definition] of Object.entries($defs ?? {})) {
+      const tidied = tidy(definition) as Json;
+      const known = this.schemas[id];
+      if (known && !isDeepStrictEqual(known, tidied)) {
+        throw new Error(`Two different schemas are named "${id}" (an ${io} schema differs): rename one.`);
+      }
+      this.schemas[id] = tidied;
+    }
+    return tidy(root) as Json;
+  }
+}
+
+const correlationHeader = { $ref: '#/components/headers/CorrelationId' };
+const problemRef = (status: ProblemStatus | 500) => ({ $ref: `#/components/responses/Problem${status}` });
+
+function problemResponses(): Json {
+  const responses: Json = {};
+  for (const [code, description] of Object.entries(PROBLEM_DESCRIPTIONS)) {
+    const problem = { schema: { $ref: '#/components/schemas/Problem' } };
+    responses[`Problem${code}`] =
+      code === '401'
+        ? {
+            description: `${description} Refused by the API Gateway JWT authorizer (application/json, no x-correlation-id) or by the function (problem).`,
+            headers: { [CORRELATION_ID_HEADER]: { ...correlationHeader } },
+            content: {
+              'application/problem+json': problem,
+              'application/json': { schema: { $ref: '#/components/schemas/GatewayUnauthorized' } },
+            },
+          }
+        : {
+            description,
+            headers: { [CORRELATION_ID_HEADER]: { ...correlationHeader, required: true } },
+            content: { 'application/problem+json': problem },
+          };
+  }
+  return responses;
+}
+
+function parametersOf(route: RouteDefinition, components: Components, paging: Json): Json[] {
+  const parameters: Json[] = [];
+  for (const [location, schema] of [
+    ['path', route.path],
+    ['query', route.query],
+  ] as const) {
+    if (!schema) continue;
+    const object = components.schema(schema, 'input') as {
+      properties?: Record<string, Json>;
+      required?: string[];
+    };
+    for (const [name, property] of Object.entries(object.properties ?? {})) {
+      const { description, ...propertySchema } = property;
+      const parameter = {
+        name,
+        in: location,
+        required: location === 'path' || (object.required ?? []).includes(name),
+        ...(description ? { description } : {}),
+        schema: propertySchema,
+      };
+      // The paging parameters every list shares are documented once.
+      const shared = location === 'query' ? paging[name] : undefined;
+      parameters.push(
+        shared && isDeepStrictEqual(shared, parameter)
+          ? { $ref: `#/components/parameters/${name === 'limit' ? 'Limit' : 'Cursor'}` }
+          : parameter,
+      );
+    }
+  }
+  for (const [name, header] of Object.entries(route.headers ?? {})) {
+    parameters.push({
+      name,
+      in: 'header',
+      required: header.required,
+      description: header.description,
+      schema: components.schema(header.schema, 'input'),
+    });
+  }
+  return parameters;
+}
+
+function operationOf(route: RouteDefinition, components: Components, paging: Json): Json {
+  const parameters = parametersOf(route, components, paging);
+  const responses: Json = {};
+  for (const [status, schema] of Object.entries(route.responses)) {
+    const extra = route.responseHeaders?.[Number(status)] ?? {};
+    responses[status] = {
+      description: STATUS_TEXT[Number(status)] ?? 'Success',
+      headers: {
+        [CORRELATION_ID_HEADER]: { ...correlationHeader, required: true },
+        ...Object.fromEntries(
+          Object.entries(extra).map(([name, description]) => [
+            name,
+            { description, required: true, schema: { type: 'string' } },
+          ]),
+        ),
+      },
+      content: { 'application/json': { schema: components.schema(schema, 'output') } },
+    };
+  }
+  for (const status of problemStatusesOf(route)) responses[status] = problemRef(status);
+  responses['500'] = problemRef(500);
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    'x-access': route.access,
+    security: route.access === 'public' ? [] : [{ bearerJwt: [] }],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: components.schema(route.body, 'input') } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document of the given routes (all of them by default). */
+export function buildOpenApiDocument(all: ReadonlyArray<RouteDefinition> = routes): Json {
+  const components = new Components();
+  const paging: Json = {
+    limit: {
+      name: 'limit',
+      in: 'query',
+      required: false,
+      schema: { default: 20, type: 'integer', minimum: 1, maximum: 100 },
+    },
+    cursor: {
+      name: 'cursor',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', minLength: 1, maxLength: 2048 },
+    },
+  };
+  const paths: Record<string, Json> = {};
+  const operationIds = new Set<string>();
+  for (const route of all) {
+    if (operationIds.has(route.operationId)) throw new Error(`Duplicate operationId ${route.operationId}`);
+    operationIds.add(route.operationId);
+    paths[route.url] ??= {};
+    const item = paths[route.url] as Json;
+    const method = route.method.toLowerCase();
+    if (item[method]) throw new Error(`${route.method} ${route.url} is declared twice`);
+    item[method] = operationOf(route, components, paging);
+  }
+  components.schema(problemSchema, 'output');
+  components.schema(gatewayUnauthorizedSchema, 'output');
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Commerce HTTP API',
+      version: pkg.version,
+      description:
+        'The public HTTP contract of docs/API.md, generated from the route declarations ' +
+        '(`npm run docs:openapi`). Errors are RFC 9457 problems (application/problem+json); lists page ' +
+        'with `?limit=` and an opaque `?cursor=`; every response carries `x-correlation-id` (the ' +
+        "request's, when it sent a valid one).",
+    },
+    servers: [
+      { url: 'http://localhost:3000', description: 'Local stack (`npm start`)' },
+      { url: 'http://127.0.0.1:4000', description: 'Stack of the end-to-end tests (stage test)' },
+    ],
+    tags: [...new Set(all.map((route) => route.tag))].map((name) => ({
+      name,
+      ...(TAGS[name] ? { description: TAGS[name] } : {}),
+    })),
+    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
+    components: {
+      securitySchemes: {
+        bearerJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A Cognito ID token (locally: `npm run --silent token -- <userId> [--admin]`). Admin routes ' +
+            'require the `admin` group in `cognito:groups`.',
+        },
+      },
+      headers: {
+        CorrelationId: {
+          description:
+            "The request's correlation id: the `x-correlation-id` it sent (1-128 of A-Z a-z 0-9 . _ : -), " +
+            'otherwise a new one. Quote it when reporting a problem.',
+          schema: { type: 'string' },
+        },
+      },
+      parameters: {
+        Limit: { ...(paging.limit as Json), description: 'Page size (1-100, default 20)' },
+        Cursor: {
+          ...(paging.cursor as Json),
+          description: 'The `nextCursor` of the previous page (opaque)',
+        },
+      },
+      responses: problemResponses(),
+      schemas: Object.fromEntries(Object.entries(components.schemas).sort(([a], [b]) => a.localeCompare(b))),
+    },
+  };
+}
+
+/** The files `npm run docs:openapi` writes, as text (the unit test compares them with the committed ones). */
+export function generatedFiles(): Record<string, string> {
+  const document = buildOpenApiDocument();
+  return {
+    [OPENAPI_PATH]: `${JSON.stringify(document, null, 2)}\n`,
+    [CLIENT_TYPES_PATH]: formatTypeScript(clientTypesOf(document)),
+  };
+}
+
+/** Formats generated TypeScript with the project's biome settings, so `npm run lint` stays clean. */
+function formatTypeScript(source: string): string {
+  return execFileSync(
+    join(ROOT, 'node_modules/.bin/biome'),
+    ['format', '--stdin-file-path', CLIENT_TYPES_PATH],
+    {
+      cwd: ROOT,
+      input: source,
+      encoding: 'utf8',
+    },
+  );
+}
+
+function main(): void {
+  for (const [file, text] of Object.entries(generatedFiles())) {
+    writeFileSync(file, text);
+    console.log(`Wrote ${file.slice(ROOT.length + 1)}.`);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main();
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { Access } from './auth.js';
+
+/**
+ * The one declaration of an HTTP route: what `httpHandler` validates (access, body, path, query) and what
+ * the OpenAPI document (`npm run docs:openapi`) and the typed client describe — method, path, required
+ * headers and the response schema of every status. A handler exports it (`export const route = …`) and
+ * passes it to `httpHandler(route, …)`; `functions/routes.ts` lists them all.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+
+/** Problem statuses a route may answer with; the generator derives most of them (see `problemStatusesOf`). */
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422;
+
+export interface RequestHeader {
+  description: string;
+  required: boolean;
+  schema: z.ZodType;
+}
+
+export interface RouteDefinition<
+  BodySchema extends z.ZodType | undefined = z.ZodType | undefined,
+  PathSchema extends z.ZodType | undefined = z.ZodType | undefined,
+  QuerySchema extends z.ZodType | undefined = z.ZodType | undefined,
+  Responses extends Record<number, z.ZodType> = Record<number, z.ZodType>,
+> {
+  /** Unique name of the operation: the OpenAPI operationId and the typed client's method name. */
+  operationId: string;
+  method: HttpMethod;
+  /** The path as in serverless.yml, with `{name}` parameters: `/products/{productId}`. */
+  url: string;
+  /** The OpenAPI tag: the owning domain. */
+  tag: string;
+  summary: string;
+  description?: string;
+  access: Access;
+  body?: BodySchema;
+  path?: PathSchema;
+  query?: QuerySchema;
+  /** Request headers the route reads (validated by the handler itself), by their canonical name. */
+  headers?: Record<string, RequestHeader>;
+  /** Response body schema per success status (`application/json`). */
+  responses: Responses;
+  /** Response headers per success status, beyond `x-correlation-id` (documented on every response). */
+  responseHeaders?: Partial<Record<keyof Responses & number, Record<string, string>>>;
+  /** Problems raised by the route's domain (404, 409, 422); the others are derived from the declaration. */
+  problems?: ProblemStatus[];
+  /** Bodies above this size are refused with 413 before they are parsed. */
+  maxBodyBytes?: number;
+}
+
+/** Declares a route, keeping the literal types of its schemas (for `httpHandler` and the client). */
+export function defineRoute<
+  BodySchema extends z.ZodType | undefined = undefined,
+  PathSchema extends z.ZodType | undefined = undefined,
+  QuerySchema extends z.ZodType | undefined = undefined,
+  const Responses extends Record<number, z.ZodType> = Record<number, z.ZodType>,
+>(
+  route: RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses>,
+): RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses> {
+  return route;
+}
+
+/**
+ * Every problem status a route can answer with: those its declaration implies (validation, auth, body
+ * parsing) and those its domain raises.
+ */
+export function problemStatusesOf(route: RouteDefinition): ProblemStatus[] {
+  const statuses = new Set<ProblemStatus>(route.problems ?? []);
+  if (route.body || route.path || route.query || Object.values(route.headers ?? {}).some((h) => h.required)) {
+    statuses.add(400);
+  }
+  if (route.access !== 'public') statuses.add(401);
+  if (route.access === 'admin') statuses.add(403);
+  if (route.body) {
+    statuses.add(413);
+    statuses.add(415);
+  }
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/** RFC 9457 problem details, as every route answers errors (`shared/http/problem.ts`). */
+export const problemSchema = z
+  .looseObject({
+    type: z
+      .string()
+      .min(1)
+      .meta({ description: 'A stable URN naming the problem: urn:commerce:problem:<code>' }),
+    title: z.string().min(1),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    instance: z.string().optional().meta({ description: 'The request path' }),
+    correlationId: z.string().optional(),
+    errors: z
+      .array(z.strictObject({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'Every offending field of a request that failed validation, with dotted paths' }),
+  })
+  .meta({
+    id: 'Problem',
+    description:
+      'RFC 9457 problem details (application/problem+json). Domain problems add extension members ' +
+      '(for example `productId`).',
+  });
+export type Problem = z.infer<typeof problemSchema>;
+
+/**
+ * What API Gateway's JWT authorizer answers before any function runs (missing, expired or badly signed
+ * token): `{ "message": "Unauthorized" }` — not a problem, and without `x-correlation-id`. Serverless
+ * offline answers the same with hapi's `statusCode` and `error` added.
+ */
+export const gatewayUnauthorizedSchema = z
+  .looseObject({ message: z.string() })
+  .meta({ id: 'GatewayUnauthorized', description: "The API Gateway JWT authorizer's own 401 body." });
+
+/** One page of a list (API.md, "Conventions"): `?limit=` and `?cursor=` in, items and the next cursor out. */
+export function pageOf<Item extends z.ZodType>(item: Item) {
+  return z.strictObject({
+    items: z.array(item),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as `?cursor=` for the next page; null on the last page' }),
+  });
+}
+
+/** Exactly the same type (an optional field missing on one side counts, unlike mutual assignability). */
+type Same<A, B> =
+  (<G>() => G extends Flat<A> ? 1 : 2) extends <G>() => G extends Flat<B> ? 1 : 2 ? true : false;
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/**
+ * Ties a response schema to the type the domain returns: `describes<Product>()(z.strictObject({…}))`
+ * compiles only when the schema's output is exactly `T`, so neither can change without the other.
+ */
+export function describes<T>() {
+  return <Schema extends z.ZodType>(
+    schema: Schema &
+      (Same<z.output<Schema>, T> extends true ? unknown : { mismatch: 'the schema does not describe T' }),
+  ): Schema => schema;
+}
