@@ -69,7 +69,10 @@ function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
       `Send the body as application/json (got "${contentType || 'none'}").`,
     );
   }
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  // API Gateway always hands over a string; serverless-offline hands over what it parsed (a JSON body of
+  // `0` or `false` arrives as a number or boolean), so anything else is turned back into its JSON text.
+  const text = typeof event.body === 'string' ? event.body : JSON.stringify(event.body);
+  const raw = event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
   if (raw.byteLength > maxBytes) {
     throw new PayloadTooLargeError(`The request body is ${raw.byteLength} bytes; the limit is ${maxBytes}.`);
   }

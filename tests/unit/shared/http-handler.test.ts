@@ -496,3 +496,26 @@ describe('CORS', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+describe('bodies that are valid JSON but not objects', () => {
+  it.each([0, false, 'text'])(
+    'answers 400 for a body of %j, even when it arrives already parsed',
+    async (value) => {
+      const { httpHandler, json } = await import('../../../shared/http/handler.js');
+      const { z } = await import('zod');
+      const route = httpHandler({ access: 'public', body: z.strictObject({ name: z.string() }) }, async () =>
+        json(200, {}),
+      );
+      const event = {
+        rawPath: '/things',
+        headers: { 'content-type': 'application/json' },
+        requestContext: { requestId: 'req-1' },
+        // serverless-offline passes a parsed scalar body through as-is
+        body: value as unknown as string,
+        isBase64Encoded: false,
+      };
+      const response = await route(event as never, { functionName: 'test', awsRequestId: 'r' } as never);
+      expect(response.statusCode).toBe(400);
+    },
+  );
+});
