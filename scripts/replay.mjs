@@ -29,11 +29,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parse as parseYaml } from 'yaml';
+import { readStages } from './local-cloud/dev-issuer.mjs';
 import { matchesEventPattern } from './local-cloud/event-pattern.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICE = 'commerce';
-const LOCAL_STAGES = ['local', 'test'];
+/** Every offline stage (local, test, bench, drill) runs on the emulators whose ports stages.json lists. */
+const LOCAL_STAGES = Object.keys(readStages());
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const LOCAL_REGION = 'us-east-1';
 const PROGRESS_EVERY = 50;

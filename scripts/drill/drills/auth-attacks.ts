@@ -1,0 +1,142 @@
+import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { call, check, type Drill, eventually, guarded, openShop, tokenFor, uniqueId } from '../harness.js';
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+
+/** Forged, expired, foreign and unauthorized credentials on every kind of protected route. */
+export const authAttacks: Drill = {
+  name: 'auth-attacks',
+  fault:
+    'no token, expired, tampered, alg none, foreign key, wrong issuer/audience, another customer, customer on admin routes',
+  mustHold: '0 passes: 401 for bad tokens, 403/404 for authorization; nothing changes',
+  run: ({ stack, progress }) =>
+    guarded(async () => {
+      const shop = await openShop(stack);
+      const product = await shop.product({ amount: 1234, stock: 5 });
+      const owner = await shop.customer();
+      const victimId = owner.id;
+      const { orderId } = await shop.placeOrder(owner.token, [{ productId: product, quantity: 1 }]);
+      const settled = await shop.waitForFinal(owner.token, orderId, 120_000);
+      if (settled.status === 'CONFIRMED')
+        await eventually(async () => (await shop.stock(product)).onHand === 4 || undefined, {
+          description: 'the sale',
+          timeoutMs: 20_000,
+        });
+      const stockBefore = JSON.stringify(await shop.stock(product));
+      const attacker = await shop.customer(uniqueId('mallory'));
+
+      const valid = await tokenFor(stack, attacker.id);
+      const [h, p, s] = valid.split('.') as [string, string, string];
+      const claims = decode(p);
+      const { kid } = decodeProtectedHeader(valid);
+      const { privateKey } = await generateKeyPair('RS256');
+      const foreignKey = await new SignJWT({ ...claims, 'cognito:groups': ['admin'] })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .sign(privateKey);
+      const badTokens: Record<string, string | undefined> = {
+        'no token': undefined,
+        garbage: 'not.a.jwt',
+        expired: await tokenFor(stack, attacker.id, { admin: true, expiresIn: -120 }),
+        'tampered (admin group added)': `${h}.${b64({ ...claims, 'cognito:groups': ['admin'] })}.${s}`,
+        'tampered (sub = victim)': `${h}.${b64({ ...claims, sub: victimId, 'cognito:username': victimId })}.${s}`,
+        'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, 'cognito:groups': ['admin'] })}.`,
+        'signed by a foreign key': foreignKey,
+        'wrong audience': await tokenFor(stack, attacker.id, { admin: true, audience: 'commerce-prod' }),
+        'wrong issuer': await tokenFor(stack, attacker.id, {
+          admin: true,
+          issuer: 'https://evil.example.com',
+        }),
+      };
+      const idem = () => ({ 'idempotency-key': uniqueId('k') });
+      const routes: Array<{
+        method: string;
+        path: string;
+        body?: unknown;
+        headers?: Record<string, string>;
+      }> = [
+        { method: 'GET', path: '/orders' },
+        { method: 'GET', path: `/orders/${orderId}` },
+        { method: 'POST', path: `/orders/${orderId}/cancel` },
+        { method: 'GET', path: '/me' },
+        {
+          method: 'POST',
+          path: '/orders',
+          body: { items: [{ productId: product, quantity: 1 }], paymentToken: 'tok_visa' },
+        },
+        { method: 'PUT', path: `/products/${product}/price`, body: { amount: 1, currency: 'EUR' } },
+        { method: 'PUT', path: `/inventory/${product}`, body: { quantity: 999 } },
+        { method: 'GET', path: '/admin/events?correlationId=x' },
+      ];
+      const failures: string[] = [];
+      let attempts = 0;
+      let passes = 0;
+      for (const [label, token] of Object.entries(badTokens)) {
+        for (const route of routes) {
+          attempts++;
+          const r = await call(stack, route.method, route.path, {
+            token,
+            body: route.body,
+            headers: route.method === 'POST' ? idem() : undefined,
+          });
+          if (r.status < 300) passes++;
+          if (r.status !== 401) failures.push(`${label}: ${route.method} ${route.path} → ${r.status}`);
+        }
+      }
+      progress(`${attempts} bad-token attempts done`);
+      // Authorization: a valid customer token used on someone else's order and on admin routes.
+      const authz: Array<{ method: string; path: string; body?: unknown; expect: number[] }> = [
+        { method: 'GET', path: `/orders/${orderId}`, expect: [403, 404] },
+        { method: 'POST', path: `/orders/${orderId}/cancel`, expect: [403, 404] },
+        {
+          method: 'POST',
+          path: '/products',
+          body: {
+            productId: uniqueId('evil'),
+            name: 'x',
+            description: '',
+            price: { amount: 1, currency: 'EUR' },
+          },
+          expect: [403],
+        },
+        {
+          method: 'PUT',
+          path: `/products/${product}/price`,
+          body: { amount: 1, currency: 'EUR' },
+          expect: [403],
+        },
+        { method: 'PUT', path: `/inventory/${product}`, body: { quantity: 999 }, expect: [403] },
+        { method: 'GET', path: `/inventory/${product}`, expect: [403] },
+        { method: 'GET', path: '/admin/events?correlationId=x', expect: [403] },
+        { method: 'GET', path: `/admin/notifications?customerId=${victimId}`, expect: [403] },
+      ];
+      for (const route of authz) {
+        attempts++;
+        const r = await call(stack, route.method, route.path, { token: attacker.token, body: route.body });
+        if (r.status < 300) passes++;
+        if (!route.expect.includes(r.status))
+          failures.push(`customer: ${route.method} ${route.path} → ${r.status}`);
+      }
+      // Nothing changed.
+      const order = await shop.order(owner.token, orderId);
+      const stock = await shop.stock(product);
+      const catalog = await call(stack, 'GET', `/products/${product}`);
+      check(
+        order.status === settled.status && order.reason === settled.reason,
+        `victim's order went from ${settled.status} to ${order.status} ${order.reason ?? ''}`,
+      );
+      check(
+        JSON.stringify(stock) === stockBefore,
+        `stock changed: ${stockBefore} → ${JSON.stringify(stock)}`,
+      );
+      check(catalog.body?.price?.amount === 1234, `price changed: ${JSON.stringify(catalog.body?.price)}`);
+      const mine = await call(stack, 'GET', '/orders', { token: attacker.token });
+      check((mine.body?.items ?? []).length === 0, 'an order was placed for the attacker');
+      check(attempts >= 40, `only ${attempts} attempts`);
+      check(
+        passes === 0 && failures.length === 0,
+        `${passes} passes; unexpected answers: ${failures.join('; ')}`,
+      );
+      return `${attempts} attempts (${Object.keys(badTokens).length} bad tokens × ${routes.length} routes + ${authz.length} authorization checks): 0 passes, all 401/403/404 as expected, no state changed`;
+    }),
+};

@@ -1,0 +1,406 @@
+import fc from 'fast-check';
+import {
+  call,
+  check,
+  type Drill,
+  eventually,
+  guarded,
+  openShop,
+  type Shop,
+  type Stack,
+  sleep,
+  uniqueId,
+} from '../harness.js';
+
+interface HostileRequest {
+  path: string;
+  contentType: string | null;
+  rawBody: string;
+  headers: Record<string, string>;
+}
+
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json',
+  'application/json',
+  'text/plain',
+  null,
+  'application/x-www-form-urlencoded',
+  'application/json; charset=utf-16',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+];
+
+const NASTY_BODIES = [
+  '',
+  '{',
+  '}',
+  '[]',
+  'null',
+  'true',
+  '"string"',
+  '0',
+  '{"a":1,}',
+  "{'a':1}",
+  '\uFEFF{}',
+  '{"__proto__":{"admin":true},"constructor":{"prototype":{"admin":true}}}',
+  `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+  `{"x":"${'y'.repeat(300_000)}"}`,
+  `{"x":"${'y'.repeat(1_200_000)}"}`,
+  '{"a":"\u0000\u0001\u0002"}',
+  '{"amount":1e400}',
+  '{"amount":-0}',
+  '{"amount":9007199254740993}',
+  '\u00ff\u00fe\u0000{',
+];
+
+const json = fc.jsonValue({ maxDepth: 3 });
+const bigString = fc.constantFrom('x'.repeat(5_000), 'é'.repeat(70_000), '\u0000'.repeat(10), ' ', '');
+
+/** A field that is sometimes valid and often of the wrong type, size or content. */
+function confused<T>(valid: fc.Arbitrary<T>) {
+  return fc.oneof(
+    { arbitrary: valid, weight: 4 },
+    { arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }), weight: 1 },
+    { arbitrary: fc.integer(), weight: 1 },
+    { arbitrary: fc.double(), weight: 1 },
+    { arbitrary: fc.boolean(), weight: 1 },
+    { arbitrary: fc.constant(null), weight: 1 },
+    { arbitrary: fc.array(json, { maxLength: 3 }), weight: 1 },
+    { arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), json, { maxKeys: 3 }), weight: 1 },
+    { arbitrary: bigString, weight: 1 },
+  );
+}
+
+const money = fc.record({
+  amount: confused(fc.integer({ min: 1, max: 100_000 })),
+  currency: confused(fc.constantFrom('EUR', 'USD')),
+});
+
+function shaped(model: Record<string, fc.Arbitrary<unknown>>) {
+  return fc
+    .tuple(
+      fc.record(model, { requiredKeys: [] }),
+      fc.option(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), json, { maxKeys: 2 }), { freq: 4 }),
+    )
+    .map(([record, extra]) => JSON.stringify(extra ? { ...record, ...extra } : record));
+}
+
+function body(model: Record<string, fc.Arbitrary<unknown>>) {
+  return fc.oneof(
+    { arbitrary: shaped(model), weight: 6 },
+    { arbitrary: json.map((v) => JSON.stringify(v)), weight: 2 },
+    { arbitrary: fc.string({ unit: 'binary', maxLength: 200 }), weight: 1 },
+    { arbitrary: fc.constantFrom(...NASTY_BODIES), weight: 2 },
+  );
+}
+
+function pathId(valid: string) {
+  return fc.oneof(
+    { arbitrary: fc.constant(valid), weight: 6 },
+    { arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), weight: 1 },
+    {
+      arbitrary: fc.constantFrom(
+        '..',
+        '%2e%2e',
+        ' ',
+        'a'.repeat(1500),
+        '\u0000',
+        "x' OR '1'='1",
+        'PRODUCT#x',
+        `${valid}#extra`,
+      ),
+      weight: 1,
+    },
+  );
+}
+
+const enc = (id: string) => encodeURIComponent(id);
+
+interface RouteSpec {
+  label: string;
+  method: string;
+  token: string;
+  arbitrary: fc.Arbitrary<HostileRequest>;
+  /** What the request could touch, read before and after; undefined when it is only checkable at the end. */
+  snapshot?: (req: HostileRequest) => Promise<string>;
+}
+
+function request(
+  path: fc.Arbitrary<string>,
+  raw: fc.Arbitrary<string>,
+  headers: fc.Arbitrary<Record<string, string>> = fc.constant({}),
+): fc.Arbitrary<HostileRequest> {
+  return fc
+    .record({ path, contentType: fc.constantFrom(...CONTENT_TYPES), rawBody: raw, headers })
+    .map((r) => ({ ...r }));
+}
+
+async function productsCount(stack: Stack): Promise<number> {
+  let count = 0;
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const r: any = await call(stack, 'GET', `/products?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+    count += r.body?.items?.length ?? 0;
+    cursor = r.body?.nextCursor ?? null;
+  } while (cursor && ++pages < 200);
+  return count;
+}
+
+async function ordersOf(stack: Stack, token: string): Promise<any[]> {
+  const items: any[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const r: any = await call(stack, 'GET', `/orders?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`, {
+      token,
+    });
+    items.push(...(r.body?.items ?? []));
+    cursor = r.body?.nextCursor ?? null;
+  } while (cursor && ++pages < 50);
+  return items;
+}
+
+/** ≥ 1,000 generated malformed, oversized and type-confused requests on every write route. */
+export function hostileInput(options: { requests?: number } = {}): Drill {
+  return {
+    name: 'hostile-input',
+    fault:
+      '≥ 1,000 generated malformed, oversized and type-confused requests on every write route (fast-check)',
+    mustHold: '0 responses 5xx; 0 partial writes (refused requests change nothing they could touch)',
+    run: ({ stack, progress, quick }) =>
+      guarded(async () => {
+        const total = options.requests ?? (quick ? 120 : 1_020);
+        const shop: Shop = await openShop(stack);
+        const admin = shop.admin;
+        const product = await shop.product({ amount: 4321, stock: 0 });
+        await shop.waitForPrice(product);
+        await shop.setStock(product, 1000);
+        const priceProduct = await shop.product({ amount: 5555, stock: 1 });
+        const stockProduct = await shop.product({ amount: 100, stock: 7 });
+        const buyer = await shop.customer();
+        const owner = await shop.customer();
+        const profile = await shop.customer();
+        const { orderId } = await shop.placeOrder(owner.token, [{ productId: product, quantity: 1 }]);
+        await shop.waitForFinal(owner.token, orderId);
+        const products0 = await productsCount(stack);
+
+        const productState = async (id: string) => {
+          const r = await call(stack, 'GET', `/products/${enc(id)}`);
+          return `${r.status}:${JSON.stringify(r.body?.price ?? null)}:${r.body?.name ?? ''}`;
+        };
+        const pathOf = (path: string) => decodeURIComponent(path.split('/')[2] ?? '');
+        const specs: RouteSpec[] = [
+          {
+            label: 'POST /products',
+            method: 'POST',
+            token: admin,
+            arbitrary: request(
+              fc.constant('/products'),
+              body({
+                productId: confused(fc.constantFrom(product, uniqueId('hostile'), 'ok-id')),
+                name: confused(fc.string({ minLength: 1, maxLength: 20 })),
+                description: confused(fc.string({ maxLength: 20 })),
+                price: confused(money),
+              }),
+            ),
+            snapshot: async (req) => {
+              let id: unknown;
+              try {
+                id = JSON.parse(req.rawBody)?.productId;
+              } catch {
+                id = undefined;
+              }
+              return typeof id === 'string' && id.length > 0 && id.length < 500 ? productState(id) : '';
+            },
+          },
+          {
+            label: 'PUT /products/{id}/price',
+            method: 'PUT',
+            token: admin,
+            arbitrary: request(
+              pathId(priceProduct).map((id) => `/products/${enc(id)}/price`),
+              body({
+                amount: confused(fc.integer({ min: 1, max: 100_000 })),
+                currency: confused(fc.constantFrom('EUR', 'USD')),
+              }),
+            ),
+          },
+          {
+            label: 'PUT /inventory/{id}',
+            method: 'PUT',
+            token: admin,
+            arbitrary: request(
+              pathId(stockProduct).map((id) => `/inventory/${enc(id)}`),
+              body({
+                quantity: confused(fc.integer({ min: 500, max: 2000 })),
+              }),
+            ),
+            snapshot: async (req) => {
+              const r = await call(stack, 'GET', `/inventory/${enc(pathOf(req.path))}`, { token: admin });
+              return `${r.status}:${JSON.stringify(r.body?.onHand)}:${JSON.stringify(r.body?.reserved)}`;
+            },
+          },
+          {
+            label: 'POST /orders',
+            method: 'POST',
+            token: buyer.token,
+            arbitrary: request(
+              fc.constant('/orders'),
+              body({
+                items: confused(
+                  fc.array(
+                    fc.record(
+                      {
+                        productId: confused(fc.constant(product)),
+                        quantity: confused(fc.integer({ min: 1, max: 3 })),
+                      },
+                      { requiredKeys: [] },
+                    ),
+                    { maxLength: 4 },
+                  ),
+                ),
+                paymentToken: confused(fc.constant('tok_visa')),
+              }),
+              fc.oneof(
+                { arbitrary: fc.uuid().map((k) => ({ 'idempotency-key': k })), weight: 6 },
+                { arbitrary: fc.constant({}), weight: 1 },
+                {
+                  arbitrary: fc
+                    .constantFrom(' ', 'k'.repeat(300), 'ключ', 'a b')
+                    .map((k) => ({ 'idempotency-key': encodeURIComponent(k) === k ? k : 'a b' })),
+                  weight: 1,
+                },
+              ),
+            ),
+          },
+          {
+            label: 'POST /orders/{id}/cancel',
+            method: 'POST',
+            token: owner.token,
+            arbitrary: request(
+              pathId(orderId).map((id) => `/orders/${enc(id)}/cancel`),
+              body({ reason: confused(fc.string()) }),
+            ),
+            snapshot: async () => (await shop.order(owner.token, orderId))?.status ?? 'none',
+          },
+          {
+            label: 'PUT /me',
+            method: 'PUT',
+            token: profile.token,
+            arbitrary: request(
+              fc.constant('/me'),
+              body({
+                name: confused(fc.string({ minLength: 1, maxLength: 30 })),
+                email: confused(fc.emailAddress()),
+              }),
+            ),
+            snapshot: async () => {
+              const r = await call(stack, 'GET', '/me', { token: profile.token });
+              return JSON.stringify({ name: r.body?.name, email: r.body?.email });
+            },
+          },
+        ];
+        const perRoute = Math.ceil(total / specs.length);
+        const serverErrors: string[] = [];
+        const serverErrorKinds = new Map<string, Set<string>>();
+        const partial: string[] = [];
+        const transport: string[] = [];
+        const accepted: Record<string, HostileRequest[]> = {};
+        const acceptedOrders: string[] = [];
+        let sent = 0;
+        const describe = (spec: RouteSpec, req: HostileRequest) =>
+          `${spec.method} ${req.path.slice(0, 80)} ct=${req.contentType} body=${JSON.stringify(req.rawBody.slice(0, 120))}${req.rawBody.length > 120 ? `…(${req.rawBody.length} chars)` : ''}`;
+        await Promise.all(
+          specs.map(async (spec, index) => {
+            const requests = fc.sample(spec.arbitrary, { numRuns: perRoute, seed: 1000 + index });
+            for (const req of requests) {
+              const before = spec.snapshot ? await spec.snapshot(req) : '';
+              let status: number;
+              let responseBody: any;
+              try {
+                const r = await call(stack, spec.method, req.path, {
+                  token: spec.token,
+                  rawBody: req.rawBody,
+                  contentType: req.contentType,
+                  headers: req.headers,
+                });
+                status = r.status;
+                responseBody = r.body;
+              } catch (error) {
+                transport.push(`${describe(spec, req)} → ${error instanceof Error ? error.message : error}`);
+                continue;
+              } finally {
+                sent++;
+                if (sent % 100 === 0) progress(`${sent}/${perRoute * specs.length} hostile requests`);
+              }
+              if (status >= 500) {
+                const kind = `${status} for body ${JSON.stringify(req.rawBody.slice(0, 40))} (content-type ${req.contentType})`;
+                const routes = serverErrorKinds.get(kind) ?? new Set<string>();
+                routes.add(spec.label);
+                serverErrorKinds.set(kind, routes);
+              }
+              if (status >= 500)
+                serverErrors.push(
+                  `${describe(spec, req)} → ${status} ${JSON.stringify(responseBody).slice(0, 200)}`,
+                );
+              if (status < 300) {
+                accepted[spec.label] = [...(accepted[spec.label] ?? []), req];
+                if (spec.label === 'POST /orders' && responseBody?.orderId)
+                  acceptedOrders.push(responseBody.orderId);
+                if (spec.label === 'POST /orders/{id}/cancel') await sleep(500);
+              } else if (spec.snapshot) {
+                const after = await spec.snapshot(req);
+                if (after !== before)
+                  partial.push(`${describe(spec, req)} → ${status} but ${before} became ${after}`);
+              }
+            }
+          }),
+        );
+        progress(`${sent} requests sent; checking settled state`);
+        // Settled checks for what only shows asynchronously.
+        for (const id of new Set(acceptedOrders)) await shop.waitForFinal(buyer.token, id, 90_000);
+        const expectedOrders = new Set(acceptedOrders).size;
+        const history = await eventually(
+          async () => {
+            const items = await ordersOf(stack, buyer.token);
+            return items.length >= expectedOrders ? items : undefined;
+          },
+          { description: 'the buyer history', timeoutMs: 20_000 },
+        ).catch(() => ordersOf(stack, buyer.token));
+        await sleep(2000);
+        const history2 = await ordersOf(stack, buyer.token);
+        if (history2.length !== expectedOrders)
+          partial.push(
+            `buyer has ${history2.length} orders in the view, ${expectedOrders} were accepted (first look ${history.length})`,
+          );
+        const priceAccepted = (accepted['PUT /products/{id}/price'] ?? []).filter(
+          (r) => pathOf(r.path) === priceProduct,
+        );
+        const finalPrice = (await call(stack, 'GET', `/products/${priceProduct}`)).body?.price;
+        if (priceAccepted.length === 0 && finalPrice?.amount !== 5555)
+          partial.push(
+            `price of the fixture product changed to ${JSON.stringify(finalPrice)} with no accepted change`,
+          );
+        const createdCount = (accepted['POST /products'] ?? []).length;
+        const products1 = await productsCount(stack);
+        if (products1 - products0 !== createdCount)
+          partial.push(`products grew by ${products1 - products0}, ${createdCount} creations were accepted`);
+        const acceptedCounts = Object.entries(accepted)
+          .map(([label, list]) => `${label} ${list.length}`)
+          .join(', ');
+        check(
+          serverErrors.length === 0 && partial.length === 0,
+          `${serverErrors.length} 5xx, ${partial.length} partial writes of ${sent}: ${[
+            ...[...serverErrorKinds].map(([kind, routes]) => `${kind} on ${[...routes].join(', ')}`),
+            ...partial.slice(0, 5),
+          ].join(' | ')}; e.g. ${serverErrors[0]?.slice(0, 260)}`,
+        );
+        const transportNote = transport.length
+          ? `; ${transport.length} without response (${transport[0]?.slice(0, 160)})`
+          : '';
+        return `${sent} requests on ${specs.length} write routes: 0 5xx, 0 partial writes; accepted by chance: ${acceptedCounts || 'none'}${transportNote}`;
+      }),
+  };
+}

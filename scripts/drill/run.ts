@@ -1,0 +1,180 @@
+/**
+ * `npm run drill [-- --json] [-- --only a,b] [-- --stage drill] [-- --no-boot]`: boots the `drill` stage,
+ * runs each fault drill (inject a fault, check invariants after), prints a table, writes
+ * docs/bench/drills.md and, with --json, prints one JSON object as the last stdout line.
+ * Exit 1 when a drill failed, 2 on a usage error.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { allDrills } from './drills/index.js';
+import {
+  type BootedStack,
+  bootStack,
+  type DrillContext,
+  ROOT,
+  setBusOutage,
+  setSandboxOutage,
+  stackFor,
+} from './harness.js';
+
+interface Row {
+  name: string;
+  passed: boolean;
+  detail: string;
+  seconds: number;
+}
+
+const TOTAL_BUDGET_MS = 14 * 60_000;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (error) {
+    process.stderr.write(`drill: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const values = { ...parsed, stage: parsed.stage ?? 'drill' };
+  return runDrills(values);
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      stage: { type: 'string', default: 'drill' },
+      'no-boot': { type: 'boolean', default: false },
+      'no-report': { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }).values;
+}
+
+async function runDrills(values: ReturnType<typeof parseOptions> & { stage: string }): Promise<number> {
+  const names = allDrills.map((d) => d.name);
+  if (values.help) {
+    process.stdout.write(
+      `usage: npm run drill -- [--json] [--only ${names.join(',')}] [--no-boot] [--quick]\n`,
+    );
+    return 0;
+  }
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = only?.filter((n) => !names.includes(n)) ?? [];
+  if (unknown.length) {
+    process.stderr.write(`drill: unknown drill(s) ${unknown.join(', ')} (known: ${names.join(', ')})\n`);
+    return 2;
+  }
+  const drills = only ? allDrills.filter((d) => only.includes(d.name)) : allDrills;
+  // Human output goes to stderr when --json is given, so the JSON line is the last stdout line.
+  const out = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const started = Date.now();
+  let booted: BootedStack | undefined;
+  const rows: Row[] = [];
+  const onSignal = async () => {
+    await booted?.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let stack = stackFor(values.stage);
+    if (!values['no-boot']) {
+      out(`[drill] booting the local stack (stage ${values.stage})…`);
+      booted = await bootStack(values.stage);
+      stack = booted.stack;
+      out(`[drill] stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    await setBusOutage(stack, false);
+    await setSandboxOutage(stack, 'off');
+    for (const [index, drill] of drills.entries()) {
+      const t0 = Date.now();
+      if (t0 - started > TOTAL_BUDGET_MS) {
+        rows.push({ name: drill.name, passed: false, detail: 'not run: time budget exhausted', seconds: 0 });
+        continue;
+      }
+      out(`[drill] (${index + 1}/${drills.length}) ${drill.name}: ${drill.fault}`);
+      const ctx: DrillContext = {
+        stack,
+        quick: values.quick ?? false,
+        progress: (line) => out(`[drill]     ${drill.name}: ${line}`),
+      };
+      const result = await drill.run(ctx);
+      // A drill never leaves a fault switched on for the next one.
+      await setBusOutage(stack, false).catch(() => undefined);
+      await setSandboxOutage(stack, 'off').catch(() => undefined);
+      const seconds = (Date.now() - t0) / 1000;
+      rows.push({ name: drill.name, ...result, seconds });
+      out(
+        `[drill]   ${result.passed ? 'PASS' : 'FAIL'} ${drill.name} (${seconds.toFixed(1)} s): ${result.detail}`,
+      );
+    }
+  } catch (error) {
+    out(`[drill] aborted: ${error instanceof Error ? error.message : String(error)}`);
+    for (const drill of drills)
+      if (!rows.some((r) => r.name === drill.name))
+        rows.push({
+          name: drill.name,
+          passed: false,
+          detail: `not run: ${(error as Error).message?.slice(0, 200)}`,
+          seconds: 0,
+        });
+  } finally {
+    if (booted) {
+      out('[drill] stopping the stack');
+      await booted.stop();
+    }
+  }
+  const totalSeconds = (Date.now() - started) / 1000;
+  out('');
+  out(table(rows));
+  out(`${rows.filter((r) => r.passed).length}/${rows.length} drills passed in ${totalSeconds.toFixed(0)} s`);
+  if (!values['no-report']) writeReport(rows, totalSeconds, values.stage, Boolean(only));
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ drills: rows.map(({ name, passed, detail }) => ({ name, passed, detail })) })}\n`,
+    );
+  return rows.every((r) => r.passed) ? 0 : 1;
+}
+
+function table(rows: Row[]): string {
+  const header = ['drill', 'result', 'time', 'detail'];
+  const lines = rows.map((r) => [r.name, r.passed ? 'PASS' : 'FAIL', `${r.seconds.toFixed(0)} s`, r.detail]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...lines.map((l) => (i === 3 ? 0 : (l[i] ?? '').length))),
+  );
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 3 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w || 6))), ...lines.map(fmt)].join('\n');
+}
+
+function writeReport(rows: Row[], totalSeconds: number, stage: string, subset: boolean) {
+  const file = join(ROOT, 'docs', 'bench', 'drills.md');
+  mkdirSync(dirname(file), { recursive: true });
+  const byName = new Map(allDrills.map((d) => [d.name, d]));
+  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const md = [
+    '# Fault drills',
+    '',
+    `Generated by \`npm run drill\`${subset ? ' (subset: --only)' : ''} on ${new Date().toISOString()} against the local stack of stage \`${stage}\``,
+    `(${process.platform}, ${cpus().length} cores, Node ${process.version}); ${rows.filter((r) => r.passed).length}/${rows.length} passed in ${totalSeconds.toFixed(0)} s.`,
+    'Each drill injects one fault into the running system and then checks invariants; see `scripts/drill/drills/`.',
+    '',
+    '| drill | fault | must hold | result | time | observed |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => {
+      const d = byName.get(r.name);
+      return `| \`${r.name}\` | ${esc(d?.fault ?? '')} | ${esc(d?.mustHold ?? '')} | ${r.passed ? 'PASS' : '**FAIL**'} | ${r.seconds.toFixed(0)} s | ${esc(r.detail)} |`;
+    }),
+    '',
+  ].join('\n');
+  writeFileSync(file, md);
+}
+
+process.exitCode = await main(process.argv.slice(2));
