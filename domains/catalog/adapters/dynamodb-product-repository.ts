@@ -1,14 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
 import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
 import { ConflictError } from '../../../shared/errors.js';
-import { outboxPut } from '../../../shared/outbox/record.js';
+import { writeWithEvents } from '../../../shared/outbox/transaction.js';
 import { type Product, ProductAlreadyExists } from '../model.js';
 import type { ProductPage, ProductRepository } from '../ports.js';
 
@@ -88,8 +83,9 @@ export class DynamoDbProductRepository implements ProductRepository {
   async create(product: Product, events: EventEnvelope[]): Promise<void> {
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
+        writeWithEvents(
+          { tableName: this.tableName, eventSource: this.eventSource },
+          [
             {
               Put: {
                 TableName: this.tableName,
@@ -97,9 +93,9 @@ export class DynamoDbProductRepository implements ProductRepository {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
           ],
-        }),
+          events,
+        ),
       );
     } catch (error) {
       if (conditionFailedAt(error, 0)) throw new ProductAlreadyExists(product.productId);
@@ -110,8 +106,9 @@ export class DynamoDbProductRepository implements ProductRepository {
   async savePriceChange(next: Product, expectedPriceVersion: number, events: EventEnvelope[]): Promise<void> {
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
+        writeWithEvents(
+          { tableName: this.tableName, eventSource: this.eventSource },
+          [
             {
               Put: {
                 TableName: this.tableName,
@@ -131,9 +128,9 @@ export class DynamoDbProductRepository implements ProductRepository {
                     }),
               },
             },
-            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
           ],
-        }),
+          events,
+        ),
       );
     } catch (error) {
       if (conditionFailedAt(error, 0)) {

@@ -3,15 +3,10 @@ import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { outboxPut } from '../../../shared/outbox/record.js';
+import { writeWithEvents } from '../../../shared/outbox/transaction.js';
 import { type CustomerProfile, ProfileVersionConflict } from '../model.js';
 import type { CustomerRepository } from '../ports.js';
 
@@ -72,8 +67,9 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
   async save(next: CustomerProfile, expectedVersion: number, events: EventEnvelope[]): Promise<void> {
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
+        writeWithEvents(
+          { tableName: this.tableName, eventSource: this.eventSource },
+          [
             {
               Put: {
                 TableName: this.tableName,
@@ -82,9 +78,9 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
                 ExpressionAttributeValues: { ':expected': expectedVersion },
               },
             },
-            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
           ],
-        }),
+          events,
+        ),
       );
     } catch (error) {
       if (profileLost(error)) throw new ProfileVersionConflict(next.customerId);

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { outboxPut } from '../../../shared/outbox/record.js';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { writeWithEvents } from '../../../shared/outbox/transaction.js';
 import { InventoryChangedConcurrently, type Reservation, type StockItem, type StockLevel } from '../model.js';
 import type { InventoryChange, InventoryRepository, ReservationWrite, StockWrite } from '../ports.js';
 
@@ -96,12 +96,11 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
     ];
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...state,
-            ...change.events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
-          ],
-        }),
+        writeWithEvents(
+          { tableName: this.tableName, eventSource: this.eventSource },
+          [...state],
+          change.events,
+        ),
       );
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];

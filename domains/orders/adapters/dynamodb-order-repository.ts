@@ -3,11 +3,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
   type TransactWritePut,
 } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { outboxPut } from '../../../shared/outbox/record.js';
+import { writeWithEvents } from '../../../shared/outbox/transaction.js';
 import { IdempotencyKeyTaken, type Order, OrderVersionConflict } from '../model.js';
 import type { IdempotencyRecord, OrderRepository } from '../ports.js';
 
@@ -128,12 +127,11 @@ export class DynamoDbOrderRepository implements OrderRepository {
   ): Promise<void> {
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...puts.map((put) => ({ Put: { TableName: this.tableName, ...put } })),
-            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
-          ],
-        }),
+        writeWithEvents(
+          { tableName: this.tableName, eventSource: this.eventSource },
+          [...puts.map((put) => ({ Put: { TableName: this.tableName, ...put } }))],
+          events,
+        ),
       );
     } catch (error) {
       const index = conflictIndex(error);

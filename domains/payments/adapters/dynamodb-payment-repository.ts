@@ -1,12 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { outboxPut } from '../../../shared/outbox/record.js';
+import { writeWithEvents } from '../../../shared/outbox/transaction.js';
 import { owedOperation, type Payment, PaymentVersionConflict } from '../model.js';
 import type { PaymentRepository, PendingPage } from '../ports.js';
 
@@ -78,12 +73,11 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
           };
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: toItem(payment), ...condition } },
-            ...events.map((event) => outboxPut(this.tableName, this.eventSource, event)),
-          ],
-        }),
+        writeWithEvents(
+          { tableName: this.tableName, eventSource: this.eventSource },
+          [{ Put: { TableName: this.tableName, Item: toItem(payment), ...condition } }],
+          events,
+        ),
       );
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
