@@ -37,3 +37,11 @@ export async function holdsFor(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 200));
   }
 }
+
+/** `eventually` for tight local polling loops: resolves with the probe's first value that is set. */
+export function waitFor<T>(
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  return eventually(async () => probe(), { timeoutMs, intervalMs: 25, description: 'the condition' });
+}

@@ -7,6 +7,7 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { emulatorDirectory, startDynamoDbLocal } from '../../../scripts/local-cloud/dynamodb-local.mjs';
 import { isPortFree, isProcessAlive, waitForPort } from '../../../scripts/local-cloud/processes.mjs';
+import { waitFor } from '../../support/eventually.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'dynamodb-local-'));
 const logs: string[] = [];
@@ -32,19 +33,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function client(endpoint: string) {

@@ -13,6 +13,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsPoller } from '../../../scripts/local-cloud/sqs-poller.mjs';
+import { waitFor } from '../../support/eventually.js';
 
 type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: string };
 type Handler = (event: SQSEvent) => unknown;
@@ -45,19 +46,6 @@ afterAll(async () => {
   sqs?.destroy();
   await server?.stop();
 });
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function createFifoQueueWithDlq(maxReceiveCount = 2) {
   const name = `t-${randomUUID().slice(0, 8)}`;

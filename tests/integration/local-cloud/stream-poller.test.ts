@@ -21,6 +21,7 @@ import {
   createMemoryCheckpointStore,
   startStreamPoller,
 } from '../../../scripts/local-cloud/stream-poller.mjs';
+import { waitFor } from '../../support/eventually.js';
 
 type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: string };
 type Handler = (event: DynamoDBStreamEvent, call: number) => unknown;
@@ -67,19 +68,6 @@ afterAll(async () => {
   await emulator?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function createTable() {
   const tableName = `t-${randomUUID().slice(0, 8)}`;
