@@ -2,79 +2,125 @@
 /**
  * Operational guarantees every deployed stage gets without anyone having to remember them, applied to
  * the compiled CloudFormation template at package time (so `sls package` shows exactly what deploys):
- * - a CloudWatch alarm on the depth of every dead-letter queue and on the errors of every function,
- *   notifying one SNS topic per stage;
+ * - one SNS topic per stage, with an e-mail subscription to the stage's `alarmEmail` param, and every
+ *   alarm of the template (generated or hand-written) notifying it on alarm and on recovery;
+ * - an alarm on the depth of every failure queue: each `*-dlq` queue and each queue that a redrive
+ *   policy, a rule target, an async invocation or a stream mapping sends its failures to;
+ * - an alarm on the errors of every function, on the iterator age of every stream-triggered function
+ *   and on the outbox relays' `OutboxPublishFailures` metric;
+ * - the send permission of every on-failure destination in the function's own role: the framework adds
+ *   it only to its default role, which no function uses (serverless-iam-roles-per-function);
  * - HTTP API throttling from the stage's params (`httpApiRateLimit`, `httpApiBurstLimit`);
- * - no unused default Lambda role: each function has its own (serverless-iam-roles-per-function).
+ * - no unused default Lambda role.
  */
 
 const ALARM_TOPIC = 'OperationsAlarmTopic';
+const ALARM_SUBSCRIPTION = 'OperationsAlarmEmailSubscription';
 const DEFAULT_ROLE = 'IamRoleLambdaExecution';
+/** Emitted by shared/outbox/relay.ts for every event still unpublished after its in-invocation retries. */
+const OUTBOX_FAILURE_METRIC = 'OutboxPublishFailures';
+/**
+ * A healthy relay reads its stream within seconds. Five minutes behind means the bus refuses events (or
+ * one of them), long before a record reaches the relay's maximum age and leaves for its failure queue.
+ */
+const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 
 /** @param {string} id */
 const alarmId = (id) => `${id}Alarm`.replace(/[^A-Za-z0-9]/g, '');
 
+/** @param {any} arn the logical id a `Fn::GetAtt`/`Ref` points at, if any */
+const referencedId = (arn) => arn?.['Fn::GetAtt']?.[0] ?? arn?.Ref;
+
+/**
+ * The failure destinations a resource declares: a queue's redrive target, a rule target's DLQ, an
+ * async invocation's or a stream mapping's on-failure destination.
+ * @param {any} resource
+ * @returns {any[]}
+ */
+function failureDestinations(resource) {
+  const properties = resource.Properties ?? {};
+  switch (resource.Type) {
+    case 'AWS::SQS::Queue':
+      return [properties.RedrivePolicy?.deadLetterTargetArn];
+    case 'AWS::Events::Rule':
+      return (properties.Targets ?? []).map((/** @type {any} */ target) => target.DeadLetterConfig?.Arn);
+    case 'AWS::Lambda::EventInvokeConfig':
+    case 'AWS::Lambda::EventSourceMapping':
+      return [properties.DestinationConfig?.OnFailure?.Destination];
+    default:
+      return [];
+  }
+}
+
 export default class OperationsPlugin {
-  /** @param {any} serverless */
-  constructor(serverless) {
+  /**
+   * @param {any} serverless
+   * @param {any} _options
+   * @param {{ log?: { warning: (message: string) => void } }} [utils]
+   */
+  constructor(serverless, _options, utils) {
     this.serverless = serverless;
+    this.log = utils?.log;
     this.hooks = { 'before:aws:package:finalize:saveServiceState': () => this.applyToTemplate() };
   }
 
   applyToTemplate() {
-    const provider = this.serverless.service.provider;
-    const template = provider.compiledCloudFormationTemplate;
-    const resources = template.Resources;
-    const stagePrefix = `${this.serverless.service.service}-${provider.stage}`;
-    const params = this.serverless.service.custom?.operations ?? {};
+    const service = this.serverless.service;
+    const provider = service.provider;
+    const resources = provider.compiledCloudFormationTemplate.Resources;
+    const stage = provider.stage;
+    const params = service.custom?.operations ?? {};
 
-    resources[ALARM_TOPIC] = {
-      Type: 'AWS::SNS::Topic',
-      Properties: { TopicName: `${stagePrefix}-alarms` },
-    };
-    const notify = [{ Ref: ALARM_TOPIC }];
+    this.addAlarmTopic(resources, `${service.service}-${stage}`, params.alarmEmail);
+    this.grantDestinationPermissions(resources);
 
     // A hand-written alarm on a queue wins over the generated one (CloudWatch refuses duplicate names).
     const alarmed = JSON.stringify(
       Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm'),
     );
+    const failureQueueIds = new Set(
+      Object.values(resources).flatMap((resource) => failureDestinations(resource).map(referencedId)),
+    );
+    /** @type {Record<string, any>} */
+    const alarms = {};
     for (const [logicalId, resource] of Object.entries(resources)) {
-      const isDlq = /-dlq(\.fifo)?$/.test(resource.Properties?.QueueName ?? '');
-      if (resource.Type === 'AWS::SQS::Queue' && isDlq && !alarmed.includes(`"${logicalId}"`)) {
-        resources[alarmId(`${logicalId}Depth`)] = {
-          Type: 'AWS::CloudWatch::Alarm',
-          Properties: {
-            AlarmName: `${resource.Properties.QueueName}-not-empty`,
-            AlarmDescription: `Messages are waiting in ${resource.Properties.QueueName}: inspect and \`npm run redrive\`.`,
-            Namespace: 'AWS/SQS',
-            MetricName: 'ApproximateNumberOfMessagesVisible',
-            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId, 'QueueName'] } }],
-            Statistic: 'Maximum',
-            Period: 60,
-            EvaluationPeriods: 1,
-            Threshold: 0,
-            ComparisonOperator: 'GreaterThanThreshold',
-            TreatMissingData: 'notBreaching',
-            AlarmActions: notify,
-          },
+      const queueName = resource.Properties?.QueueName;
+      const isFailureQueue = failureQueueIds.has(logicalId) || /-dlq(\.fifo)?$/.test(queueName ?? '');
+      if (resource.Type === 'AWS::SQS::Queue' && isFailureQueue && !alarmed.includes(`"${logicalId}"`)) {
+        alarms[alarmId(`${logicalId}Depth`)] = {
+          AlarmName: `${queueName}-not-empty`,
+          AlarmDescription: `Messages are waiting in ${queueName}: inspect them, then \`npm run redrive\` (or \`npm run outbox:republish\` for relay failures).`,
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId, 'QueueName'] } }],
+          Statistic: 'Maximum',
+          Period: 60,
+          Threshold: 0,
         };
       }
       if (resource.Type === 'AWS::Lambda::Function') {
-        resources[alarmId(`${logicalId}Errors`)] = {
-          Type: 'AWS::CloudWatch::Alarm',
-          Properties: {
-            AlarmName: `${resource.Properties.FunctionName}-errors`,
-            Namespace: 'AWS/Lambda',
-            MetricName: 'Errors',
-            Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId } }],
-            Statistic: 'Sum',
-            Period: 300,
-            EvaluationPeriods: 1,
-            Threshold: Number(params.functionErrorThreshold ?? 0),
-            ComparisonOperator: 'GreaterThanThreshold',
-            TreatMissingData: 'notBreaching',
-            AlarmActions: notify,
-          },
+        alarms[alarmId(`${logicalId}Errors`)] = {
+          AlarmName: `${resource.Properties.FunctionName}-errors`,
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId } }],
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: Number(params.functionErrorThreshold ?? 0),
+        };
+      }
+      if (resource.Type === 'AWS::Lambda::EventSourceMapping' && this.isStream(resources, resource)) {
+        const functionId = referencedId(resource.Properties.FunctionName);
+        alarms[alarmId(`${functionId}IteratorAge`)] = {
+          AlarmName: `${resources[functionId].Properties.FunctionName}-iterator-age`,
+          AlarmDescription:
+            'The function lags behind its stream: a batch keeps failing (for a relay, the bus refuses events).',
+          Namespace: 'AWS/Lambda',
+          MetricName: 'IteratorAge',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+          Statistic: 'Maximum',
+          Period: 60,
+          Threshold: ITERATOR_AGE_ALARM_MS,
         };
       }
       if (resource.Type === 'AWS::ApiGatewayV2::Stage') {
@@ -85,10 +131,136 @@ export default class OperationsPlugin {
         };
       }
     }
+    if (Object.values(resources).some((resource) => this.isStream(resources, resource))) {
+      alarms.OutboxPublishFailuresAlarm = this.outboxFailureAlarm(`${service.service}-${stage}`);
+    }
+    for (const [logicalId, properties] of Object.entries(alarms)) {
+      resources[logicalId] = {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          EvaluationPeriods: 1,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          ...properties,
+        },
+      };
+    }
+    // Hand-written alarms included: an alarm that notifies no one is only a graph.
+    for (const resource of Object.values(resources)) {
+      if (resource.Type !== 'AWS::CloudWatch::Alarm') continue;
+      resource.Properties.AlarmActions ??= [{ Ref: ALARM_TOPIC }];
+      resource.Properties.OKActions ??= [{ Ref: ALARM_TOPIC }];
+    }
 
     const referencesDefaultRole = JSON.stringify(
       Object.entries(resources).filter(([id]) => id !== DEFAULT_ROLE),
     ).includes(`"${DEFAULT_ROLE}"`);
     if (!referencesDefaultRole) delete resources[DEFAULT_ROLE];
+  }
+
+  /**
+   * @param {Record<string, any>} resources
+   * @param {string} stagePrefix
+   * @param {string | undefined} alarmEmail
+   */
+  addAlarmTopic(resources, stagePrefix, alarmEmail) {
+    resources[ALARM_TOPIC] = {
+      Type: 'AWS::SNS::Topic',
+      Properties: { TopicName: `${stagePrefix}-alarms` },
+    };
+    if (alarmEmail) {
+      resources[ALARM_SUBSCRIPTION] = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { TopicArn: { Ref: ALARM_TOPIC }, Protocol: 'email', Endpoint: alarmEmail },
+      };
+      return;
+    }
+    const stage = this.serverless.service.provider.stage;
+    if (this.serverless.processedInput?.commands?.includes('deploy')) {
+      throw new Error(
+        `Stage "${stage}" has no alarmEmail param: its alarms would notify no one. Set params.${stage}.alarmEmail in serverless.yml.`,
+      );
+    }
+    this.log?.warning(`Stage "${stage}" has no alarmEmail param: its alarm topic has no subscriber.`);
+  }
+
+  /**
+   * Lambda sends an async invocation's or a stream batch's failure record with the function's execution
+   * role. Each function has its own role, so each gets exactly the send actions of its destinations.
+   * @param {Record<string, any>} resources
+   */
+  grantDestinationPermissions(resources) {
+    for (const resource of Object.values(resources)) {
+      if (!['AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::EventSourceMapping'].includes(resource.Type)) {
+        continue;
+      }
+      const destinations = Object.values(resource.Properties.DestinationConfig ?? {}).map(
+        (/** @type {any} */ config) => config.Destination,
+      );
+      if (destinations.length === 0) continue;
+      const functionId = referencedId(resource.Properties.FunctionName);
+      const roleId = referencedId(resources[functionId]?.Properties.Role);
+      const statements = resources[roleId]?.Properties.Policies?.[0]?.PolicyDocument.Statement;
+      if (!statements) {
+        throw new Error(`Cannot find the role of ${functionId} to let it send to its failure destination.`);
+      }
+      for (const destination of destinations) {
+        const statement = {
+          Effect: 'Allow',
+          Action: [this.sendAction(resources, destination)],
+          Resource: [destination],
+        };
+        const known = JSON.stringify(statements);
+        if (!known.includes(JSON.stringify(statement))) statements.push(statement);
+      }
+    }
+  }
+
+  /**
+   * @param {Record<string, any>} resources
+   * @param {any} destination
+   */
+  sendAction(resources, destination) {
+    const type = resources[referencedId(destination)]?.Type ?? '';
+    const text = typeof destination === 'string' ? destination : '';
+    if (type === 'AWS::SQS::Queue' || text.includes(':sqs:')) return 'sqs:SendMessage';
+    if (type === 'AWS::SNS::Topic' || text.includes(':sns:')) return 'sns:Publish';
+    throw new Error(
+      `Unsupported failure destination ${JSON.stringify(destination)}: use an SQS queue or SNS topic.`,
+    );
+  }
+
+  /**
+   * @param {Record<string, any>} resources
+   * @param {any} resource
+   */
+  isStream(resources, resource) {
+    if (resource.Type !== 'AWS::Lambda::EventSourceMapping') return false;
+    const source = resource.Properties.EventSourceArn;
+    if (typeof source === 'string') return /:(dynamodb|kinesis):/.test(source);
+    return (
+      source?.['Fn::GetAtt']?.[1] === 'StreamArn' ||
+      resources[referencedId(source)]?.Type === 'AWS::Kinesis::Stream'
+    );
+  }
+
+  /**
+   * Powertools Metrics writes to the POWERTOOLS_METRICS_NAMESPACE namespace with one default dimension,
+   * `service` = POWERTOOLS_SERVICE_NAME; the alarm must name both exactly or it watches an empty metric.
+   * @param {string} stagePrefix
+   */
+  outboxFailureAlarm(stagePrefix) {
+    const environment = this.serverless.service.provider.environment ?? {};
+    return {
+      AlarmName: `${stagePrefix}-outbox-publish-failures`,
+      AlarmDescription:
+        'An outbox relay could not publish events after its retries; the stream retries the batch until its bounds, then records it in the outbox-relay-failures queue.',
+      Namespace: environment.POWERTOOLS_METRICS_NAMESPACE,
+      MetricName: OUTBOX_FAILURE_METRIC,
+      Dimensions: [{ Name: 'service', Value: environment.POWERTOOLS_SERVICE_NAME }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+    };
   }
 }
