@@ -1,5 +1,6 @@
 import { createEnvelope, type EventEnvelope } from '../../events/envelope.js';
 import { OrderCancelledV1, OrderConfirmedV1 } from '../../events/orders/index.js';
+import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import {
   type Order,
   type OrderOutcome,
@@ -13,9 +14,6 @@ export type ChangeResult =
   | { outcome: 'unknown-order' }
   | { outcome: 'ignored'; order: Order }
   | { outcome: 'changed'; order: Order };
-
-/** Attempts before a version conflict is given up on (the caller's retry mechanism takes over). */
-const MAX_ATTEMPTS = 5;
 
 function eventOf(order: Order, outcome: OrderOutcome, trace: Trace, now: Date): EventEnvelope {
   const common = {
@@ -40,7 +38,8 @@ function eventOf(order: Order, outcome: OrderOutcome, trace: Trace, now: Date): 
 /**
  * Applies a trigger to the stored order through the state machine and stores the new state with its event
  * (optimistic on `version`, one transaction). On a version conflict the order is read again and the
- * trigger re-applied to what is stored now, which may well make it not apply any more.
+ * trigger re-applied to what is stored now, which may well make it not apply any more; after the shared
+ * policy's attempts the conflict is thrown and the caller's retry mechanism takes over.
  */
 export async function changeOrder(
   orderId: string,
@@ -49,20 +48,19 @@ export async function changeOrder(
   trace: Trace | ((order: Order) => Trace),
   guard?: (order: Order) => void,
 ): Promise<ChangeResult> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await ports.orders.get(orderId);
-    if (!current) return { outcome: 'unknown-order' };
-    guard?.(current);
-    const now = ports.clock.now();
-    const result = transition(current, trigger, now);
-    if (result.kind === 'ignored') return { outcome: 'ignored', order: current };
-    const cause = typeof trace === 'function' ? trace(current) : trace;
-    const events = result.outcome ? [eventOf(result.order, result.outcome, cause, now)] : [];
-    try {
+  return retryOnConflict(
+    async (): Promise<ChangeResult> => {
+      const current = await ports.orders.get(orderId);
+      if (!current) return { outcome: 'unknown-order' };
+      guard?.(current);
+      const now = ports.clock.now();
+      const result = transition(current, trigger, now);
+      if (result.kind === 'ignored') return { outcome: 'ignored', order: current };
+      const cause = typeof trace === 'function' ? trace(current) : trace;
+      const events = result.outcome ? [eventOf(result.order, result.outcome, cause, now)] : [];
       await ports.orders.save(result.order, current.version, events);
       return { outcome: 'changed', order: result.order };
-    } catch (error) {
-      if (!(error instanceof OrderVersionConflict) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    },
+    { retryOn: (error) => error instanceof OrderVersionConflict },
+  );
 }

@@ -7,6 +7,7 @@ import {
   PaymentUnavailableV1,
   PaymentVoidedV1,
 } from '../../events/payments/index.js';
+import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import {
   authorizationOf,
   idempotencyKeyFor,
@@ -71,8 +72,6 @@ export function causedBy(event: EventEnvelope): Trace {
   return { correlationId: event.metadata.correlationId, causationId: event.metadata.eventId };
 }
 
-const MAX_ATTEMPTS = 3;
-
 /**
  * Reads the payment, lets `decide` act on it and stores the result with its events, optimistically: the
  * scheduled retry may update the same payment meanwhile; then the payment is read again and `decide` runs
@@ -83,21 +82,20 @@ export async function updatePayment(
   payments: PaymentRepository,
   decide: (current: Payment | undefined) => Promise<Step>,
 ): Promise<PaymentResult> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await payments.get(orderId);
-    const step = await decide(current);
-    if (!step.next) return { orderId, outcome: step.outcome, status: current?.status };
-    try {
+  return retryOnConflict(
+    async (): Promise<PaymentResult> => {
+      const current = await payments.get(orderId);
+      const step = await decide(current);
+      if (!step.next) return { orderId, outcome: step.outcome, status: current?.status };
       await payments.save(
         { ...step.next, version: (current?.version ?? 0) + 1 },
         current?.version,
         step.events,
       );
       return { orderId, outcome: step.outcome, status: step.next.status };
-    } catch (error) {
-      if (!(error instanceof PaymentVersionConflict) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    },
+    { retryOn: (error) => error instanceof PaymentVersionConflict },
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EventContract } from '../../events/envelope.js';
 import type { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../events/orders/index.js';
+import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import { evolve, type OrderChange, OrderHistoryConflict } from './model.js';
 import type { OrderHistory } from './ports.js';
 
@@ -49,28 +50,25 @@ export const orderChangeOf = {
 
 export type ProjectionOutcome = 'created' | 'updated' | 'unchanged';
 
-/** Attempts before a concurrent delivery for the same order is left to the delivery's own retry. */
-const MAX_ATTEMPTS = 5;
-
 /**
  * Folds one order event into the customer's order history. Deliveries may be duplicated, late or out of
  * order: `evolve` keeps the newest state by order version (status rank for events without one), so the
  * same events give the same entry whatever their order, and a duplicate writes nothing. The write is
- * conditional on the entry read, so concurrent deliveries for one order never undo each other.
+ * conditional on the entry read, so concurrent deliveries for one order never undo each other; after the
+ * shared policy's attempts a conflict is left to the delivery's own retry.
  */
 export async function projectOrderChange(
   change: OrderChange,
   ports: { history: OrderHistory },
 ): Promise<ProjectionOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    const stored = await ports.history.get(change.orderId);
-    const next = evolve(stored, change);
-    if (!next) return 'unchanged';
-    try {
+  return retryOnConflict(
+    async (): Promise<ProjectionOutcome> => {
+      const stored = await ports.history.get(change.orderId);
+      const next = evolve(stored, change);
+      if (!next) return 'unchanged';
       await ports.history.save(next, stored?.revision);
       return stored ? 'updated' : 'created';
-    } catch (error) {
-      if (!(error instanceof OrderHistoryConflict) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    },
+    { retryOn: (error) => error instanceof OrderHistoryConflict },
+  );
 }

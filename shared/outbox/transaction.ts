@@ -1,5 +1,10 @@
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../events/envelope.js';
+import { retryOnConflict } from '../dynamodb/retry-on-conflict.js';
 import { outboxPut } from './record.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -21,4 +26,17 @@ export function writeWithEvents(outbox: Outbox, stateWrites: TransactItem[], eve
       ...events.map((event) => outboxPut(outbox.tableName, outbox.eventSource, event)),
     ],
   });
+}
+
+/**
+ * Sends `writeWithEvents`, again while it loses to a concurrent transaction on one of its items (the
+ * shared conflict rule and policy). A failed condition is thrown as it is, for the caller to map.
+ */
+export async function sendWithEvents(
+  client: DynamoDBDocumentClient,
+  outbox: Outbox,
+  stateWrites: TransactItem[],
+  events: EventEnvelope[],
+): Promise<void> {
+  await retryOnConflict(() => client.send(writeWithEvents(outbox, stateWrites, events)));
 }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { retryOnConflict } from '../../../shared/dynamodb/retry-on-conflict.js';
 import type { AvailabilityOutcome, ProductAvailability, StockLevelReport } from '../project-stock-level.js';
 import { keyOf } from './dynamodb-product-repository.js';
 
@@ -16,17 +17,24 @@ export class DynamoDbProductAvailability implements ProductAvailability {
 
   async apply(report: StockLevelReport): Promise<AvailabilityOutcome> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(report.productId),
-          UpdateExpression: 'SET available = :available, stockVersion = :stockVersion',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(stockVersion) OR stockVersion < :stockVersion)',
-          ExpressionAttributeValues: { ':available': report.available, ':stockVersion': report.stockVersion },
-          // Tells a stale report (the product is there) from an unknown product without another read.
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      // A price change's transaction on the same product makes this write fail with a transaction
+      // conflict: it is sent again under the shared policy.
+      await retryOnConflict(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keyOf(report.productId),
+            UpdateExpression: 'SET available = :available, stockVersion = :stockVersion',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(stockVersion) OR stockVersion < :stockVersion)',
+            ExpressionAttributeValues: {
+              ':available': report.available,
+              ':stockVersion': report.stockVersion,
+            },
+            // Tells a stale report (the product is there) from an unknown product without another read.
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
       return 'applied';
     } catch (error) {

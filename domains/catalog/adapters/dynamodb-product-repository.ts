@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/
 import type { EventEnvelope } from '../../../events/envelope.js';
 import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
 import { ConflictError } from '../../../shared/errors.js';
-import { writeWithEvents } from '../../../shared/outbox/transaction.js';
+import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { type Product, ProductAlreadyExists } from '../model.js';
 import type { ProductPage, ProductRepository } from '../ports.js';
 
@@ -82,20 +82,19 @@ export class DynamoDbProductRepository implements ProductRepository {
 
   async create(product: Product, events: EventEnvelope[]): Promise<void> {
     try {
-      await this.client.send(
-        writeWithEvents(
-          { tableName: this.tableName, eventSource: this.eventSource },
-          [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: toItem(product),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+      await sendWithEvents(
+        this.client,
+        { tableName: this.tableName, eventSource: this.eventSource },
+        [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(product),
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-          ],
-          events,
-        ),
+          },
+        ],
+        events,
       );
     } catch (error) {
       if (conditionFailedAt(error, 0)) throw new ProductAlreadyExists(product.productId);
@@ -105,32 +104,31 @@ export class DynamoDbProductRepository implements ProductRepository {
 
   async savePriceChange(next: Product, expectedPriceVersion: number, events: EventEnvelope[]): Promise<void> {
     try {
-      await this.client.send(
-        writeWithEvents(
-          { tableName: this.tableName, eventSource: this.eventSource },
-          [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: toItem(next),
-                // The put rewrites the whole item: it must not undo a stock projection applied meanwhile.
-                ...(next.stockVersion === undefined
-                  ? {
-                      ConditionExpression: 'priceVersion = :expected',
-                      ExpressionAttributeValues: { ':expected': expectedPriceVersion },
-                    }
-                  : {
-                      ConditionExpression: 'priceVersion = :expected AND stockVersion = :stockVersion',
-                      ExpressionAttributeValues: {
-                        ':expected': expectedPriceVersion,
-                        ':stockVersion': next.stockVersion,
-                      },
-                    }),
-              },
+      await sendWithEvents(
+        this.client,
+        { tableName: this.tableName, eventSource: this.eventSource },
+        [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(next),
+              // The put rewrites the whole item: it must not undo a stock projection applied meanwhile.
+              ...(next.stockVersion === undefined
+                ? {
+                    ConditionExpression: 'priceVersion = :expected',
+                    ExpressionAttributeValues: { ':expected': expectedPriceVersion },
+                  }
+                : {
+                    ConditionExpression: 'priceVersion = :expected AND stockVersion = :stockVersion',
+                    ExpressionAttributeValues: {
+                      ':expected': expectedPriceVersion,
+                      ':stockVersion': next.stockVersion,
+                    },
+                  }),
             },
-          ],
-          events,
-        ),
+          },
+        ],
+        events,
       );
     } catch (error) {
       if (conditionFailedAt(error, 0)) {

@@ -6,7 +6,7 @@ import {
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { writeWithEvents } from '../../../shared/outbox/transaction.js';
+import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { type CustomerProfile, ProfileVersionConflict } from '../model.js';
 import type { CustomerRepository } from '../ports.js';
 
@@ -23,10 +23,12 @@ function toProfile(item: Record<string, unknown>): CustomerProfile {
   return profile as unknown as CustomerProfile;
 }
 
-/** The profile put lost: its version condition failed, or a concurrent transaction on it won. */
+/** The profile put's version condition failed (a transaction conflict is sent again by `sendWithEvents`). */
 function profileLost(error: unknown): boolean {
-  const code = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0]?.Code : '';
-  return code === 'ConditionalCheckFailed' || code === 'TransactionConflict';
+  return (
+    error instanceof TransactionCanceledException &&
+    error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+  );
 }
 
 /** Profiles and the customers' outbox live in the customers' own table, one item per customer. */
@@ -66,21 +68,20 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
 
   async save(next: CustomerProfile, expectedVersion: number, events: EventEnvelope[]): Promise<void> {
     try {
-      await this.client.send(
-        writeWithEvents(
-          { tableName: this.tableName, eventSource: this.eventSource },
-          [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: toItem(next),
-                ConditionExpression: 'profileVersion = :expected',
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-              },
+      await sendWithEvents(
+        this.client,
+        { tableName: this.tableName, eventSource: this.eventSource },
+        [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(next),
+              ConditionExpression: 'profileVersion = :expected',
+              ExpressionAttributeValues: { ':expected': expectedVersion },
             },
-          ],
-          events,
-        ),
+          },
+        ],
+        events,
       );
     } catch (error) {
       if (profileLost(error)) throw new ProfileVersionConflict(next.customerId);

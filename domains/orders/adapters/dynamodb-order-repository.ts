@@ -6,7 +6,7 @@ import {
   type TransactWritePut,
 } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { writeWithEvents } from '../../../shared/outbox/transaction.js';
+import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { IdempotencyKeyTaken, type Order, OrderVersionConflict } from '../model.js';
 import type { IdempotencyRecord, OrderRepository } from '../ports.js';
 
@@ -40,14 +40,12 @@ function toOrder(item: Record<string, unknown>): Order {
 }
 
 /**
- * Which item of a cancelled transaction lost: its condition failed, or a concurrent transaction on the
- * same item won (TransactionConflict). Either way the caller re-reads and decides again.
+ * Which item of a cancelled transaction failed its condition (the caller re-reads and decides again).
+ * A transaction conflict never gets here: `sendWithEvents` sends the transaction again.
  */
-function conflictIndex(error: unknown): number | undefined {
+function conditionFailedIndex(error: unknown): number | undefined {
   if (!(error instanceof TransactionCanceledException)) return undefined;
-  const index = error.CancellationReasons?.findIndex(
-    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-  );
+  const index = error.CancellationReasons?.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
   return index === undefined || index < 0 ? undefined : index;
 }
 
@@ -116,9 +114,9 @@ export class DynamoDbOrderRepository implements OrderRepository {
   }
 
   /**
-   * Conditional puts and their outbox records in ONE transaction. A put that lost (failed condition or
-   * concurrent transaction) is turned into the domain error `conflictAt` names for it; any other failure
-   * is rethrown as it is.
+   * Conditional puts and their outbox records in ONE transaction (sent again after a transaction
+   * conflict). A put whose condition failed is turned into the domain error `conflictAt` names for it;
+   * any other failure is rethrown as it is.
    */
   private async writeWithEvents(
     puts: Array<Omit<TransactWritePut, 'TableName'>>,
@@ -126,15 +124,14 @@ export class DynamoDbOrderRepository implements OrderRepository {
     conflictAt: (index: number) => Error | undefined,
   ): Promise<void> {
     try {
-      await this.client.send(
-        writeWithEvents(
-          { tableName: this.tableName, eventSource: this.eventSource },
-          [...puts.map((put) => ({ Put: { TableName: this.tableName, ...put } }))],
-          events,
-        ),
+      await sendWithEvents(
+        this.client,
+        { tableName: this.tableName, eventSource: this.eventSource },
+        [...puts.map((put) => ({ Put: { TableName: this.tableName, ...put } }))],
+        events,
       );
     } catch (error) {
-      const index = conflictIndex(error);
+      const index = conditionFailedIndex(error);
       throw (index === undefined ? undefined : conflictAt(index)) ?? error;
     }
   }

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { writeWithEvents } from '../../../shared/outbox/transaction.js';
+import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { owedOperation, type Payment, PaymentVersionConflict } from '../model.js';
 import type { PaymentRepository, PendingPage } from '../ports.js';
 
@@ -72,12 +72,11 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
             ExpressionAttributeValues: { ':expected': expectedVersion },
           };
     try {
-      await this.client.send(
-        writeWithEvents(
-          { tableName: this.tableName, eventSource: this.eventSource },
-          [{ Put: { TableName: this.tableName, Item: toItem(payment), ...condition } }],
-          events,
-        ),
+      await sendWithEvents(
+        this.client,
+        { tableName: this.tableName, eventSource: this.eventSource },
+        [{ Put: { TableName: this.tableName, Item: toItem(payment), ...condition } }],
+        events,
       );
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;

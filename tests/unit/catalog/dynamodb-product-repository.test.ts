@@ -15,6 +15,7 @@ import { type Product, ProductAlreadyExists } from '../../../domains/catalog/mod
 import { PriceChangedV1, ProductCreatedV1 } from '../../../events/catalog/index.js';
 import { createEnvelope } from '../../../events/envelope.js';
 import { BadRequestError } from '../../../shared/errors.js';
+import { transactionConflict } from '../shared/dynamodb-errors.js';
 
 const TABLE = 'commerce-test-catalog';
 const SOURCE = 'commerce.catalog';
@@ -111,6 +112,19 @@ describe('create', () => {
     // then the caller gets a 409 naming the product
     await expect(attempt).rejects.toBeInstanceOf(ProductAlreadyExists);
     await expect(attempt).rejects.toMatchObject({ status: 409, details: { productId: 'espresso-cup' } });
+  });
+
+  it('sends the same transaction again after a TransactionConflict, and succeeds (no 500)', async () => {
+    // given a concurrent transaction holds the product item once
+    ddb.on(TransactWriteCommand).rejectsOnce(transactionConflict()).resolvesOnce({});
+
+    // when the product is created
+    await repository.create(product(), [created]);
+
+    // then the same transaction was sent twice, the second time successfully
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input).toEqual(calls[0]?.args[0].input);
   });
 
   it('does not disguise other failures as a conflict', async () => {

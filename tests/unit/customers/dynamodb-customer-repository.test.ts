@@ -11,6 +11,7 @@ import { DynamoDbCustomerRepository } from '../../../domains/customers/adapters/
 import { type CustomerProfile, ProfileVersionConflict } from '../../../domains/customers/model.js';
 import { CustomerProfileUpdatedV1 } from '../../../events/customers/index.js';
 import { createEnvelope } from '../../../events/envelope.js';
+import { transactionConflict } from '../shared/dynamodb-errors.js';
 
 const TABLE = 'commerce-test-customers';
 const T0 = new Date('2026-11-22T10:00:00.000Z');
@@ -131,13 +132,20 @@ describe('save', () => {
     });
   });
 
-  it.each([['ConditionalCheckFailed'], ['TransactionConflict']])(
-    'turns %s on the profile into ProfileVersionConflict',
-    async (code) => {
-      ddb.on(TransactWriteCommand).rejects(cancelled(code, 'None'));
-      await expect(repository.save(next, 1, [updated])).rejects.toBeInstanceOf(ProfileVersionConflict);
-    },
-  );
+  it('turns a failed version condition on the profile into ProfileVersionConflict', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
+    await expect(repository.save(next, 1, [updated])).rejects.toBeInstanceOf(ProfileVersionConflict);
+  });
+
+  it('sends the same transaction again after a TransactionConflict, and succeeds', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(transactionConflict()).resolvesOnce({});
+
+    await repository.save(next, 1, [updated]);
+
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input).toEqual(calls[0]?.args[0].input);
+  });
 
   it('does not disguise a failure of the outbox record as a conflict', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'));

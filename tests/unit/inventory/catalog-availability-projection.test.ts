@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -105,6 +109,16 @@ describe('DynamoDbProductAvailability', () => {
   it('reports an unknown product when the condition failed on no item', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     expect(await availability.apply(report(7, 4))).toBe('unknown-product');
+  });
+
+  it('writes again when a price change transaction held the product (TransactionConflictException)', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(new TransactionConflictException({ message: 'Transaction is ongoing', $metadata: {} }))
+      .resolvesOnce({});
+
+    expect(await availability.apply(report(7, 4))).toBe('applied');
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
   });
 
   it('lets other failures through, so the delivery is retried', async () => {

@@ -18,6 +18,7 @@ import { DynamoDbPriceBook } from '../../../domains/orders/adapters/dynamodb-pri
 import { IdempotencyKeyTaken, OrderVersionConflict } from '../../../domains/orders/model.js';
 import { createEnvelope } from '../../../events/envelope.js';
 import { OrderConfirmedV1, OrderPlacedV1 } from '../../../events/orders/index.js';
+import { transactionConflict } from '../shared/dynamodb-errors.js';
 import { anOrder, eur, T0 } from './fakes.js';
 
 const TABLE = 'commerce-test-orders';
@@ -114,9 +115,16 @@ describe('place', () => {
     await expect(repository.place(order, record, [placed])).rejects.toBeInstanceOf(IdempotencyKeyTaken);
   });
 
-  it('treats a concurrent transaction on the key (TransactionConflict) as a taken key too', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'TransactionConflict', 'None'));
+  it('sends the transaction again when a concurrent transaction held an item, and then finds the key taken', async () => {
+    // given a concurrent request with the same key is committing its transaction
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'TransactionConflict', 'None'))
+      .rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None'));
+
+    // then the retry meets its committed key
     await expect(repository.place(order, record, [placed])).rejects.toBeInstanceOf(IdempotencyKeyTaken);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
 
   it('does not disguise other failures as a taken key', async () => {
@@ -170,17 +178,25 @@ describe('save', () => {
     });
   });
 
-  it('maps a failed version condition or a concurrent transaction to OrderVersionConflict, other failures stay as they are', async () => {
+  it('maps a failed version condition to OrderVersionConflict, other failures stay as they are', async () => {
     ddb
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled('ConditionalCheckFailed', 'None'))
-      .rejectsOnce(cancelled('TransactionConflict', 'None'))
       .rejectsOnce(cancelled('None', 'ValidationError'))
       .rejectsOnce(new Error('boom'));
     await expect(repository.save(confirmed, 1, [event])).rejects.toBeInstanceOf(OrderVersionConflict);
-    await expect(repository.save(confirmed, 1, [event])).rejects.toBeInstanceOf(OrderVersionConflict);
     await expect(repository.save(confirmed, 1, [event])).rejects.toBeInstanceOf(TransactionCanceledException);
     await expect(repository.save(confirmed, 1, [event])).rejects.toThrow('boom');
+  });
+
+  it('sends the same transaction again after a TransactionConflict, and succeeds', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(transactionConflict()).resolvesOnce({});
+
+    await repository.save(confirmed, 1, [event]);
+
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input).toEqual(calls[0]?.args[0].input);
   });
 });
 

@@ -11,6 +11,7 @@ import { DynamoDbPaymentRepository } from '../../../domains/payments/adapters/dy
 import { type Payment, PaymentVersionConflict } from '../../../domains/payments/model.js';
 import { createEnvelope } from '../../../events/envelope.js';
 import { PaymentAuthorizedV1 } from '../../../events/payments/index.js';
+import { transactionConflict } from '../shared/dynamodb-errors.js';
 
 const TABLE = 'commerce-test-payments';
 const SOURCE = 'commerce.payments';
@@ -116,6 +117,16 @@ describe('save', () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
 
     await expect(repository.save(payment(), 1, [authorized])).rejects.toBeInstanceOf(PaymentVersionConflict);
+  });
+
+  it('sends the same transaction again after a TransactionConflict, and succeeds', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(transactionConflict()).resolvesOnce({});
+
+    await repository.save(payment(), 1, [authorized]);
+
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input).toEqual(calls[0]?.args[0].input);
   });
 
   it('does not disguise other failures as a conflict', async () => {
