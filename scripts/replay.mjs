@@ -15,8 +15,8 @@
  * - `--reset-views` (only with `--consumer viewsProjectOrders`) deletes every item of the views table
  *   first, so the read model is rebuilt from scratch.
  * - `--dry-run` lists what would be sent and sends nothing (nor resets anything).
- * - Stages `local` and `test` talk to the local cloud (ports from scripts/local-cloud/stages.json); any
- *   other stage uses the default AWS credential chain and region.
+ * - Every offline stage of scripts/local-cloud/stages.json (local, test, bench, drill) talks to the local
+ *   cloud; any other stage uses AWS (see scripts/stage-clients.mjs).
  *
  * Progress goes to stderr, the summary to stdout. Exit code 1 if any invocation failed (or the replay
  * could not run), 2 for a usage error.
@@ -25,19 +25,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parse as parseYaml } from 'yaml';
-import { readStages } from './local-cloud/dev-issuer.mjs';
 import { matchesEventPattern } from './local-cloud/event-pattern.mjs';
+import { invokeOnce, namesFor, stageClients } from './stage-clients.mjs';
+
+/**
+ * @typedef {import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient} DynamoDBDocumentClient
+ * @typedef {import('@aws-sdk/client-lambda').LambdaClient} LambdaClient
+ */
+
+export { invokeOnce };
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVICE = 'commerce';
-/** Every offline stage (local, test, bench, drill) runs on the emulators whose ports stages.json lists. */
-const LOCAL_STAGES = Object.keys(readStages());
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-const LOCAL_REGION = 'us-east-1';
 const PROGRESS_EVERY = 50;
 const BATCH_WRITE_LIMIT = 25;
 
@@ -158,45 +158,6 @@ export function parseReplayArgs(argv) {
     ...(values.aggregate ? { aggregate: values.aggregate } : {}),
     dryRun: values['dry-run'],
     resetViews: values['reset-views'],
-  };
-}
-
-/**
- * Resource names of a stage, as serverless.yml derives them.
- * @param {string} stage
- */
-export function namesFor(stage) {
-  return {
-    eventStoreTable: `${SERVICE}-${stage}-event-store`,
-    /** @param {string} functionKey */
-    functionName: (functionKey) => `${SERVICE}-${stage}-${functionKey}`,
-    /** @param {string} table */
-    table: (table) => `${SERVICE}-${stage}-${table}`,
-  };
-}
-
-/**
- * SDK clients for a stage: the local cloud's endpoints for `local` and `test`, AWS otherwise.
- * @param {string} stage
- * @returns {{ dynamo: DynamoDBDocumentClient, lambda: LambdaClient }}
- */
-export function clientsFor(stage) {
-  /** @type {import('@aws-sdk/client-dynamodb').DynamoDBClientConfig} */
-  let dynamoConfig = {};
-  /** @type {import('@aws-sdk/client-lambda').LambdaClientConfig} */
-  let lambdaConfig = {};
-  if (LOCAL_STAGES.includes(stage)) {
-    /** @type {Record<string, { lambdaPort: number, dynamodbPort: number }>} */
-    const stages = JSON.parse(readFileSync(join(ROOT, 'scripts', 'local-cloud', 'stages.json'), 'utf8'));
-    const ports = stages[stage];
-    if (!ports) throw new UsageError(`stage "${stage}" is not in scripts/local-cloud/stages.json`);
-    const local = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-    dynamoConfig = { ...local, endpoint: `http://127.0.0.1:${ports.dynamodbPort}` };
-    lambdaConfig = { ...local, endpoint: `http://127.0.0.1:${ports.lambdaPort}` };
-  }
-  return {
-    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(dynamoConfig)),
-    lambda: new LambdaClient(lambdaConfig),
   };
 }
 
@@ -374,36 +335,6 @@ export async function emptyTable(dynamo, tableName, keyAttributes) {
   return deleted;
 }
 
-/**
- * Invokes the function once with the event; a function error (FunctionError, or the error payload that
- * serverless-offline answers without that header) is returned, a failure to invoke at all is thrown.
- * @param {LambdaClient} lambda
- * @param {string} functionName
- * @param {BusEvent} event
- * @returns {Promise<string | undefined>} the function's error message, if it failed
- */
-export async function invokeOnce(lambda, functionName, event) {
-  const result = await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'RequestResponse',
-      Payload: new TextEncoder().encode(JSON.stringify(event)),
-    }),
-  );
-  const text = result.Payload ? new TextDecoder().decode(result.Payload) : '';
-  /** @type {any} */
-  let payload = null;
-  try {
-    payload = text ? JSON.parse(text) : null;
-  } catch {
-    payload = text;
-  }
-  const errorPayload =
-    payload && typeof payload === 'object' && 'errorMessage' in payload && 'errorType' in payload;
-  if (!result.FunctionError && !errorPayload) return undefined;
-  return String(errorPayload ? `${payload.errorType}: ${payload.errorMessage}` : result.FunctionError);
-}
-
 /** @param {StoredEvent} stored */
 const describeEvent = (stored) =>
   `${stored.occurredAt}  ${stored.event['detail-type']}  ${stored.aggregateId ?? '-'}  ${stored.eventId}`;
@@ -514,7 +445,8 @@ export async function main(
     output.err(`replay: ${error.message}\n${USAGE}\n`);
     return 2;
   }
-  const { dynamo, lambda } = clientsFor(options.stage);
+  const clients = stageClients(options.stage);
+  const { dynamo, lambda } = clients;
   try {
     const summary = await replay(options, { dynamo, lambda, patterns, output });
     output.out(`${summaryLine(options, summary)}\n`);
@@ -522,12 +454,11 @@ export async function main(
     return summary.failed.length > 0 ? 1 : 0;
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const hint = LOCAL_STAGES.includes(options.stage) ? ` (is the ${options.stage} stack running?)` : '';
+    const hint = clients.local ? ` (is the ${options.stage} stack running?)` : '';
     output.err(`replay: stopped: ${reason}${hint}\n`);
     return 1;
   } finally {
-    dynamo.destroy();
-    lambda.destroy();
+    clients.destroy();
   }
 }
 

@@ -14,7 +14,6 @@ vi.hoisted(() => {
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +37,7 @@ import {
   replay,
   UsageError,
 } from '../../scripts/replay.mjs';
+import { type FakeLambda, type Invocation, startFakeLambda } from '../support/fake-lambda.js';
 import { fakeContext } from '../unit/shared/lambda-fakes.js';
 
 /**
@@ -53,17 +53,21 @@ const PROJECTOR = `commerce-${STAGE}-viewsProjectOrders`;
 
 const workDir = mkdtempSync(join(tmpdir(), 'replay-test-'));
 let stopDynamoDb: (() => Promise<void>) | undefined;
-let lambdaServer: Server | undefined;
+let fakeLambda: FakeLambda;
 let dynamoEndpoint = '';
 let lambdaEndpoint = '';
 let raw: DynamoDBClient;
 let dynamo: DynamoDBDocumentClient;
 let lambda: LambdaClient;
 
-/** Every invocation the fake endpoint received, in order. */
-const invocations: Array<{ functionName: string; event: any }> = [];
 /** Event ids the fake function fails on (a FunctionError, as Lambda reports an exception). */
 const failing = new Set<string>();
+
+/** Fails the events in `failing`; runs the real order-history projector for its function name. */
+async function runFunction({ functionName, event }: Invocation) {
+  if (failing.has(event?.detail?.metadata?.eventId)) throw new Error('projection failed');
+  if (functionName === PROJECTOR) await projectOrders(event, fakeContext(PROJECTOR));
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -74,36 +78,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-/** Lambda's Invoke API: POST /2015-03-31/functions/{name}/invocations, the payload as the body. */
-function startFakeLambda(port: number): Promise<Server> {
-  const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(request.url ?? '');
-    if (request.method !== 'POST' || !match?.[1]) {
-      response.writeHead(404).end();
-      return;
-    }
-    const functionName = decodeURIComponent(match[1]);
-    const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    invocations.push({ functionName, event });
-    const fail = (errorType: string, errorMessage: string) =>
-      response
-        .writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' })
-        .end(JSON.stringify({ errorType, errorMessage }));
-    if (failing.has(event?.detail?.metadata?.eventId)) return fail('Error', 'projection failed');
-    if (functionName === PROJECTOR) {
-      try {
-        await projectOrders(event, fakeContext(PROJECTOR));
-      } catch (error) {
-        return fail((error as Error).name, (error as Error).message);
-      }
-    }
-    response.writeHead(200, { 'content-type': 'application/json' }).end('null');
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -202,7 +176,7 @@ const output = () => {
   const err: string[] = [];
   return { out, err, sink: { out: (text: string) => out.push(text), err: (text: string) => err.push(text) } };
 };
-const sentIds = () => invocations.map((invocation) => invocation.event.detail.metadata.eventId);
+const sentIds = () => fakeLambda.invocations.map((invocation) => invocation.event.detail.metadata.eventId);
 
 async function run(argv: string[]) {
   const { out, err, sink } = output();
@@ -249,9 +223,8 @@ beforeAll(async () => {
   raw = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials });
   dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
 
-  const lambdaPort = await freePort();
-  lambdaServer = await startFakeLambda(lambdaPort);
-  lambdaEndpoint = `http://127.0.0.1:${lambdaPort}`;
+  fakeLambda = await startFakeLambda(runFunction);
+  lambdaEndpoint = fakeLambda.endpoint;
   lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: 'us-east-1', credentials });
 
   // the event store's key is not ours to know: the replay only scans it
@@ -284,13 +257,13 @@ beforeAll(async () => {
 afterAll(async () => {
   raw?.destroy();
   lambda?.destroy();
-  await new Promise((resolve) => (lambdaServer ? lambdaServer.close(resolve) : resolve(undefined)));
+  await fakeLambda?.stop();
   await stopDynamoDb?.();
   rmSync(workDir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
-  invocations.length = 0;
+  fakeLambda.invocations.splice(0);
   failing.clear();
 });
 
@@ -300,8 +273,8 @@ describe('replay (in process, injected clients)', () => {
 
     // the catalog event is not matched by the projector's rule; the unusable item is reported
     expect(sentIds()).toEqual(IN_ORDER);
-    expect(invocations.every((invocation) => invocation.functionName === PROJECTOR)).toBe(true);
-    for (const invocation of invocations) {
+    expect(fakeLambda.invocations.every((invocation) => invocation.functionName === PROJECTOR)).toBe(true);
+    for (const invocation of fakeLambda.invocations) {
       const original = HISTORY.find((item) => item.eventId === invocation.event.detail.metadata.eventId);
       expect(invocation.event).toEqual(original?.event);
     }
@@ -343,7 +316,7 @@ describe('replay (in process, injected clients)', () => {
   it('--dry-run lists what would be sent and sends nothing, not even a reset', async () => {
     await run(['--consumer', 'viewsProjectOrders']);
     const views = await viewItemCount();
-    invocations.length = 0;
+    fakeLambda.invocations.splice(0);
 
     const { summary, out, err } = await run([
       '--consumer',
@@ -352,7 +325,7 @@ describe('replay (in process, injected clients)', () => {
       '--reset-views',
     ]);
 
-    expect(invocations).toEqual([]);
+    expect(fakeLambda.invocations).toEqual([]);
     expect(await viewItemCount()).toBe(views);
     expect(summary).toMatchObject({ selected: 7, delivered: 0, reset: undefined });
     const lines = out.trim().split('\n');
@@ -491,7 +464,7 @@ describe('npm run replay (the CLI)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(7 + 1);
     expect(result.stdout).toContain('nothing sent');
-    expect(invocations).toEqual([]);
+    expect(fakeLambda.invocations).toEqual([]);
   });
 
   it.each([
@@ -505,7 +478,7 @@ describe('npm run replay (the CLI)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
     expect(result.stderr).toContain('usage: npm run replay');
-    expect(invocations).toEqual([]);
+    expect(fakeLambda.invocations).toEqual([]);
   });
 
   it('stops with exit code 1 and a hint when the event store cannot be read', async () => {
