@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -17,23 +18,35 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEventBus } from '../../scripts/local-cloud/event-bus.mjs';
-import { listDeadLetterQueues, main, redrive, republishEntry } from '../../scripts/redrive.mjs';
+import { listDeadLetterQueues, main, redrive, republishEntry, shapeOf } from '../../scripts/redrive.mjs';
+import { type FakeLambda, startFakeLambda } from '../support/fake-lambda.js';
 
 /**
- * `scripts/redrive.mjs` against a real fauxqs and the local bus emulator: a poisoned FIFO message goes back
- * to its queue in its group, a rule DLQ's event is published again, a dry run moves nothing.
+ * `scripts/redrive.mjs` against a real fauxqs, the local bus emulator and a fake Lambda Invoke endpoint: a
+ * poisoned FIFO message goes back to its queue in its group, a rule DLQ's event is published again, a Lambda
+ * on-failure record's event goes to the function that failed it, a stream failure record becomes a
+ * republish command, a dry run moves nothing.
  */
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let server: FauxqsServer;
 let bus: Awaited<ReturnType<typeof startEventBus>>;
 let sqs: SQSClient;
 let eventBridge: EventBridgeClient;
+let lambda: LambdaClient;
+let fakeLambda: FakeLambda;
+let stage: string;
 let prefix: string;
 let progress: string[];
+/** Event ids the fake functions fail on. */
+const failing = new Set<string>();
 
-const context = () => ({
+const context = (invoke: 'sync' | 'async' = 'sync') => ({
   sqs,
   eventBridge,
+  lambda,
+  invoke,
+  stage,
+  service: 'commerce',
   prefix,
   eventBusName: `${prefix}bus`,
   progress: (line: string) => progress.push(line),
@@ -56,19 +69,28 @@ beforeAll(async () => {
     log: () => undefined,
   });
   eventBridge = new EventBridgeClient({ endpoint: bus.endpoint, region: 'us-east-1', credentials });
+  fakeLambda = await startFakeLambda(async ({ event }) => {
+    if (failing.has(event?.detail?.metadata?.eventId)) throw new Error('stock item missing');
+  });
+  lambda = new LambdaClient({ endpoint: fakeLambda.endpoint, region: 'us-east-1', credentials });
 });
 
 afterAll(async () => {
   sqs?.destroy();
   eventBridge?.destroy();
+  lambda?.destroy();
+  await fakeLambda?.stop();
   await bus?.stop();
   await server?.stop();
 });
 
 beforeEach(() => {
   // A stage of its own per test: queues of other tests are not in the way.
-  prefix = `commerce-it${randomUUID().slice(0, 6)}-`;
+  stage = `it${randomUUID().slice(0, 6)}`;
+  prefix = `commerce-${stage}-`;
   progress = [];
+  failing.clear();
+  fakeLambda.invocations.splice(0);
 });
 
 async function createQueue(name: string, attributes: Record<string, string> = {}) {
@@ -214,8 +236,20 @@ describe('a queue DLQ (FIFO), moved by hand as on the local stages', () => {
     expect(summary.moved).toBe(0);
     expect(summary.listed).toEqual(
       expect.arrayContaining([
-        { id: expect.any(String), group: 'espresso-cup', body: 'x'.repeat(120) },
-        { id: expect.any(String), group: 'hand-grinder', body: '{"short":true}' },
+        {
+          id: expect.any(String),
+          group: 'espresso-cup',
+          shape: 'other',
+          summary: 'x'.repeat(120),
+          body: 'x'.repeat(120),
+        },
+        {
+          id: expect.any(String),
+          group: 'hand-grinder',
+          shape: 'other',
+          summary: '{"short":true}',
+          body: '{"short":true}',
+        },
       ]),
     );
     expect(await countOf(queue.url)).toBe(0);
@@ -266,6 +300,10 @@ describe('a rule target DLQ (bus events)', () => {
 
     expect(summary.listed).toHaveLength(1);
     expect(summary.listed[0]?.body).toBe(JSON.stringify(busEvent('evt-9')).slice(0, 120));
+    expect(summary.listed[0]).toMatchObject({
+      shape: 'event',
+      summary: 'OrderPlaced evt-9 {"orderId":"ord-1"}',
+    });
     expect(bus.recentEvents().length).toBe(before);
     expect(await countOf(dlq.url)).toBe(1);
   });
@@ -283,12 +321,252 @@ describe('a rule target DLQ (bus events)', () => {
   });
 });
 
+/** A Lambda asynchronous invocation's on-failure record, exactly as AWS sends it to an SQS destination. */
+const functionFailure = (functionKey: string, payload: unknown, functionStage = stage) => ({
+  version: '1.0',
+  timestamp: '2026-11-22T10:03:01.123Z',
+  requestContext: {
+    requestId: randomUUID(),
+    functionArn: `arn:aws:lambda:us-east-1:123456789012:function:commerce-${functionStage}-${functionKey}:$LATEST`,
+    condition: 'RetriesExhausted',
+    approximateInvokeCount: 3,
+  },
+  requestPayload: payload,
+  responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+  responsePayload: { errorMessage: 'stock item missing', errorType: 'Error' },
+});
+
+const scheduledEvent = {
+  version: '0',
+  id: 'sched-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-11-22T10:00:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/expire'],
+  detail: {},
+};
+
+/** A DynamoDB stream mapping's on-failure record: shard and sequence numbers, never the records. */
+const streamFailure = (table: string, first: string, last: string, batchSize = 3) => ({
+  requestContext: {
+    requestId: randomUUID(),
+    functionArn: `arn:aws:lambda:us-east-1:123456789012:function:commerce-${stage}-ordersOutboxRelay`,
+    condition: 'RetryAttemptsExhausted',
+    approximateInvokeCount: 3,
+  },
+  responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+  version: '1.0',
+  timestamp: '2026-11-22T10:05:00.000Z',
+  DDBStreamBatchInfo: {
+    shardId: 'shardId-00000001',
+    startSequenceNumber: '100',
+    endSequenceNumber: '300',
+    approximateArrivalOfFirstRecord: first,
+    approximateArrivalOfLastRecord: last,
+    batchSize,
+    streamArn: `arn:aws:dynamodb:us-east-1:123456789012:table/commerce-${stage}-${table}/stream/2026-11-22T09:00:00.000`,
+  },
+});
+
+async function sendAll(url: string, bodies: unknown[]) {
+  for (const body of bodies) {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    );
+  }
+}
+
+describe('a domain events DLQ that is also its functions’ on-failure destination', () => {
+  it('sends a failure record’s original event to the function that failed it, and a bus event to the bus', async () => {
+    // given inventory's DLQ holds a failed OrderCancelled of its consumer, a scheduled run of a sweeper
+    // that failed, and an event a rule could not deliver
+    const dlq = await createQueue(`${prefix}inventory-events-dlq`);
+    const cancelled = { ...busEvent('evt-cancel'), 'detail-type': 'OrderCancelled' };
+    await sendAll(dlq.url, [
+      functionFailure('inventoryOnOrderEvents', cancelled),
+      functionFailure('ordersExpirePending', scheduledEvent),
+      busEvent('evt-undelivered'),
+    ]);
+    const before = bus.recentEvents().length;
+
+    // when it is redriven on a local stage
+    const summary = await redrive(context('sync'), { queue: 'inventory-events' });
+
+    // then each function got its original event once, synchronously, and nothing else was invoked
+    expect(summary).toMatchObject({ moved: 3, failed: [], kept: [] });
+    expect(fakeLambda.invocations).toEqual(
+      expect.arrayContaining([
+        {
+          functionName: `${prefix}inventoryOnOrderEvents`,
+          invocationType: 'RequestResponse',
+          event: cancelled,
+        },
+        {
+          functionName: `${prefix}ordersExpirePending`,
+          invocationType: 'RequestResponse',
+          event: scheduledEvent,
+        },
+      ]),
+    );
+    expect(fakeLambda.invocations).toHaveLength(2);
+    // and only the undelivered event went to the bus: the failed consumer's event reaches no other rule
+    expect(
+      bus
+        .recentEvents()
+        .slice(before)
+        .map((event) => event.detail),
+    ).toEqual([busEvent('evt-undelivered').detail]);
+    expect(await countOf(dlq.url)).toBe(0);
+  });
+
+  it('on AWS, queues an asynchronous invocation of the function ARN without :$LATEST', async () => {
+    const dlq = await createQueue(`${prefix}payments-events-dlq`);
+    await sendAll(dlq.url, [functionFailure('paymentsForwardEvents', busEvent('evt-7'))]);
+
+    const summary = await redrive(context('async'), { queue: 'payments-events' });
+
+    expect(summary).toMatchObject({ moved: 1, failed: [] });
+    expect(fakeLambda.invocations).toEqual([
+      {
+        functionName: `arn:aws:lambda:us-east-1:123456789012:function:${prefix}paymentsForwardEvents`,
+        invocationType: 'Event',
+        event: busEvent('evt-7'),
+      },
+    ]);
+    expect(await countOf(dlq.url)).toBe(0);
+  });
+
+  it('keeps a record whose function fails again, or that names another stage’s function', async () => {
+    // given the cause is not fixed yet for one event, and a record of another stage got here
+    failing.add('evt-still-broken');
+    const dlq = await createQueue(`${prefix}inventory-events-dlq`);
+    await sendAll(dlq.url, [
+      functionFailure('inventoryOnOrderEvents', busEvent('evt-still-broken')),
+      functionFailure('inventoryOnOrderEvents', busEvent('evt-elsewhere'), 'prod'),
+    ]);
+
+    const summary = await redrive(context('sync'), { queue: 'inventory-events' });
+
+    // then both stay in the DLQ, each with its reason, and the other stage's function was not invoked
+    expect(summary.moved).toBe(0);
+    expect(summary.failed.map((failure) => failure.error).sort()).toEqual([
+      `${prefix}inventoryOnOrderEvents failed again: Error: stock item missing`,
+      `the record names commerce-prod-inventoryOnOrderEvents, not a function of this stage (${prefix}…)`,
+    ]);
+    expect(fakeLambda.invocations.map((invocation) => invocation.event.detail.metadata.eventId)).toEqual([
+      'evt-still-broken',
+    ]);
+    expect((await receiveAll(dlq.url)).length).toBe(2);
+  });
+
+  it('--dry-run shows each message’s shape and what it is about, and invokes nothing', async () => {
+    const dlq = await createQueue(`${prefix}inventory-events-dlq`);
+    await sendAll(dlq.url, [functionFailure('inventoryOnOrderEvents', busEvent('evt-5'))]);
+
+    const summary = await redrive(context('sync'), { queue: 'inventory-events', dryRun: true });
+
+    expect(summary.listed).toEqual([
+      {
+        id: expect.any(String),
+        shape: 'function-failure',
+        summary: `${prefix}inventoryOnOrderEvents RetriesExhausted after 3 attempt(s), Error: stock item missing | OrderPlaced evt-5 {"orderId":"ord-1"}`,
+        body: expect.any(String),
+      },
+    ]);
+    expect(fakeLambda.invocations).toEqual([]);
+    expect(await countOf(dlq.url)).toBe(1);
+  });
+});
+
+describe('the outbox relays’ failure destination (stream batch records)', () => {
+  it('moves nothing and gives one republish command per table and nearby windows', async () => {
+    // given two failed batches of the orders table two minutes apart and one of payments
+    const failures = await createQueue(`${prefix}outbox-relay-failures`);
+    await sendAll(failures.url, [
+      streamFailure('orders', '2026-11-22T10:00:00.000Z', '2026-11-22T10:00:02.500Z'),
+      streamFailure('orders', '2026-11-22T10:02:00.000Z', '2026-11-22T10:02:01.000Z'),
+      streamFailure('payments', '2026-11-22T11:00:00.000Z', '2026-11-22T11:00:00.000Z'),
+    ]);
+
+    const summary = await redrive(context(), { queue: 'outbox-relay-failures' });
+
+    // then the records stay (they hold no events to move) and the windows start a minute early
+    expect(summary).toMatchObject({ moved: 0, failed: [] });
+    expect(summary.dlq.kind).toBe('stream');
+    expect(summary.kept).toHaveLength(3);
+    expect(summary.commands).toEqual([
+      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-orders --from 2026-11-22T09:59:00.000Z --to 2026-11-22T10:02:06.000Z`,
+      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-payments --from 2026-11-22T10:59:00.000Z --to 2026-11-22T11:00:05.000Z`,
+    ]);
+    expect((await receiveAll(failures.url)).length).toBe(3);
+  });
+
+  it('a dry run lists the batches and prints the same commands', async () => {
+    const failures = await createQueue(`${prefix}outbox-relay-failures`);
+    await sendAll(failures.url, [
+      streamFailure('orders', '2026-11-22T10:00:00.000Z', '2026-11-22T10:00:01.000Z'),
+    ]);
+
+    const summary = await redrive(context(), { queue: 'outbox-relay-failures', dryRun: true });
+
+    expect(summary.listed).toEqual([
+      {
+        id: expect.any(String),
+        shape: 'stream-failure',
+        summary: `commerce-${stage}-orders batch of 3 record(s) RetryAttemptsExhausted; republish [2026-11-22T09:59:00.000Z, 2026-11-22T10:00:06.000Z)`,
+        body: expect.any(String),
+      },
+    ]);
+    expect(summary.commands).toEqual([
+      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-orders --from 2026-11-22T09:59:00.000Z --to 2026-11-22T10:00:06.000Z`,
+    ]);
+  });
+});
+
+describe('shapeOf', () => {
+  it('tells the three shapes apart and refuses what is none of them', () => {
+    expect(shapeOf(JSON.stringify(busEvent('e')))).toMatchObject({ shape: 'event' });
+    expect(shapeOf(JSON.stringify(functionFailure('viewsProjectOrders', scheduledEvent)))).toEqual({
+      shape: 'function-failure',
+      functionName: `${prefix}viewsProjectOrders`,
+      target: `arn:aws:lambda:us-east-1:123456789012:function:${prefix}viewsProjectOrders`,
+      condition: 'RetriesExhausted',
+      attempts: 3,
+      error: 'Error: stock item missing',
+      payload: scheduledEvent,
+    });
+    expect(
+      shapeOf(JSON.stringify(streamFailure('orders', '2026-11-22T10:00:00Z', '2026-11-22T10:00:00Z'))),
+    ).toEqual({
+      shape: 'stream-failure',
+      table: `${prefix}orders`,
+      from: '2026-11-22T09:59:00.000Z',
+      to: '2026-11-22T10:00:05.000Z',
+      records: 3,
+      condition: 'RetryAttemptsExhausted',
+    });
+    // an alias keeps its qualifier: that is what failed
+    const aliased = functionFailure('ordersApplySagaEvent', {});
+    aliased.requestContext.functionArn = aliased.requestContext.functionArn.replace('$LATEST', 'live');
+    expect(shapeOf(JSON.stringify(aliased))).toMatchObject({ target: aliased.requestContext.functionArn });
+    const { requestPayload: _dropped, ...withoutPayload } = functionFailure('x', {});
+    expect(shapeOf(JSON.stringify(withoutPayload))).toMatchObject({ shape: 'other' });
+    expect(shapeOf('{"requestContext":{"functionArn":"nope"}}')).toMatchObject({ shape: 'other' });
+  });
+});
+
 describe('--list', () => {
   it('names each DLQ of the stage as <queue> takes it, with counts and where it redrives to', async () => {
     const { queue } = await priceChangesQueue();
     await poison(queue.url, 'espresso-cup', 'poison');
     await createQueue(`${prefix}orders-events-dlq`);
     await createQueue(`${prefix}orders-events-dlq.fifo`, { FifoQueue: 'true' });
+    await createQueue(`${prefix}outbox-relay-failures`);
 
     const dlqs = await listDeadLetterQueues(context());
 
@@ -296,6 +574,7 @@ describe('--list', () => {
       ['catalog-price-changes.fifo', 'queue', 1, `${prefix}catalog-price-changes.fifo`],
       ['orders-events', 'rule', 0, undefined],
       ['orders-events.fifo', 'rule', 0, undefined],
+      ['outbox-relay-failures', 'stream', 0, undefined],
     ]);
   });
 
