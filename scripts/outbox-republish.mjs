@@ -15,7 +15,9 @@
  *   in order of occurrence, at most 10 per PutEvents call. Entries PutEvents rejects (FailedEntryCount) or
  *   calls that fail are retried with backoff before the next chunk is sent; what still fails is reported.
  * - Safe to run more than once, or over a window wider than the lost batch: events keep their event ids, and
- *   every consumer is idempotent by event id (its idempotency records outlive the outbox items, 7 days).
+ *   every consumer is idempotent by event id. Its idempotency records last 7 days (shared/idempotency.ts): an
+ *   event that consumers handled longer ago than that would be handled again, so a window reaching further
+ *   back is warned about; keep it to the lost batches.
  * - Covers outbox items only. Events that are not written as outbox items are not republished by it.
  * - `--dry-run` lists the events and publishes nothing.
  * - Offline stages use the local cloud (scripts/local-cloud/stages.json); other stages AWS (--region, else
@@ -36,8 +38,7 @@ import { namesFor, stageClients } from './stage-clients.mjs';
  * @typedef {import('@aws-sdk/client-eventbridge').PutEventsRequestEntry} PutEventsRequestEntry
  * @typedef {object} OutboxEvent an outbox item, as the relay reads it
  * @property {string} source
- * @property {string} detailType
- * @property {{ metadata: { eventId: string, occurredAt: string, [key: string]: unknown }, data?: unknown }} envelope
+ * @property {{ metadata: { eventId: string, eventType: string, occurredAt: string, [key: string]: unknown }, data?: unknown }} envelope
  * @typedef {object} RepublishOptions
  * @property {string} tableName
  * @property {string} eventBusName
@@ -67,6 +68,8 @@ const OUTBOX_ENTITY_TYPE = 'OUTBOX';
 const PUT_EVENTS_MAX_ENTRIES = 10;
 const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 const MAX_DELAY_MS = 10_000;
+/** How long consumers remember an event id (expiresAfterSeconds in shared/idempotency.ts). */
+const IDEMPOTENCY_MS = 7 * 24 * 3600 * 1000;
 
 export class UsageError extends Error {}
 
@@ -99,8 +102,8 @@ function isOutboxEvent(item) {
   const metadata = item.envelope?.metadata;
   return (
     typeof item.source === 'string' &&
-    typeof item.detailType === 'string' &&
     typeof metadata?.eventId === 'string' &&
+    typeof metadata.eventType === 'string' &&
     typeof metadata.occurredAt === 'string' &&
     !Number.isNaN(Date.parse(metadata.occurredAt))
   );
@@ -167,7 +170,7 @@ export function entryOf(event, eventBusName) {
   return {
     EventBusName: eventBusName,
     Source: event.source,
-    DetailType: event.detailType,
+    DetailType: event.envelope.metadata.eventType,
     Detail: JSON.stringify(event.envelope),
     Time: new Date(event.envelope.metadata.occurredAt),
   };
@@ -268,6 +271,12 @@ export async function republishOutbox(deps, options) {
     events,
   };
   deps.progress?.(`${options.tableName}: ${events.length} outbox event(s) occurred in [${from}, ${to})`);
+  if (Date.parse(from) < Date.now() - IDEMPOTENCY_MS) {
+    deps.progress?.(
+      'warning: the window reaches back further than consumers remember event ids (7 days): events they ' +
+        'handled before that are handled again',
+    );
+  }
   if (options.dryRun) return summary;
   const entries = events.map((event) => ({
     eventId: event.envelope.metadata.eventId,
@@ -406,7 +415,7 @@ export async function main(argv, io = process) {
       for (const event of summary.events) {
         const { metadata } = event.envelope;
         io.stdout.write(
-          `${metadata.occurredAt}  ${event.detailType}  ${event.source}  ${metadata.eventId}\n`,
+          `${metadata.occurredAt}  ${metadata.eventType}  ${event.source}  ${metadata.eventId}\n`,
         );
       }
       io.stdout.write(
