@@ -3,10 +3,21 @@
 //
 // Semantics kept from AWS: records of a shard are delivered in order, one batch in flight per shard; a parent
 // shard is drained before its children; filter criteria drop records before batching (dropped records count as
-// processed); a failed batch is retried (whole batch, or from the lowest failed item with
-// ReportBatchItemFailures) until it succeeds or MaximumRetryAttempts is exhausted (-1 = until the records
-// expire, i.e. forever here); the checkpoint only moves past records that were processed or given up on.
+// processed); the checkpoint only moves past records that were processed or given up on, so a shard waits behind
+// a failing batch. On failure:
+// - a function error is retried (whole batch, or from the lowest failed item with ReportBatchItemFailures) until
+//   it succeeds, MaximumRetryAttempts is used up (-1 = no limit) or its records are older than
+//   MaximumRecordAgeInSeconds (-1 = no limit; on AWS the stream's 24 h retention still applies, not here);
+// - with BisectBatchOnFunctionError, a batch whose invocation failed is split in two and each half is retried on
+//   its own, the first half first; a split does not use up a retry, so a poison record ends up alone in a batch
+//   and only it is given up on. A partial batch response is not split further: the batch restarts at the lowest
+//   failed record, as AWS does;
+// - a failure to deliver (the Lambda endpoint is down) uses up no retry and splits nothing;
+// - what is given up on is reported to onFailure as the on-failure destination's batch info (shard and sequence
+//   numbers, never the records), and the checkpoint moves past it.
+// Retries back off exponentially, as on AWS, but from 200 ms and up to 5 s, so local failures resolve quickly.
 
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -15,6 +26,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { matchesEventPattern } from './event-pattern.mjs';
+import { isFunctionError } from './lambda-invoke.mjs';
 
 const MAX_RETRY_DELAY_MS = 5_000;
 const DISCOVERY_INTERVAL_MS = 5_000;
@@ -22,7 +34,7 @@ const ERROR_BACKOFF_MS = 1_000;
 const GET_RECORDS_MAX_LIMIT = 1_000;
 
 /** @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log */
-/** @typedef {{ ok: true, payload: unknown } | { ok: false, error: string }} InvokeResult */
+/** @typedef {import('./lambda-invoke.mjs').AnyInvokeResult} InvokeResult */
 /** @typedef {(functionKey: string, event: unknown) => Promise<InvokeResult>} Invoke */
 /**
  * @typedef {object} CheckpointStore
@@ -31,20 +43,21 @@ const GET_RECORDS_MAX_LIMIT = 1_000;
  */
 /** @typedef {import('aws-lambda').DynamoDBRecord} LambdaDynamoDBRecord */
 /**
- * What onFailure receives when a batch is given up on (mirrors the DDBStreamBatchInfo of an on-failure
- * destination, plus the records themselves).
+ * What onFailure receives when records are given up on: the DDBStreamBatchInfo of an on-failure destination
+ * record, and why. No record data, as on AWS.
  * @typedef {object} StreamBatchFailure
  * @property {string} functionKey
  * @property {string} streamArn
  * @property {string} shardId
+ * @property {'RetryAttemptsExhausted' | 'RecordAgeExceeded'} condition
  * @property {string} startSequenceNumber
  * @property {string} endSequenceNumber
  * @property {string | undefined} approximateArrivalOfFirstRecord ISO timestamp
  * @property {string | undefined} approximateArrivalOfLastRecord ISO timestamp
  * @property {number} batchSize
- * @property {number} attempts invocations made
+ * @property {number} attempts invocations that carried these records
+ * @property {'function-error' | 'partial' | 'delivery' | 'none'} lastOutcome what the last failed attempt was
  * @property {string} lastError
- * @property {LambdaDynamoDBRecord[]} records the records that were not processed
  */
 /** @typedef {'stopped' | 'stream-not-found' | 'stream-disabled'} StreamPollerEnd */
 /**
@@ -137,13 +150,15 @@ async function readCheckpointFile(path) {
  * @param {object[]} [options.filterPatterns] Lambda filter criteria patterns (OR); none = deliver everything
  * @param {boolean} [options.reportBatchItemFailures] default false
  * @param {number} [options.maximumRetryAttempts] default -1 (retry forever)
+ * @param {number} [options.maximumRecordAgeInSeconds] default -1 (no limit)
+ * @param {boolean} [options.bisectBatchOnFunctionError] default false
  * @param {CheckpointStore} [options.checkpoints] default: in memory
  * @param {Invoke} options.invoke
  * @param {Log} options.log
  * @param {number} [options.pollIntervalMs] pause after an empty GetRecords, default 200
  * @param {number} [options.retryBaseDelayMs] first retry delay, doubled per attempt up to 5 s; default 200
  * @param {string} [options.region] awsRegion of the records, default us-east-1 (DynamoDB Local says "ddblocal")
- * @param {(info: StreamBatchFailure) => Promise<void>} [options.onFailure] called when retries are exhausted
+ * @param {(info: StreamBatchFailure) => Promise<void>} [options.onFailure] called when records are given up on
  * @param {number} [options.discoveryIntervalMs] how often DescribeStream looks for new shards, default 5 s
  * @returns {StreamPoller}
  */
@@ -156,6 +171,8 @@ export function startStreamPoller({
   filterPatterns = [],
   reportBatchItemFailures = false,
   maximumRetryAttempts = -1,
+  maximumRecordAgeInSeconds = -1,
+  bisectBatchOnFunctionError = false,
   checkpoints = createMemoryCheckpointStore(),
   invoke,
   log,
@@ -401,7 +418,7 @@ export function startStreamPoller({
   };
 
   /**
-   * Delivers one GetRecords result, retrying as configured.
+   * Delivers one GetRecords result, retrying, bisecting and giving up as configured.
    * @param {string} shardId
    * @param {string} key checkpoint key
    * @param {import('@aws-sdk/client-dynamodb-streams')._Record[]} rawRecords
@@ -410,6 +427,16 @@ export function startStreamPoller({
    */
   const processRecords = async (shardId, key, rawRecords, onCheckpoint) => {
     const all = rawRecords.map((record) => toLambdaRecord(record, streamArn, region));
+    // A record's age, for MaximumRecordAgeInSeconds. DynamoDB Local rounds ApproximateCreationDateTime down to the
+    // minute (AWS: to the second), which would age a record by up to a minute at once. A record was written before
+    // this read and no later than a minute after its timestamp; the later bound keeps the age from ever exceeding
+    // the true one (the poller reads new records within its poll interval, so it is close).
+    const readAt = Date.now();
+    /** @param {LambdaDynamoDBRecord} record */
+    const arrivalMs = (record) => {
+      const seconds = record.dynamodb?.ApproximateCreationDateTime;
+      return seconds === undefined ? readAt : Math.min(readAt, seconds * 1000 + 60_000);
+    };
     /** @param {string} sequenceNumber */
     const checkpoint = async (sequenceNumber) => {
       onCheckpoint(sequenceNumber);
@@ -419,75 +446,160 @@ export function startStreamPoller({
         log('error', `${label} cannot write the checkpoint of shard ${shardId}: ${errorMessage(error)}`);
       }
     };
-    const lastSequenceNumber = sequenceNumberOf(all[all.length - 1]);
+    /**
+     * Everything before `next` is dealt with, including records the filter dropped; no `next` = the whole result.
+     * @param {LambdaDynamoDBRecord | undefined} next
+     */
+    const checkpointBefore = async (next) => {
+      const index = next ? all.indexOf(next) : all.length;
+      const before = all[index - 1];
+      if (before) await checkpoint(sequenceNumberOf(before));
+    };
     const selected =
       filterPatterns.length === 0
         ? all
         : all.filter((record) => filterPatterns.some((pattern) => matchesEventPattern(pattern, record)));
-    if (selected.length === 0) {
-      await checkpoint(lastSequenceNumber);
-      return true;
-    }
 
-    let pending = selected;
-    let attempts = 0;
-    for (;;) {
+    /**
+     * Batches still to deliver, in shard order. `retries` counts the failed invocations that used up the retry
+     * quota (a split does not, as on AWS); `invocations` every invocation that carried these records.
+     * @type {{ records: LambdaDynamoDBRecord[], retries: number, invocations: number }[]}
+     */
+    const pending = selected.length > 0 ? [{ records: selected, retries: 0, invocations: 0 }] : [];
+    let failuresInARow = 0;
+    /** @type {StreamBatchFailure['lastOutcome']} */
+    let lastOutcome = 'none';
+    let lastError = '';
+
+    /**
+     * @param {LambdaDynamoDBRecord[]} records
+     * @param {StreamBatchFailure['condition']} condition
+     * @param {number} invocations
+     */
+    const giveUp = async (records, condition, invocations) => {
+      const first = /** @type {LambdaDynamoDBRecord} */ (records[0]);
+      const last = /** @type {LambdaDynamoDBRecord} */ (records[records.length - 1]);
+      log(
+        'error',
+        `${label} giving up on ${records.length} record(s) of shard ${shardId} ` +
+          `(${sequenceNumberOf(first)}..${sequenceNumberOf(last)}), ${condition} after ${invocations} ` +
+          `invocation(s)${lastError ? `: ${lastError}` : ''}`,
+      );
+      if (!onFailure) return;
+      try {
+        await onFailure({
+          functionKey,
+          streamArn,
+          shardId,
+          condition,
+          startSequenceNumber: sequenceNumberOf(first),
+          endSequenceNumber: sequenceNumberOf(last),
+          approximateArrivalOfFirstRecord: arrivalOf(first),
+          approximateArrivalOfLastRecord: arrivalOf(last),
+          batchSize: records.length,
+          attempts: invocations,
+          lastOutcome,
+          lastError,
+        });
+      } catch (failureError) {
+        log('error', `${label} onFailure handler failed: ${errorMessage(failureError)}`);
+      }
+    };
+
+    while (pending.length > 0) {
       if (stopped) return false;
-      const result = await safeInvoke(invoke, functionKey, { Records: pending });
-      attempts++;
-      const outcome = evaluate(result, pending, reportBatchItemFailures);
-      if (outcome.kind === 'success') {
-        await checkpoint(lastSequenceNumber);
-        return true;
-      }
-      if (outcome.kind === 'partial' && outcome.failedIndex > 0) {
-        // Everything before the lowest failed record is done, including records the filter dropped.
-        const failedRecord = /** @type {LambdaDynamoDBRecord} */ (pending[outcome.failedIndex]);
-        const rawIndex = all.indexOf(failedRecord);
-        const before = all[rawIndex - 1];
-        if (before) await checkpoint(sequenceNumberOf(before));
-        pending = pending.slice(outcome.failedIndex);
-      }
-      const error = outcome.kind === 'partial' ? outcome.reason : outcome.error;
-      if (maximumRetryAttempts >= 0 && attempts > maximumRetryAttempts) {
-        const first = /** @type {LambdaDynamoDBRecord} */ (pending[0]);
-        const last = /** @type {LambdaDynamoDBRecord} */ (pending[pending.length - 1]);
-        log(
-          'error',
-          `${label} giving up on ${pending.length} record(s) of shard ${shardId} ` +
-            `(${sequenceNumberOf(first)}..${sequenceNumberOf(last)}) after ${attempts} attempt(s): ${error}`,
-        );
-        if (onFailure) {
-          try {
-            await onFailure({
-              functionKey,
-              streamArn,
-              shardId,
-              startSequenceNumber: sequenceNumberOf(first),
-              endSequenceNumber: sequenceNumberOf(last),
-              approximateArrivalOfFirstRecord: arrivalOf(first),
-              approximateArrivalOfLastRecord: arrivalOf(last),
-              batchSize: pending.length,
-              attempts,
-              lastError: error,
-              records: pending,
-            });
-          } catch (failureError) {
-            log('error', `${label} onFailure handler failed: ${errorMessage(failureError)}`);
-          }
+      const batch = /** @type {(typeof pending)[number]} */ (pending[0]);
+
+      if (maximumRecordAgeInSeconds >= 0) {
+        // Records arrive in order, so the ones too old to send are at the front of the batch.
+        const oldestAllowed = Date.now() - maximumRecordAgeInSeconds * 1000;
+        const expired = batch.records.findIndex((record) => arrivalMs(record) >= oldestAllowed);
+        const count = expired === -1 ? batch.records.length : expired;
+        if (count > 0) {
+          await giveUp(batch.records.slice(0, count), 'RecordAgeExceeded', batch.invocations);
+          batch.records = batch.records.slice(count);
+          if (batch.records.length === 0) pending.shift();
+          await checkpointBefore(pending[0]?.records[0]);
+          continue;
         }
-        await checkpoint(lastSequenceNumber);
-        return true;
       }
-      const delay = Math.min(retryBaseDelayMs * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
+
+      const result = await safeInvoke(invoke, functionKey, { Records: batch.records });
+      const outcome = evaluate(result, batch.records, reportBatchItemFailures);
+      if (outcome.kind === 'success') {
+        pending.shift();
+        await checkpointBefore(pending[0]?.records[0]);
+        failuresInARow = 0;
+        lastOutcome = 'none';
+        lastError = '';
+        continue;
+      }
+      failuresInARow++;
+
+      if (outcome.kind === 'delivery') {
+        // The handler never ran: AWS retries until the records expire, without using up retries or splitting.
+        lastError = outcome.error;
+        if (lastOutcome === 'none') lastOutcome = 'delivery';
+      } else {
+        batch.invocations++;
+        if (outcome.kind === 'partial') {
+          lastOutcome = 'partial';
+          lastError = outcome.reason;
+          // The batch restarts at the lowest failed record (with bisect on too: it is split there); the records
+          // behind that one have failed once.
+          if (outcome.failedIndex > 0) {
+            await checkpointBefore(batch.records[outcome.failedIndex]);
+            batch.records = batch.records.slice(outcome.failedIndex);
+            batch.retries = 1;
+          } else {
+            batch.retries++;
+          }
+        } else {
+          lastOutcome = 'function-error';
+          lastError = outcome.error;
+          if (bisectBatchOnFunctionError && batch.records.length > 1) {
+            const middle = Math.ceil(batch.records.length / 2);
+            pending.splice(
+              0,
+              1,
+              { ...batch, records: batch.records.slice(0, middle) },
+              { ...batch, records: batch.records.slice(middle) },
+            );
+            log(
+              'warn',
+              `${label} batch of ${batch.records.length} record(s) from shard ${shardId} failed: ${lastError}; ` +
+                `split into ${middle} + ${batch.records.length - middle}.`,
+            );
+            await sleeper.sleep(backoffMs(failuresInARow));
+            continue;
+          }
+          batch.retries++;
+        }
+        if (maximumRetryAttempts >= 0 && batch.retries > maximumRetryAttempts) {
+          pending.shift();
+          await giveUp(batch.records, 'RetryAttemptsExhausted', batch.invocations);
+          await checkpointBefore(pending[0]?.records[0]);
+          continue;
+        }
+      }
+
+      const delay = backoffMs(failuresInARow);
       log(
         'warn',
-        `${label} batch of ${pending.length} record(s) from shard ${shardId} failed (attempt ${attempts}` +
-          `${maximumRetryAttempts >= 0 ? ` of ${maximumRetryAttempts + 1}` : ''}): ${error}; retrying in ${delay} ms.`,
+        `${label} batch of ${batch.records.length} record(s) from shard ${shardId} failed ` +
+          `(${outcome.kind === 'delivery' ? 'not delivered' : `retry ${batch.retries}${maximumRetryAttempts >= 0 ? ` of ${maximumRetryAttempts}` : ''}`}): ` +
+          `${lastError}; retrying in ${delay} ms.`,
       );
       await sleeper.sleep(delay);
     }
+    // Also moves past a result whose records the filter all dropped.
+    await checkpointBefore(undefined);
+    return true;
   };
+
+  /** @param {number} failuresInARow */
+  const backoffMs = (failuresInARow) =>
+    Math.min(retryBaseDelayMs * 2 ** (failuresInARow - 1), MAX_RETRY_DELAY_MS);
 
   const discoveryTask = discovery();
   const finished = (async () => {
@@ -507,14 +619,50 @@ export function startStreamPoller({
 }
 
 /**
+ * The message an on-failure destination receives for records given up on (AWS's shape for DynamoDB streams).
+ * @param {StreamBatchFailure} failure
+ * @param {string} functionArn unqualified ARN of the deployed function
+ */
+export function streamFailureRecord(failure, functionArn) {
+  // With no invocation behind it (records aged out before being sent, or never delivered) there is no response to
+  // describe; statusCode 0 says so rather than claiming a 200.
+  /** @type {{ statusCode: number, executedVersion: string, functionError?: 'Unhandled' }} */
+  const responseContext =
+    failure.lastOutcome === 'delivery' || failure.lastOutcome === 'none'
+      ? { statusCode: 0, executedVersion: '' }
+      : { statusCode: 200, executedVersion: '$LATEST' };
+  if (failure.lastOutcome === 'function-error') responseContext.functionError = 'Unhandled';
+  return {
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn,
+      condition: failure.condition,
+      approximateInvokeCount: failure.attempts,
+    },
+    responseContext,
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    DDBStreamBatchInfo: {
+      shardId: failure.shardId,
+      startSequenceNumber: failure.startSequenceNumber,
+      endSequenceNumber: failure.endSequenceNumber,
+      approximateArrivalOfFirstRecord: failure.approximateArrivalOfFirstRecord,
+      approximateArrivalOfLastRecord: failure.approximateArrivalOfLastRecord,
+      batchSize: failure.batchSize,
+      streamArn: failure.streamArn,
+    },
+  };
+}
+
+/**
  * @param {unknown} result
  * @param {LambdaDynamoDBRecord[]} batch
  * @param {boolean} reportBatchItemFailures
- * @returns {{ kind: 'success' } | { kind: 'failure', error: string } | { kind: 'partial', failedIndex: number, reason: string }}
+ * @returns {{ kind: 'success' } | { kind: 'failure' | 'delivery', error: string } | { kind: 'partial', failedIndex: number, reason: string }}
  */
 function evaluate(result, batch, reportBatchItemFailures) {
   const invoked = /** @type {InvokeResult} */ (result);
-  if (!invoked.ok) return { kind: 'failure', error: invoked.error };
+  if (!invoked.ok) return { kind: isFunctionError(invoked) ? 'failure' : 'delivery', error: invoked.error };
   if (!reportBatchItemFailures) return { kind: 'success' };
   const parsed = parseBatchItemFailures(invoked.payload);
   if (parsed === 'malformed') {

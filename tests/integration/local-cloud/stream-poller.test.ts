@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,9 +18,12 @@ import { startDynamoDbLocal } from '../../../scripts/local-cloud/dynamodb-local.
 import {
   createFileCheckpointStore,
   createMemoryCheckpointStore,
+  type StreamBatchFailure,
   startStreamPoller,
+  streamFailureRecord,
 } from '../../../scripts/local-cloud/stream-poller.mjs';
 import { waitFor } from '../../support/eventually.js';
+import { freePort } from './harness.js';
 
 type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: string };
 type Handler = (event: DynamoDBStreamEvent, call: number) => unknown;
@@ -35,17 +37,6 @@ const logs: string[] = [];
 const log = (level: 'info' | 'warn' | 'error', message: string) => {
   logs.push(`${level}: ${message}`);
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
   emulator = await startDynamoDbLocal({ port: await freePort(), pidFile: join(workDir, 'ddb.pid'), log });
@@ -368,3 +359,208 @@ async function checkpointOfOnlyShard(
 function escapeRegExp(text: string) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('stream failures as on AWS: bisect, bounds, on-failure batch info', () => {
+  const pkOf = (record: DynamoDBRecord | undefined) => record?.dynamodb?.Keys?.pk?.S;
+  const batchesOf = (events: DynamoDBStreamEvent[]) => events.map((event) => event.Records.map(pkOf));
+  const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:svc-test-projector';
+
+  it('(b) isolates a poison record by bisection: the good records around it are processed, only it is given up on', async () => {
+    const { tableName, streamArn } = await createTable();
+    for (const pk of ['r0', 'r1', 'poison', 'r3']) await put(tableName, pk);
+    const failures: StreamBatchFailure[] = [];
+    const { events, pks } = startRecordingPoller(
+      streamArn,
+      (event) => {
+        if (event.Records.some((record) => pkOf(record) === 'poison')) throw new Error('cannot relay poison');
+      },
+      {
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 1,
+        onFailure: async (failure) => {
+          failures.push(failure);
+        },
+      },
+    );
+    await waitFor(() => failures.length === 1 && pks().includes('r3'));
+    expect(batchesOf(events)).toEqual([
+      ['r0', 'r1', 'poison', 'r3'],
+      ['r0', 'r1'],
+      ['poison', 'r3'],
+      ['poison'],
+      ['poison'], // its one retry: splitting used none
+      ['r3'],
+    ]);
+    const poisonSequence = events[3]?.Records[0]?.dynamodb?.SequenceNumber;
+    expect(failures[0]).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      startSequenceNumber: poisonSequence,
+      endSequenceNumber: poisonSequence,
+      batchSize: 1,
+      attempts: 4,
+      lastOutcome: 'function-error',
+      lastError: 'cannot relay poison',
+    });
+
+    await put(tableName, 'after');
+    await waitFor(() => pks().includes('after'));
+    expect(batchesOf(events).at(-1)).toEqual(['after']);
+  });
+
+  it('(b) a batch that keeps failing is split down to single records, each retried within its bound, then reported with DDBStreamBatchInfo only', async () => {
+    const { tableName, streamArn } = await createTable();
+    for (const pk of ['a', 'b']) await put(tableName, pk);
+    const sent: unknown[] = [];
+    const { events } = startRecordingPoller(
+      streamArn,
+      () => {
+        throw new Error('the bus is down');
+      },
+      {
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 2,
+        onFailure: async (failure) => {
+          sent.push(JSON.parse(JSON.stringify(streamFailureRecord(failure, FUNCTION_ARN))));
+        },
+      },
+    );
+    await waitFor(() => sent.length === 2);
+    expect(batchesOf(events)).toEqual([['a', 'b'], ['a'], ['a'], ['a'], ['b'], ['b'], ['b']]);
+    const [a, b] = [events[1]?.Records[0], events[4]?.Records[0]];
+    const infoOf = (record: DynamoDBRecord | undefined) => ({
+      shardId: expect.stringMatching(/^shardId-/),
+      startSequenceNumber: record?.dynamodb?.SequenceNumber,
+      endSequenceNumber: record?.dynamodb?.SequenceNumber,
+      approximateArrivalOfFirstRecord: new Date(
+        (record?.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000,
+      ).toISOString(),
+      approximateArrivalOfLastRecord: new Date(
+        (record?.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000,
+      ).toISOString(),
+      batchSize: 1,
+      streamArn,
+    });
+    const expected = (record: DynamoDBRecord | undefined) => ({
+      requestContext: {
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        functionArn: FUNCTION_ARN,
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 4,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: expect.stringMatching(/Z$/),
+      DDBStreamBatchInfo: infoOf(record),
+    });
+    // Exactly these keys: no record data, as on AWS.
+    expect(sent).toEqual([expected(a), expected(b)]);
+  });
+
+  it('with ReportBatchItemFailures the batch restarts at the failed record instead of splitting, and the remainder is given up on as one', async () => {
+    const { tableName, streamArn } = await createTable();
+    for (const pk of ['r0', 'stuck', 'r2']) await put(tableName, pk);
+    const failures: StreamBatchFailure[] = [];
+    const { events, pks } = startRecordingPoller(
+      streamArn,
+      (event) => ({
+        batchItemFailures: event.Records.filter((record) => pkOf(record) === 'stuck').map((record) => ({
+          itemIdentifier: record.dynamodb?.SequenceNumber,
+        })),
+      }),
+      {
+        reportBatchItemFailures: true,
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 2,
+        onFailure: async (failure) => {
+          failures.push(failure);
+        },
+      },
+    );
+    await waitFor(() => failures.length === 1);
+    expect(batchesOf(events)).toEqual([
+      ['r0', 'stuck', 'r2'],
+      ['stuck', 'r2'],
+      ['stuck', 'r2'],
+    ]);
+    expect(failures[0]).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      startSequenceNumber: events[1]?.Records[0]?.dynamodb?.SequenceNumber,
+      endSequenceNumber: events[1]?.Records[1]?.dynamodb?.SequenceNumber,
+      batchSize: 2,
+      attempts: 3,
+      lastOutcome: 'partial',
+    });
+    await put(tableName, 'next');
+    await waitFor(() => pks().includes('next'));
+  });
+
+  it('gives up on records older than maximumRecordAgeInSeconds with RecordAgeExceeded', async () => {
+    const { tableName, streamArn } = await createTable();
+    await put(tableName, 'old');
+    const failures: StreamBatchFailure[] = [];
+    const { events, pks } = startRecordingPoller(
+      streamArn,
+      (event) => {
+        if (event.Records.some((record) => pkOf(record) === 'old')) throw new Error('still failing');
+      },
+      {
+        maximumRecordAgeInSeconds: 2,
+        onFailure: async (failure) => {
+          failures.push(failure);
+        },
+      },
+    );
+    await waitFor(() => failures.length === 1);
+    const invocationsOfOld = events.length;
+    expect(failures[0]).toMatchObject({
+      condition: 'RecordAgeExceeded',
+      batchSize: 1,
+      attempts: invocationsOfOld,
+      lastOutcome: 'function-error',
+    });
+    const record = streamFailureRecord(failures[0] as StreamBatchFailure, FUNCTION_ARN);
+    expect(record.requestContext).toMatchObject({
+      condition: 'RecordAgeExceeded',
+      approximateInvokeCount: invocationsOfOld,
+    });
+    await put(tableName, 'fresh');
+    await waitFor(() => pks().includes('fresh'));
+    // Given up on for good: the shard moved on and never sent the old record again.
+    expect(pks()).toEqual([...Array(invocationsOfOld).fill('old'), 'fresh']);
+  });
+
+  it('a failure to deliver uses up no retry and splits nothing', async () => {
+    const { tableName, streamArn } = await createTable();
+    for (const pk of ['x', 'y']) await put(tableName, pk);
+    const batches: (string | undefined)[][] = [];
+    const failures: StreamBatchFailure[] = [];
+    const poller = startStreamPoller({
+      streams,
+      streamArn,
+      functionKey: 'projector',
+      log,
+      pollIntervalMs: 50,
+      retryBaseDelayMs: 20,
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: 0,
+      onFailure: async (failure) => {
+        failures.push(failure);
+      },
+      invoke: async (_key, event) => {
+        batches.push((event as DynamoDBStreamEvent).Records.map(pkOf));
+        return batches.length <= 3
+          ? { ok: false, kind: 'delivery', error: 'connect ECONNREFUSED 127.0.0.1:3002' }
+          : { ok: true, payload: null };
+      },
+    });
+    pollers.push(poller);
+    await waitFor(() => batches.length === 4);
+    expect(batches).toEqual([
+      ['x', 'y'],
+      ['x', 'y'],
+      ['x', 'y'],
+      ['x', 'y'],
+    ]);
+    expect(failures).toEqual([]);
+  });
+});
