@@ -4,8 +4,10 @@
 // Semantics kept from AWS: Lambda-shaped SQSEvent; after a successful invocation every message is deleted except
 // those the handler lists in batchItemFailures (ReportBatchItemFailures); a malformed response or an unknown
 // itemIdentifier fails the whole batch; after a failed invocation nothing is deleted, so messages come back when
-// their visibility timeout expires and the queue's redrive policy sends them to the DLQ after maxReceiveCount.
-// One batch is in flight at a time, which keeps FIFO message groups in order.
+// their visibility timeout expires and the queue's redrive policy sends them to the DLQ after maxReceiveCount (every
+// receive counts, including those of messages a FIFO consumer skipped behind a failed one). One batch is in flight
+// at a time, which keeps FIFO message groups in order; a batch holds several messages of one group, in order, as on
+// AWS, because the local queue's receive does (fauxqs-fifo.mjs).
 
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 
@@ -13,7 +15,7 @@ const MAX_ERROR_BACKOFF_MS = 5_000;
 const FIRST_ERROR_BACKOFF_MS = 250;
 
 /** @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log */
-/** @typedef {{ ok: true, payload: unknown } | { ok: false, error: string }} InvokeResult */
+/** @typedef {import('./lambda-invoke.mjs').AnyInvokeResult} InvokeResult */
 /** @typedef {(functionKey: string, event: unknown) => Promise<InvokeResult>} Invoke */
 /** @typedef {import('aws-lambda').SQSRecord} LambdaSQSRecord */
 /**

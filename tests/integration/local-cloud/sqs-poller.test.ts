@@ -10,8 +10,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import type { FauxqsServer } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalSqs } from '../../../scripts/local-cloud/fauxqs-fifo.mjs';
 import { startSqsPoller } from '../../../scripts/local-cloud/sqs-poller.mjs';
 import { waitFor } from '../../support/eventually.js';
 
@@ -27,7 +28,7 @@ const log = (level: 'info' | 'warn' | 'error', message: string) => {
 };
 
 beforeAll(async () => {
-  server = await startFauxqs({ port: 0, logger: false });
+  server = await startLocalSqs({ port: 0, logger: false });
   // fauxqs builds queue URLs as http://sqs.<region>.localhost:<port>/..., which do not resolve on every machine.
   // An explicit `endpoint` makes the SDK send every call there (its QueueUrl-as-endpoint rewrite only applies when
   // no endpoint is configured), and fauxqs finds the queue by the QueueUrl string in the request body.
@@ -131,8 +132,6 @@ function queueIsDrained(name: string) {
 describe('SQS poller against fauxqs', () => {
   it('(a) partial batch failure: only the reported messages come back, the others are deleted once', async () => {
     const queue = await createFifoQueueWithDlq(5);
-    // fauxqs 1.9.2 hands out at most ONE message per message group per ReceiveMessage (AWS gives up to 10 from a
-    // group), so a real 3-message batch needs 3 groups. Case (a-mock) below covers a same-group batch of 3.
     await send(queue.queueUrl, [
       { body: 'first', group: 'g1' },
       { body: 'middle', group: 'g2' },
@@ -213,7 +212,8 @@ describe('SQS poller against fauxqs', () => {
       bodies.map((body) => ({ body, group: 'order-1' })),
     );
     let failedOnce = false;
-    const { deliveries } = startRecordingPoller(queue, (event) =>
+    const processed: string[] = [];
+    const { events } = startRecordingPoller(queue, (event) =>
       processPartialResponseSync(
         event,
         (record: SQSRecord) => {
@@ -221,13 +221,19 @@ describe('SQS poller against fauxqs', () => {
             failedOnce = true;
             throw new Error('m4 fails once');
           }
+          processed.push(record.body);
         },
         new SqsFifoPartialProcessor(),
       ),
     );
 
-    await waitFor(() => queueIsDrained(queue.name) && new Set(deliveries()).size === 10);
-    expect(deliveries()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+    await waitFor(() => queueIsDrained(queue.name) && processed.length === 10);
+    expect(processed).toEqual(bodies);
+    // One batch of the whole group, then m4 and everything behind it again, in order.
+    expect(events.map((event) => event.Records.map((record) => record.body))).toEqual([
+      bodies,
+      bodies.slice(4),
+    ]);
   });
 
   it('builds the Lambda SQS event shape (FIFO attributes, camelCase message attributes)', async () => {
@@ -293,11 +299,104 @@ describe('SQS poller against fauxqs', () => {
   });
 });
 
+describe('FIFO batches as AWS hands them out: several messages of one group, in order', () => {
+  const MAX_RECEIVE_COUNT = 3;
+  const skipGroupOnError = (poison: string) => (event: SQSEvent) =>
+    processPartialResponseSync(
+      event,
+      (record: SQSRecord) => {
+        if (record.body === poison) throw new Error('poison');
+      },
+      new SqsFifoPartialProcessor(),
+      { skipGroupOnError: true },
+    );
+
+  async function dlqBodies(dlqUrl: string) {
+    const response = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    return (response.Messages ?? []).map((message) => message.Body);
+  }
+
+  it('(c) one receive returns the messages of a group together and in order', async () => {
+    const queue = await createFifoQueueWithDlq(5);
+    await send(queue.queueUrl, [
+      { body: 'a0', group: 'order-a' },
+      { body: 'b0', group: 'order-b' },
+      { body: 'a1', group: 'order-a' },
+      { body: 'a2', group: 'order-a' },
+      { body: 'b1', group: 'order-b' },
+      { body: 'a3', group: 'order-a' },
+    ]);
+    const { events } = startRecordingPoller(queue, () => undefined);
+    await waitFor(() => queueIsDrained(queue.name) && events.length > 0);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.Records.map((record) => `${record.attributes.MessageGroupId}:${record.body}`)).toEqual([
+      'order-a:a0',
+      'order-a:a1',
+      'order-a:a2',
+      'order-a:a3',
+      'order-b:b0',
+      'order-b:b1',
+    ]);
+  });
+
+  it('(c) a poison message keeps its group waiting, each return counts a receive, and the group comes back in order', async () => {
+    const queue = await createFifoQueueWithDlq(MAX_RECEIVE_COUNT);
+    await send(queue.queueUrl, [
+      { body: 'poison', group: 'order-1' },
+      { body: 'cancel', group: 'order-1' },
+      { body: 'refund', group: 'order-1' },
+      { body: 'other', group: 'order-2' },
+    ]);
+    const { events, deliveries } = startRecordingPoller(queue, skipGroupOnError('poison'));
+    const dead = await waitFor(async () => {
+      const bodies = await dlqBodies(queue.dlqUrl);
+      return bodies.length === 3 ? bodies : undefined;
+    });
+
+    const order1 = events.map((event) =>
+      event.Records.filter((record) => record.attributes.MessageGroupId === 'order-1').map(
+        (record) => `${record.body}#${record.attributes.ApproximateReceiveCount}`,
+      ),
+    );
+    expect(order1).toEqual([
+      ['poison#1', 'cancel#1', 'refund#1'],
+      ['poison#2', 'cancel#2', 'refund#2'],
+      ['poison#3', 'cancel#3', 'refund#3'],
+    ]);
+    expect(deliveries().filter((body) => body === 'other')).toHaveLength(1);
+    // As on AWS: the messages skipped behind the poison were received as often as it was, so the receive that
+    // dead-letters it dead-letters them too. Only a consumer that lets them through can save them.
+    expect(dead).toEqual(['poison', 'cancel', 'refund']);
+    expect(queueIsDrained(queue.name)).toBe(true);
+  });
+
+  it('(c) messages that queued up behind the poison later are processed in order once it is dead-lettered', async () => {
+    const queue = await createFifoQueueWithDlq(MAX_RECEIVE_COUNT);
+    await send(queue.queueUrl, [{ body: 'poison', group: 'order-1' }]);
+    const { events, deliveries } = startRecordingPoller(queue, skipGroupOnError('poison'));
+    await waitFor(() => events.length === 1);
+    await send(queue.queueUrl, [
+      { body: 'cancel', group: 'order-1' },
+      { body: 'refund', group: 'order-1' },
+    ]);
+
+    await waitFor(
+      () => queueIsDrained(queue.name) && deliveries().includes('refund') && deliveries().at(-1) === 'refund',
+    );
+    expect(await dlqBodies(queue.dlqUrl)).toEqual(['poison']);
+    expect(events.map((event) => event.Records.map((record) => record.body))).toEqual([
+      ['poison'],
+      ['poison', 'cancel', 'refund'],
+      ['poison', 'cancel', 'refund'],
+      ['cancel', 'refund'],
+    ]);
+  });
+});
+
 describe('SQS poller batch-response rules (scripted SQS client)', () => {
-  /**
-   * A stand-in SQSClient that hands out one batch and records deletions: fauxqs cannot produce a same-group FIFO
-   * batch of 3, AWS can.
-   */
+  /** A stand-in SQSClient that hands out one batch and records deletions, to check each response rule alone. */
   function scriptedSqs(messages: Message[]) {
     let handedOut = false;
     const deleted: string[] = [];
