@@ -10,7 +10,7 @@ export interface StockLevel {
 
 export interface StockItem extends StockLevel {
   productId: string;
-  /** Increases by one with every change, so writers detect concurrent changes and projections stale ones. */
+  /** Increases by one with every change: projections drop stale changes, and each change has its own id. */
   stockVersion: number;
   updatedAt: string;
 }
@@ -59,7 +59,7 @@ export class OnHandBelowReserved extends ConflictError {
   }
 }
 
-/** A stored stock item or reservation changed between read and write; the use case re-reads and retries. */
+/** The order's reservation moved (another delivery decided first) between read and write: decide again. */
 export class InventoryChangedConcurrently extends ConflictError {
   override readonly code = 'inventory-changed-concurrently';
 }
@@ -85,59 +85,51 @@ export function shortagesOf(
     .filter((line) => line.available < line.requested);
 }
 
-function moved(item: StockItem, delta: Partial<StockLevel>, now: Date): StockItem {
-  const next: StockItem = {
-    ...item,
-    onHand: item.onHand + (delta.onHand ?? 0),
-    reserved: item.reserved + (delta.reserved ?? 0),
-    available: item.available + (delta.available ?? 0),
-    stockVersion: item.stockVersion + 1,
-    updatedAt: now.toISOString(),
-  };
-  if (
-    next.onHand < 0 ||
-    next.reserved < 0 ||
-    next.available < 0 ||
-    next.available !== next.onHand - next.reserved
-  ) {
-    throw new Error(`Stock of ${item.productId} would become inconsistent: ${JSON.stringify(next)}`);
+export const STOCK_FIGURES: ReadonlyArray<keyof StockLevel> = ['onHand', 'reserved', 'available'];
+
+/**
+ * A change of one product's stock figures, as deltas. Stores apply it atomically to whatever the figures
+ * are at that moment (`SET available = available - :q`), so no writer depends on a version it read.
+ */
+export type StockMovement = Readonly<StockLevel>;
+
+/** Every movement keeps `available = onHand - reserved` true, whatever the figures it is applied to. */
+export function movement(delta: Partial<StockLevel>): StockMovement {
+  const moved = { onHand: delta.onHand ?? 0, reserved: delta.reserved ?? 0, available: delta.available ?? 0 };
+  if (moved.available !== moved.onHand - moved.reserved) {
+    throw new Error(`A stock movement must keep available = onHand - reserved: ${JSON.stringify(moved)}`);
   }
-  return next;
+  return moved;
 }
 
 /** Holds units for an order: they stay on hand but can no longer be ordered. */
-export const reserve = (item: StockItem, quantity: number, now: Date) =>
-  moved(item, { available: -quantity, reserved: quantity }, now);
+export const reserve = (quantity: number) => movement({ available: -quantity, reserved: quantity });
 
 /** Gives reserved units back to customers. */
-export const release = (item: StockItem, quantity: number, now: Date) =>
-  moved(item, { available: quantity, reserved: -quantity }, now);
+export const release = (quantity: number) => movement({ available: quantity, reserved: -quantity });
 
 /** Reserved units are sold: they leave the shelf. */
-export const sell = (item: StockItem, quantity: number, now: Date) =>
-  moved(item, { onHand: -quantity, reserved: -quantity }, now);
+export const sell = (quantity: number) => movement({ onHand: -quantity, reserved: -quantity });
 
 /** Sold units come back (a confirmed order was cancelled). */
-export const restock = (item: StockItem, quantity: number, now: Date) =>
-  moved(item, { onHand: quantity, available: quantity }, now);
+export const restock = (quantity: number) => movement({ onHand: quantity, available: quantity });
 
-/** The stock after an admin counted `quantity` units on hand; reserved units must still be covered. */
-export function withOnHand(
-  item: StockItem | undefined,
-  productId: string,
-  quantity: number,
-  now: Date,
-): StockItem {
-  const reserved = item?.reserved ?? 0;
-  if (quantity < reserved) throw new OnHandBelowReserved(productId, quantity, reserved);
-  return {
-    productId,
-    onHand: quantity,
-    reserved,
-    available: quantity - reserved,
-    stockVersion: (item?.stockVersion ?? 0) + 1,
-    updatedAt: now.toISOString(),
-  };
+/**
+ * What the stock must hold for a movement to apply: every figure it lowers at least by the decrease, so
+ * no figure ever drops below zero (nothing oversold, nothing released twice). Stores apply a movement
+ * only where this holds, in the same atomic step (DynamoDB: `available >= :available`).
+ */
+export function coverNeeded(moving: StockMovement): Partial<StockLevel> {
+  return Object.fromEntries(
+    STOCK_FIGURES.filter((figure) => moving[figure] < 0).map((figure) => [figure, -moving[figure]]),
+  );
+}
+
+/** Whether a stock level covers a movement (see coverNeeded). */
+export function covers(level: StockLevel, moving: StockMovement): boolean {
+  return Object.entries(coverNeeded(moving)).every(
+    ([figure, needed]) => level[figure as keyof StockLevel] >= (needed as number),
+  );
 }
 
 /** What the HTTP API shows of a stock item. */

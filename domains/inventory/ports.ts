@@ -1,41 +1,60 @@
 import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
-import type { Reservation, StockItem } from './model.js';
+import type { Reservation, ReservationStatus, StockItem, StockMovement } from './model.js';
 
-/** A stock item as it was read (`before`, undefined if none) and as it is to be stored (`after`). */
-export interface StockWrite {
-  before: StockItem | undefined;
-  after: StockItem;
+/** When and why stock changed: stored on the stock item, carried by its StockLevelChanged. */
+export interface ChangeStamp {
+  cause: CausalContext;
+  at: Date;
 }
 
-/** A reservation as it was read (`before`, undefined if none) and as it is to be stored (`after`). */
-export interface ReservationWrite {
-  before: Reservation | undefined;
-  after: Reservation;
+/** One product's stock moved by deltas (see StockMovement). */
+export interface StockMove {
+  productId: string;
+  movement: StockMovement;
 }
 
-/** One unit of work: stock changes, at most one reservation change and the events they cause. */
+/**
+ * One unit of work of the order saga: stock movements, the order's reservation record and the events
+ * they cause. Each stock item's own change (StockLevelChanged) is published from the item itself.
+ */
 export interface InventoryChange {
-  stock: StockWrite[];
-  reservation?: ReservationWrite;
+  stock: StockMove[];
+  /** Stored only while the order's reservation is still in `expected` (undefined: none exists yet). */
+  reservation: { expected: ReservationStatus | undefined; next: Reservation };
   events: EventEnvelope[];
+  stamp: ChangeStamp;
 }
+
+/**
+ * `stored`: all of it; otherwise nothing. `reservation-moved`: the reservation was not in the expected
+ * status (another delivery decided first; this wins over a short line). `stock-short`: a product has no
+ * stock item, or its stock does not cover its movement (see coverNeeded).
+ */
+export type ChangeOutcome = 'stored' | 'reservation-moved' | 'stock-short';
+
+/** `stored`: the stock item after the count; `reserved`: more units are reserved than were counted. */
+export type OnHandOutcome = { stored: StockItem } | { reserved: number };
 
 export interface InventoryRepository {
   getStock(productId: string): Promise<StockItem | undefined>;
   getReservation(orderId: string): Promise<Reservation | undefined>;
   /**
-   * Stores the whole change and its events atomically, provided every stock item and the reservation are
-   * still as they were read (`before`); otherwise nothing is stored and InventoryChangedConcurrently is
-   * thrown.
+   * Applies the whole change atomically: each movement to the stock as it is at that moment (no version
+   * read before), only where the stock covers it, and the reservation only from its expected status.
    */
-  save(change: InventoryChange): Promise<void>;
+  save(change: InventoryChange): Promise<ChangeOutcome>;
+  /**
+   * Sets the units on hand of a product, creating its stock item at version 1, atomically and only if
+   * they cover the reserved units (`available = quantity - reserved`).
+   */
+  setOnHand(productId: string, quantity: number, stamp: ChangeStamp): Promise<OnHandOutcome>;
 }
 
 export interface Clock {
   now(): Date;
 }
 
-/** How long to wait before the next attempt after a concurrent change. */
+/** How long to wait before the given attempt, after the order's reservation moved under a decision. */
 export interface Backoff {
   pause(attempt: number): Promise<void>;
 }

@@ -1,8 +1,8 @@
 import { createEnvelope, type EventEnvelope } from '../../events/envelope.js';
 import { StockReleasedV1 } from '../../events/inventory/index.js';
-import { causedBy, release, restock } from './model.js';
+import { causedBy, release, restock, type StockMovement } from './model.js';
 import type { InventoryPorts } from './ports.js';
-import { retryOnConflict, settleReservation } from './stock-changes.js';
+import { decideAgainIfMoved, reservationMoved, settleReservation } from './stock-changes.js';
 
 /** What a cancellation needs from inventory (a subset of OrderCancelled). */
 export interface CancelledOrder {
@@ -26,27 +26,29 @@ export async function releaseStock(
   const { orderId, wasConfirmed } = cancelled.data;
   const cause = causedBy(cancelled);
 
-  return retryOnConflict(ports.backoff, async () => {
+  return decideAgainIfMoved(ports, async () => {
     const reservation = await ports.inventory.getReservation(orderId);
     if (!reservation) {
       const now = ports.clock.now();
-      await ports.inventory.save({
+      const tombstone = await ports.inventory.save({
         stock: [],
         reservation: {
-          before: undefined,
-          after: { orderId, status: 'CANCELLED', items: [], updatedAt: now.toISOString() },
+          expected: undefined,
+          next: { orderId, status: 'CANCELLED', items: [], updatedAt: now.toISOString() },
         },
         events: [],
+        stamp: { cause, at: now },
       });
+      if (tombstone !== 'stored') throw reservationMoved(orderId);
       return 'tombstoned';
     }
 
-    const giveBack = (status: 'RELEASED' | 'RETURNED', transition: typeof release) =>
+    const giveBack = (status: 'RELEASED' | 'RETURNED', movement: (quantity: number) => StockMovement) =>
       settleReservation(
         reservation,
         {
           status,
-          transition,
+          movement,
           events: (now) => [
             createEnvelope(
               StockReleasedV1,

@@ -2,15 +2,15 @@ import { createEnvelope, type EventEnvelope } from '../../events/envelope.js';
 import { StockReservationFailedV1, StockReservedV1 } from '../../events/inventory/index.js';
 import {
   causedBy,
+  InventoryChangedConcurrently,
   mergeLines,
   type Reservation,
   reserve,
-  type StockItem,
   type StockLine,
   shortagesOf,
 } from './model.js';
-import type { InventoryPorts, StockWrite } from './ports.js';
-import { readStock, retryOnConflict, stockLevelChanged } from './stock-changes.js';
+import type { InventoryPorts } from './ports.js';
+import { decideAgainIfMoved, readStock } from './stock-changes.js';
 
 /** What an order needs from inventory (a subset of OrderPlaced). */
 export interface PlacedOrder {
@@ -22,9 +22,13 @@ export interface PlacedOrder {
 export type ReservationOutcome = 'reserved' | 'failed' | 'decided-before';
 
 /**
- * Reserves every line of a placed order, or none: if any line is short (or unknown), nothing is reserved
- * and StockReservationFailed lists the short lines. Each product's stock is changed only if it is still at
- * the version just read, so concurrent orders never oversell; a lost race re-reads and decides again.
+ * Reserves every line of a placed order, or none:
+ * 1. one atomic write takes each line's units from what is available at that moment (no read first, so
+ *    a rush on one product serialises in the store instead of retrying), creates the ACTIVE reservation
+ *    (unless the order has one already) and records StockReserved;
+ * 2. if a line was short (or unknown), nothing was written: the stock is read to name the short lines,
+ *    and the FAILED reservation is recorded with StockReservationFailed;
+ * 3. if the read finds nothing short (units came back meanwhile), the order is decided again.
  */
 export async function reserveStock(
   placed: EventEnvelope<PlacedOrder>,
@@ -34,13 +38,9 @@ export async function reserveStock(
   const lines = mergeLines(placed.data.items);
   const cause = causedBy(placed);
 
-  return retryOnConflict(ports.backoff, async () => {
-    if (await ports.inventory.getReservation(orderId)) return 'decided-before';
-    const stock = await readStock(
-      ports.inventory,
-      lines.map((line) => line.productId),
-    );
+  return decideAgainIfMoved(ports, async () => {
     const now = ports.clock.now();
+    const stamp = { cause, at: now };
     const decided = (status: Reservation['status']): Reservation => ({
       orderId,
       status,
@@ -48,38 +48,40 @@ export async function reserveStock(
       updatedAt: now.toISOString(),
     });
 
-    const unavailable = shortagesOf(lines, stock);
-    if (unavailable.length > 0) {
-      await ports.inventory.save({
-        stock: [],
-        reservation: { before: undefined, after: decided('FAILED') },
-        events: [
-          createEnvelope(
-            StockReservationFailedV1,
-            { orderId, unavailable, failedAt: now.toISOString() },
-            cause,
-            { now },
-          ),
-        ],
-      });
-      return 'failed';
-    }
-
-    const writes: StockWrite[] = lines.map((line) => {
-      // No line is short, so every product has a stock item.
-      const before = stock.get(line.productId) as StockItem;
-      return { before, after: reserve(before, line.quantity, now) };
-    });
-    await ports.inventory.save({
-      stock: writes,
-      reservation: { before: undefined, after: decided('ACTIVE') },
+    const reserved = await ports.inventory.save({
+      stock: lines.map((line) => ({ productId: line.productId, movement: reserve(line.quantity) })),
+      reservation: { expected: undefined, next: decided('ACTIVE') },
       events: [
         createEnvelope(StockReservedV1, { orderId, items: lines, reservedAt: now.toISOString() }, cause, {
           now,
         }),
-        ...writes.map((write) => stockLevelChanged(write.after, cause, now)),
       ],
+      stamp,
     });
-    return 'reserved';
+    if (reserved === 'stored') return 'reserved';
+    if (reserved === 'reservation-moved') return 'decided-before';
+
+    const stock = await readStock(
+      ports.inventory,
+      lines.map((line) => line.productId),
+    );
+    const unavailable = shortagesOf(lines, stock);
+    if (unavailable.length === 0) {
+      throw new InventoryChangedConcurrently(`Stock came back while order ${orderId} was refused.`);
+    }
+    const failed = await ports.inventory.save({
+      stock: [],
+      reservation: { expected: undefined, next: decided('FAILED') },
+      events: [
+        createEnvelope(
+          StockReservationFailedV1,
+          { orderId, unavailable, failedAt: now.toISOString() },
+          cause,
+          { now },
+        ),
+      ],
+      stamp,
+    });
+    return failed === 'stored' ? 'failed' : 'decided-before';
   });
 }

@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '../../events/envelope.js';
 import { causedBy, sell } from './model.js';
 import type { InventoryPorts } from './ports.js';
-import { retryOnConflict, settleReservation } from './stock-changes.js';
+import { decideAgainIfMoved, settleReservation } from './stock-changes.js';
 
 /** What a confirmation needs from inventory (a subset of OrderConfirmed). */
 export interface ConfirmedOrder {
@@ -17,10 +17,10 @@ export async function sellStock(
   ports: InventoryPorts,
 ): Promise<SaleOutcome> {
   const cause = causedBy(confirmed);
-  return retryOnConflict(ports.backoff, async () => {
+  return decideAgainIfMoved(ports, async () => {
     const reservation = await ports.inventory.getReservation(confirmed.data.orderId);
     if (reservation?.status !== 'ACTIVE') return 'nothing-to-do';
-    await settleReservation(reservation, { status: 'SOLD', transition: sell }, ports, cause);
+    await settleReservation(reservation, { status: 'SOLD', movement: sell }, ports, cause);
     return 'sold';
   });
 }

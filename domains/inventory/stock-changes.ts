@@ -1,31 +1,28 @@
-import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
-import { createEnvelope } from '../../events/envelope.js';
-import { StockLevelChangedV1 } from '../../events/inventory/index.js';
+import type { EventEnvelope } from '../../events/envelope.js';
+import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import {
   InventoryChangedConcurrently,
   type Reservation,
   type ReservationStatus,
   type StockItem,
+  type StockMovement,
 } from './model.js';
-import type { Backoff, InventoryPorts, InventoryRepository, StockWrite } from './ports.js';
-
-/** Attempts per use case before giving up; the caller retries the whole delivery or request. */
-export const MAX_ATTEMPTS = 8;
+import type { ChangeStamp, InventoryPorts, InventoryRepository } from './ports.js';
 
 /**
- * Runs a read-decide-write unit again, from a fresh read, while another writer got there first. After
- * MAX_ATTEMPTS the conflict is thrown: a consumer's delivery is retried, an HTTP caller gets a 409.
+ * Runs a decision on the order's reservation again, from a fresh read, when another delivery for the same
+ * order moved the reservation first (the shared retry policy). Stock itself never needs this: it moves by
+ * atomic deltas.
  */
-export async function retryOnConflict<T>(backoff: Backoff, work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!(error instanceof InventoryChangedConcurrently) || attempt >= MAX_ATTEMPTS) throw error;
-      await backoff.pause(attempt);
-    }
-  }
+export function decideAgainIfMoved<T>(ports: InventoryPorts, decide: () => Promise<T>): Promise<T> {
+  return retryOnConflict(decide, {
+    retryOn: (error) => error instanceof InventoryChangedConcurrently,
+    pause: (attempt) => ports.backoff.pause(attempt),
+  });
 }
+
+export const reservationMoved = (orderId: string) =>
+  new InventoryChangedConcurrently(`The reservation of order ${orderId} changed since it was read.`);
 
 /** Reads the stock items of the given products (consistently); unknown products are absent from the map. */
 export async function readStock(
@@ -36,56 +33,38 @@ export async function readStock(
   return new Map(items.filter((item) => item !== undefined).map((item) => [item.productId, item]));
 }
 
-export function stockLevelChanged(item: StockItem, cause: CausalContext, now: Date): EventEnvelope {
-  return createEnvelope(
-    StockLevelChangedV1,
-    {
-      productId: item.productId,
-      onHand: item.onHand,
-      reserved: item.reserved,
-      available: item.available,
-      stockVersion: item.stockVersion,
-      changedAt: item.updatedAt,
-    },
-    cause,
-    { now },
-  );
-}
-
 /**
- * Closes a reservation: applies `transition` to the stock of every reserved line, moves the reservation
- * to `status` and records `events` plus one StockLevelChanged per product, in one unit of work.
+ * Closes a reservation: moves the stock of every reserved line by `movement` and the reservation from the
+ * status it was read in to `status`, with `events`, in one unit of work.
  */
 export async function settleReservation(
   reservation: Reservation,
   outcome: {
     status: ReservationStatus;
-    transition: (item: StockItem, quantity: number, now: Date) => StockItem;
+    movement: (quantity: number) => StockMovement;
     events?: (now: Date) => EventEnvelope[];
   },
   ports: InventoryPorts,
-  cause: CausalContext,
+  cause: ChangeStamp['cause'],
 ): Promise<void> {
   const now = ports.clock.now();
-  const stock = await readStock(
-    ports.inventory,
-    reservation.items.map((line) => line.productId),
-  );
-  const writes: StockWrite[] = reservation.items.map((line) => {
-    const before = stock.get(line.productId);
-    if (!before)
-      throw new Error(`Reservation ${reservation.orderId} holds unknown product ${line.productId}`);
-    return { before, after: outcome.transition(before, line.quantity, now) };
-  });
-  await ports.inventory.save({
-    stock: writes,
+  const saved = await ports.inventory.save({
+    stock: reservation.items.map((line) => ({
+      productId: line.productId,
+      movement: outcome.movement(line.quantity),
+    })),
     reservation: {
-      before: reservation,
-      after: { ...reservation, status: outcome.status, updatedAt: now.toISOString() },
+      expected: reservation.status,
+      next: { ...reservation, status: outcome.status, updatedAt: now.toISOString() },
     },
-    events: [
-      ...(outcome.events?.(now) ?? []),
-      ...writes.map((write) => stockLevelChanged(write.after, cause, now)),
-    ],
+    events: outcome.events?.(now) ?? [],
+    stamp: { cause, at: now },
   });
+  if (saved === 'reservation-moved') throw reservationMoved(reservation.orderId);
+  if (saved === 'stock-short') {
+    // The reservation holds these units, so its stock always covers them; anything else is a defect.
+    throw new Error(
+      `The stock of reservation ${reservation.orderId} does not cover moving it to ${outcome.status}`,
+    );
+  }
 }

@@ -1,27 +1,23 @@
-import { type StockItem, StockItemNotFound, withOnHand } from './model.js';
+import { OnHandBelowReserved, type StockItem, StockItemNotFound } from './model.js';
 import type { InventoryPorts, InventoryRepository, Trace } from './ports.js';
-import { retryOnConflict, stockLevelChanged } from './stock-changes.js';
 
 /**
- * Sets the units on hand of a product (creating its stock item on first use) and records
- * StockLevelChanged. Reserved units stay reserved, so the count may not drop below them.
+ * Sets the units on hand of a product (creating its stock item on first use); its StockLevelChanged is
+ * published from the stored item. Reserved units stay reserved, so the count may not drop below them;
+ * the store checks that in the same atomic write, so a reservation racing the count is never lost.
  */
 export async function setStock(
   productId: string,
   quantity: number,
-  ports: InventoryPorts,
+  ports: Pick<InventoryPorts, 'inventory' | 'clock'>,
   trace: Trace,
 ): Promise<StockItem> {
-  return retryOnConflict(ports.backoff, async () => {
-    const before = await ports.inventory.getStock(productId);
-    const now = ports.clock.now();
-    const after = withOnHand(before, productId, quantity, now);
-    await ports.inventory.save({
-      stock: [{ before, after }],
-      events: [stockLevelChanged(after, trace, now)],
-    });
-    return after;
+  const outcome = await ports.inventory.setOnHand(productId, quantity, {
+    cause: trace,
+    at: ports.clock.now(),
   });
+  if ('reserved' in outcome) throw new OnHandBelowReserved(productId, quantity, outcome.reserved);
+  return outcome.stored;
 }
 
 export async function getStock(

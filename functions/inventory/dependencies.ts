@@ -2,17 +2,15 @@ import { DynamoDbInventoryRepository } from '../../domains/inventory/adapters/dy
 import type { InventoryPorts } from '../../domains/inventory/ports.js';
 import { dynamoDb } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
+import { conflictPause } from '../../shared/dynamodb/retry-on-conflict.js';
 
 /** The inventory's composition root: adapters are built once per execution environment, on first use. */
 let repository: DynamoDbInventoryRepository | undefined;
 
 export const clock = { now: () => new Date() };
 
-/** Full jitter, doubling from 25 ms up to 1 s: racing writers of one product spread out quickly. */
-export const backoff = {
-  pause: (attempt: number) =>
-    new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 25 * 2 ** attempt))),
-};
+/** The shared conflict policy's pause (full jitter), between decisions on one order's reservation. */
+export const backoff = { pause: conflictPause };
 
 export function inventoryRepository(): DynamoDbInventoryRepository {
   repository ??= new DynamoDbInventoryRepository(

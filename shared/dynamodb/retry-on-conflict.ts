@@ -26,7 +26,8 @@ export function fullJitterDelayMs(attempt: number, random: () => number = Math.r
   return random() * CONFLICT_BASE_DELAY_MS * 2 ** (attempt - 1);
 }
 
-const jitteredPause: Pause = (attempt) =>
+/** The policy's pause, for callers that take it as a port. */
+export const conflictPause: Pause = (attempt) =>
   new Promise((resolve) => setTimeout(resolve, fullJitterDelayMs(attempt)));
 
 /**
@@ -65,7 +66,7 @@ export interface RetryPolicy {
  * and a version conflict re-reads before it decides again.
  */
 export async function retryOnConflict<T>(work: () => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
-  const { retryOn = isTransactionConflict, pause = jitteredPause } = policy;
+  const { retryOn = isTransactionConflict, pause = conflictPause } = policy;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();

@@ -6,6 +6,7 @@ import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-ev
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { EventEnvelope } from '../../events/envelope.js';
 import { eventBridge } from '../aws/clients.js';
 import { requiredEnv } from '../config.js';
 import { logger, metrics } from '../observability.js';
@@ -19,21 +20,46 @@ interface PendingEntry {
   entry: PutEventsRequestEntry;
 }
 
-function toEntry(record: DynamoDBRecord, eventBusName: string): PendingEntry | undefined {
+/** An event to publish, with the bus source it is published as. */
+export interface RelayedEvent {
+  source: string;
+  envelope: EventEnvelope;
+}
+
+export interface RelayOptions {
+  /**
+   * The events a state item's own stream record carries (INSERT or MODIFY, its NEW_IMAGE unmarshalled):
+   * for a state change whose event can only be made from the stored result, e.g. an atomic update's new
+   * figures. Must be deterministic (same image, same event ids): a record may be relayed again.
+   */
+  derive?: (newImage: Record<string, unknown>) => RelayedEvent[];
+}
+
+/** The events of one stream record: an inserted outbox record's, or what `derive` finds in a state item. */
+function eventsOf(record: DynamoDBRecord, options: RelayOptions): RelayedEvent[] {
   const image = record.dynamodb?.NewImage;
-  if (record.eventName !== 'INSERT' || !image) return undefined;
-  const item = unmarshall(image as Record<string, AttributeValue>) as Partial<OutboxRecord>;
-  if (!item.pk?.startsWith(OUTBOX_KEY_PREFIX) || !item.envelope) return undefined;
-  return {
+  if (!image || (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY')) return [];
+  const item = unmarshall(image as Record<string, AttributeValue>);
+  const outbox = item as Partial<OutboxRecord>;
+  if (outbox.pk?.startsWith(OUTBOX_KEY_PREFIX)) {
+    // An outbox record is an event once, when inserted.
+    if (record.eventName !== 'INSERT' || !outbox.envelope) return [];
+    return [{ source: outbox.source as string, envelope: outbox.envelope }];
+  }
+  return options.derive?.(item) ?? [];
+}
+
+function entriesOf(record: DynamoDBRecord, eventBusName: string, options: RelayOptions): PendingEntry[] {
+  return eventsOf(record, options).map(({ source, envelope }) => ({
     sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
     entry: {
       EventBusName: eventBusName,
-      Source: item.source,
-      DetailType: item.detailType,
-      Detail: JSON.stringify(item.envelope),
-      Time: new Date(item.envelope.metadata.occurredAt),
+      Source: source,
+      DetailType: envelope.metadata.eventType,
+      Detail: JSON.stringify(envelope),
+      Time: new Date(envelope.metadata.occurredAt),
     },
-  };
+  }));
 }
 
 /** Publishes in chunks of ten; returns the entries that failed, in stream order. */
@@ -64,16 +90,17 @@ async function putAll(pending: PendingEntry[]): Promise<PendingEntry[]> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Relays outbox records from a domain table's stream to the event bus. Failed entries are retried with
- * backoff; whatever still fails is reported as a batch item failure, so the stream redelivers from the
- * first unpublished record on: an event is never dropped (it may be published twice; consumers are
- * idempotent by event id).
+ * Relays outbox records (and the events `options.derive` finds in state items) from a domain table's
+ * stream to the event bus. Failed entries are retried with backoff; whatever still fails is reported as a
+ * batch item failure, so the stream redelivers from the first unpublished record on: an event is never
+ * dropped (it may be published twice; consumers are idempotent by event id).
  */
-export async function relayOutbox(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export async function relayOutbox(
+  event: DynamoDBStreamEvent,
+  options: RelayOptions = {},
+): Promise<DynamoDBBatchResponse> {
   const eventBusName = requiredEnv('EVENT_BUS_NAME');
-  let pending = event.Records.map((record) => toEntry(record, eventBusName)).filter(
-    (entry): entry is PendingEntry => entry !== undefined,
-  );
+  let pending = event.Records.flatMap((record) => entriesOf(record, eventBusName, options));
   const total = pending.length;
   for (let attempt = 1; attempt <= ATTEMPTS_PER_INVOCATION && pending.length > 0; attempt++) {
     if (attempt > 1) await sleep(100 * 2 ** attempt);
@@ -89,8 +116,8 @@ export async function relayOutbox(event: DynamoDBStreamEvent): Promise<DynamoDBB
   return { batchItemFailures: [{ itemIdentifier: firstFailure.sequenceNumber }] };
 }
 
-export function outboxRelayHandler() {
-  return middy(relayOutbox)
+export function outboxRelayHandler(options: RelayOptions = {}) {
+  return middy((event: DynamoDBStreamEvent) => relayOutbox(event, options))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

@@ -1,75 +1,115 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { writeWithEvents } from '../../../shared/outbox/transaction.js';
-import { InventoryChangedConcurrently, type Reservation, type StockItem, type StockLevel } from '../model.js';
-import type { InventoryChange, InventoryRepository, ReservationWrite, StockWrite } from '../ports.js';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { retryOnConflict } from '../../../shared/dynamodb/retry-on-conflict.js';
+import { sendWithEvents } from '../../../shared/outbox/transaction.js';
+import { coverNeeded, type Reservation, STOCK_FIGURES, type StockItem } from '../model.js';
+import type {
+  ChangeOutcome,
+  ChangeStamp,
+  InventoryChange,
+  InventoryRepository,
+  OnHandOutcome,
+  StockMove,
+} from '../ports.js';
 
-const STOCK = 'STOCK';
+export const STOCK = 'STOCK';
 const RESERVATION = 'RESERVATION';
 const stockKey = (productId: string) => ({ pk: `${STOCK}#${productId}`, sk: STOCK });
 const reservationKey = (orderId: string) => ({ pk: `${RESERVATION}#${orderId}`, sk: RESERVATION });
 
-/** Cancellation reasons meaning "someone else changed this item first": worth a fresh read and retry. */
-const CONCURRENT_CHANGE_CODES = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
-
-const STOCK_FIELDS: ReadonlyArray<keyof StockLevel> = ['onHand', 'reserved', 'available'];
-
-function withoutKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, entityType: _type, ...rest } = item;
-  return rest as T;
-}
+/** DynamoDB's limit of items in one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
 
 /**
- * A new stock item is put if none exists yet; an existing one is updated by deltas, only if it is still
- * at the version read, and never below zero (every decreasing field is checked, e.g. `available >= :q`).
+ * How a stock item is stored: its figures, plus what the outbox relay needs to publish its change from
+ * the item's own stream record (`lastCause` of the last write, the bus `eventSource`).
  */
-function stockWriteItem(tableName: string, { before, after }: StockWrite) {
-  if (!before) {
-    return {
-      Put: {
-        TableName: tableName,
-        Item: { ...stockKey(after.productId), entityType: STOCK, ...after },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-  }
+export interface StoredStockItem extends StockItem {
+  pk: string;
+  sk: string;
+  entityType: typeof STOCK;
+  lastCause?: ChangeStamp['cause'];
+  eventSource?: string;
+}
+
+export function toStockItem(item: Record<string, unknown>): StockItem {
+  const { pk: _pk, sk: _sk, entityType: _type, lastCause: _cause, eventSource: _source, ...stock } = item;
+  return stock as unknown as StockItem;
+}
+
+function toReservation(item: Record<string, unknown>): Reservation {
+  const { pk: _pk, sk: _sk, entityType: _type, ...reservation } = item;
+  return reservation as unknown as Reservation;
+}
+
+/** Every stock write stamps the item: a new version, when, why, and where its change is published. */
+const stampSets = [
+  'stockVersion = stockVersion + :one',
+  'updatedAt = :updatedAt',
+  'lastCause = :cause',
+  'eventSource = :eventSource',
+];
+const stampValues = (stamp: ChangeStamp, eventSource: string) => ({
+  ':one': 1,
+  ':updatedAt': stamp.at.toISOString(),
+  ':cause': { correlationId: stamp.cause.correlationId, causationId: stamp.cause.causationId },
+  ':eventSource': eventSource,
+});
+
+/**
+ * A movement as one atomic update of the stock item: each figure changes by its delta from whatever it
+ * is now, and only if the item exists and covers every decrease (`available >= :available`), so no stock
+ * write depends on a version read before. The version still grows by one, for projections.
+ */
+function stockUpdate(
+  tableName: string,
+  eventSource: string,
+  { productId, movement }: StockMove,
+  stamp: ChangeStamp,
+) {
   const sets: string[] = [];
-  const conditions = ['stockVersion = :expectedVersion'];
-  const values: Record<string, number | string> = { ':expectedVersion': before.stockVersion };
-  for (const field of STOCK_FIELDS) {
-    const delta = after[field] - before[field];
+  const values: Record<string, unknown> = {};
+  for (const figure of STOCK_FIGURES) {
+    const delta = movement[figure];
     if (delta === 0) continue;
-    values[`:${field}`] = Math.abs(delta);
-    sets.push(`${field} = ${field} ${delta < 0 ? '-' : '+'} :${field}`);
-    if (delta < 0) conditions.push(`${field} >= :${field}`);
+    values[`:${figure}`] = Math.abs(delta);
+    sets.push(`${figure} = ${figure} ${delta < 0 ? '-' : '+'} :${figure}`);
   }
-  sets.push('stockVersion = stockVersion + :one', 'updatedAt = :updatedAt');
-  values[':one'] = 1;
-  values[':updatedAt'] = after.updatedAt;
+  // The cover of a figure is its decrease, so the condition reuses the delta's placeholder.
+  const conditions = [
+    'attribute_exists(pk)',
+    ...Object.keys(coverNeeded(movement)).map((figure) => `${figure} >= :${figure}`),
+  ];
   return {
     Update: {
       TableName: tableName,
-      Key: stockKey(before.productId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
+      Key: stockKey(productId),
+      UpdateExpression: `SET ${[...sets, ...stampSets].join(', ')}`,
       ConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: { ...values, ...stampValues(stamp, eventSource) },
     },
   };
 }
 
 /** A reservation is created once per order (the idempotency and tombstone check), then moves by status. */
-function reservationWriteItem(tableName: string, { before, after }: ReservationWrite) {
-  const Item = { ...reservationKey(after.orderId), entityType: RESERVATION, ...after };
+function reservationPut(tableName: string, { expected, next }: InventoryChange['reservation']) {
+  const Item = { ...reservationKey(next.orderId), entityType: RESERVATION, ...next };
   return {
-    Put: before
-      ? {
-          TableName: tableName,
-          Item,
-          ConditionExpression: '#status = :expectedStatus',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':expectedStatus': before.status },
-        }
-      : { TableName: tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' },
+    Put:
+      expected === undefined
+        ? { TableName: tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            TableName: tableName,
+            Item,
+            ConditionExpression: '#status = :expectedStatus',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':expectedStatus': expected },
+          },
   };
 }
 
@@ -82,39 +122,99 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
   ) {}
 
   async getStock(productId: string): Promise<StockItem | undefined> {
-    return this.read<StockItem>(stockKey(productId));
+    const item = await this.read(stockKey(productId));
+    return item && toStockItem(item);
   }
 
   async getReservation(orderId: string): Promise<Reservation | undefined> {
-    return this.read<Reservation>(reservationKey(orderId));
+    const item = await this.read(reservationKey(orderId));
+    return item && toReservation(item);
   }
 
-  async save(change: InventoryChange): Promise<void> {
+  /**
+   * One TransactWriteItems: the stock updates, the reservation, the outbox records (in that order, which
+   * the cancellation reasons follow). Sent again after a transaction conflict (many orders of one product
+   * at once contend on its item); a failed condition is the answer.
+   */
+  async save(change: InventoryChange): Promise<ChangeOutcome> {
     const state = [
-      ...change.stock.map((write) => stockWriteItem(this.tableName, write)),
-      ...(change.reservation ? [reservationWriteItem(this.tableName, change.reservation)] : []),
+      ...change.stock.map((move) => stockUpdate(this.tableName, this.eventSource, move, change.stamp)),
+      reservationPut(this.tableName, change.reservation),
     ];
+    const size = state.length + change.events.length;
+    if (size > MAX_TRANSACTION_ITEMS) {
+      throw new Error(`A change of ${change.stock.length} products needs ${size} items in one transaction`);
+    }
     try {
-      await this.client.send(
-        writeWithEvents(
-          { tableName: this.tableName, eventSource: this.eventSource },
-          [...state],
-          change.events,
+      await sendWithEvents(
+        this.client,
+        { tableName: this.tableName, eventSource: this.eventSource },
+        state,
+        change.events,
+      );
+      return 'stored';
+    } catch (error) {
+      const codes =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? []).map((reason) => reason.Code)
+          : [];
+      const failed = (index: number) => codes[index] === 'ConditionalCheckFailed';
+      const reservationIndex = change.stock.length;
+      if (failed(reservationIndex)) return 'reservation-moved';
+      if (change.stock.some((_, index) => failed(index))) return 'stock-short';
+      throw error;
+    }
+  }
+
+  /**
+   * One conditional update, no read: `available` follows from the reserved units at that moment, and the
+   * count is refused (returning the item as it is) if it would not cover them.
+   */
+  async setOnHand(productId: string, quantity: number, stamp: ChangeStamp): Promise<OnHandOutcome> {
+    try {
+      const { Attributes } = await retryOnConflict(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: stockKey(productId),
+            UpdateExpression: [
+              'SET entityType = :stock',
+              'productId = :productId',
+              'onHand = :quantity',
+              'reserved = if_not_exists(reserved, :zero)',
+              'available = :quantity - if_not_exists(reserved, :zero)',
+              'stockVersion = if_not_exists(stockVersion, :zero) + :one',
+              'updatedAt = :updatedAt',
+              'lastCause = :cause',
+              'eventSource = :eventSource',
+            ].join(', '),
+            ConditionExpression: 'attribute_not_exists(pk) OR reserved <= :quantity',
+            ExpressionAttributeValues: {
+              ':stock': STOCK,
+              ':productId': productId,
+              ':quantity': quantity,
+              ':zero': 0,
+              ...stampValues(stamp, this.eventSource),
+            },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
         ),
       );
+      return { stored: toStockItem(Attributes ?? {}) };
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
-      if (reasons.slice(0, state.length).some((reason) => CONCURRENT_CHANGE_CODES.has(reason.Code ?? ''))) {
-        throw new InventoryChangedConcurrently('The stock or reservation changed since it was read.');
+      if (error instanceof ConditionalCheckFailedException && error.Item) {
+        const current = unmarshall(error.Item as Record<string, AttributeValue>);
+        return { reserved: Number(current.reserved) };
       }
       throw error;
     }
   }
 
-  private async read<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
+  private async read(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
-    return Item ? withoutKeys<T>(Item) : undefined;
+    return Item;
   }
 }

@@ -1,10 +1,20 @@
 import {
-  InventoryChangedConcurrently,
+  covers,
   type Reservation,
+  STOCK_FIGURES,
   type StockItem,
+  type StockMovement,
 } from '../../../domains/inventory/model.js';
-import type { Backoff, InventoryChange, InventoryRepository } from '../../../domains/inventory/ports.js';
-import type { EventEnvelope } from '../../../events/envelope.js';
+import type {
+  Backoff,
+  ChangeOutcome,
+  ChangeStamp,
+  InventoryChange,
+  InventoryRepository,
+  OnHandOutcome,
+} from '../../../domains/inventory/ports.js';
+import { stockLevelChanged } from '../../../domains/inventory/stock-level-changed.js';
+import type { CausalContext, EventEnvelope } from '../../../events/envelope.js';
 
 /** A stock item in test data: `available` follows from the figures. */
 export function stockItem(
@@ -19,22 +29,27 @@ export function stockItem(
 
 /**
  * An in-memory InventoryRepository with the same promises as the DynamoDB one: a change is stored whole
- * or not at all, and only if every stock item and the reservation are still as they were read.
+ * or not at all; movements apply to the stock as it is (atomic deltas) only where it covers them; the
+ * reservation only from its expected status. Like the table's stream, every stored stock item publishes
+ * its StockLevelChanged (made by the same domain function the relay uses).
  */
 export class InMemoryInventoryRepository implements InventoryRepository {
   readonly stock = new Map<string, StockItem>();
   readonly reservations = new Map<string, Reservation>();
-  /** Every event stored with a state change, in the order they were recorded (the outbox). */
+  /** Every event stored with a change (the outbox) and published by a stock item, in order. */
   readonly outbox: EventEnvelope[] = [];
   saves = 0;
-  /** Runs before each save is checked: lets a test slip in a concurrent writer. */
+  /** Runs before each write is checked: lets a test slip in a concurrent writer. */
   beforeSave: (() => void) | undefined;
+  /** Runs before each stock read. */
+  beforeRead: (() => void) | undefined;
 
   constructor(initial: StockItem[] = []) {
     for (const item of initial) this.stock.set(item.productId, structuredClone(item));
   }
 
   async getStock(productId: string): Promise<StockItem | undefined> {
+    this.beforeRead?.();
     const item = this.stock.get(productId);
     return item && structuredClone(item);
   }
@@ -44,28 +59,60 @@ export class InMemoryInventoryRepository implements InventoryRepository {
     return reservation && structuredClone(reservation);
   }
 
-  async save(change: InventoryChange): Promise<void> {
+  async save(change: InventoryChange): Promise<ChangeOutcome> {
     this.beforeSave?.();
-    const stale =
-      change.stock.some(
-        ({ before, after }) => this.stock.get(after.productId)?.stockVersion !== before?.stockVersion,
-      ) ||
-      (change.reservation !== undefined &&
-        this.reservations.get(change.reservation.after.orderId)?.status !==
-          change.reservation.before?.status);
-    if (stale) throw new InventoryChangedConcurrently('changed since read');
+    const { expected, next } = change.reservation;
+    if (this.reservations.get(next.orderId)?.status !== expected) return 'reservation-moved';
+    const short = change.stock.some(({ productId, movement }) => {
+      const item = this.stock.get(productId);
+      return !item || !covers(item, movement);
+    });
+    if (short) return 'stock-short';
     this.saves++;
-    for (const { after } of change.stock) this.stock.set(after.productId, structuredClone(after));
-    if (change.reservation) {
-      this.reservations.set(change.reservation.after.orderId, structuredClone(change.reservation.after));
-    }
+    this.reservations.set(next.orderId, structuredClone(next));
     this.outbox.push(...structuredClone(change.events));
+    for (const { productId, movement } of change.stock) {
+      this.store(
+        moved(this.stock.get(productId) as StockItem, movement, change.stamp.at),
+        change.stamp.cause,
+      );
+    }
+    return 'stored';
+  }
+
+  async setOnHand(productId: string, quantity: number, stamp: ChangeStamp): Promise<OnHandOutcome> {
+    this.beforeSave?.();
+    const current = this.stock.get(productId);
+    const reserved = current?.reserved ?? 0;
+    if (quantity < reserved) return { reserved };
+    const stored: StockItem = {
+      productId,
+      onHand: quantity,
+      reserved,
+      available: quantity - reserved,
+      stockVersion: (current?.stockVersion ?? 0) + 1,
+      updatedAt: stamp.at.toISOString(),
+    };
+    this.store(stored, stamp.cause);
+    return { stored: structuredClone(stored) };
   }
 
   /** The outbox's events of one type, by their data. */
   published(type: string): any[] {
     return this.outbox.filter((event) => event.metadata.eventType === type).map((event) => event.data);
   }
+
+  private store(item: StockItem, cause: CausalContext) {
+    this.stock.set(item.productId, item);
+    this.outbox.push(stockLevelChanged(structuredClone(item), cause));
+  }
+}
+
+/** What DynamoDB's `SET figure = figure ± :delta, stockVersion = stockVersion + 1` makes of an item. */
+function moved(item: StockItem, movement: StockMovement, at: Date): StockItem {
+  const next = { ...item, stockVersion: item.stockVersion + 1, updatedAt: at.toISOString() };
+  for (const figure of STOCK_FIGURES) next[figure] += movement[figure];
+  return next;
 }
 
 /** Does not wait, but yields, so concurrent use cases interleave; records the attempts it was asked for. */

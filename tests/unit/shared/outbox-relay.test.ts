@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ProductCreatedV1 } from '../../../events/catalog/index.js';
 import { createEnvelope, type EventEnvelope } from '../../../events/envelope.js';
 import { outboxPut } from '../../../shared/outbox/record.js';
-import { relayOutbox } from '../../../shared/outbox/relay.js';
+import { type RelayOptions, relayOutbox } from '../../../shared/outbox/relay.js';
 
 const BUS = 'commerce-test-bus';
 const SOURCE = 'commerce.catalog';
@@ -93,8 +93,8 @@ function answerWith(fails: (eventId: string, call: number) => boolean) {
 }
 
 /** Runs the relay to completion, letting its back-off sleeps pass instantly. */
-async function relay(event: DynamoDBStreamEvent) {
-  const result = relayOutbox(event);
+async function relay(event: DynamoDBStreamEvent, options?: RelayOptions) {
+  const result = relayOutbox(event, options);
   await vi.runAllTimersAsync();
   return result;
 }
@@ -275,6 +275,58 @@ describe('relayOutbox', () => {
     // then both were attempted four times and redelivery starts at the first
     expect(sentEntries()).toHaveLength(4);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: seq(1) }] });
+  });
+
+  describe('events carried by state items themselves (derive)', () => {
+    /** A state item whose stream record carries its own event, derived from what was stored. */
+    const counter = (n: number) => ({ pk: 'COUNTER#a', sk: 'COUNTER', entityType: 'COUNTER', value: n });
+    const derive: RelayOptions['derive'] = (image) =>
+      image.entityType === 'COUNTER'
+        ? [{ source: 'commerce.counters', envelope: envelope(Number(image.value)) }]
+        : [];
+
+    it('publishes what derive finds in inserted and modified items, in stream order with outbox events', async () => {
+      // given a counter created, an outbox record, the counter modified, and an item derive ignores
+      answerWith(() => false);
+      const records = [
+        streamRecord('901', counter(5)),
+        outboxRecord(1),
+        streamRecord('902', counter(6), 'MODIFY'),
+        streamRecord('903', { pk: 'OTHER#x', sk: 'OTHER', entityType: 'OTHER' }, 'MODIFY'),
+      ];
+
+      // when the stream delivers them
+      const result = await relay(streamEvent(...records), { derive });
+
+      // then the derived events go out with their own source, beside the outbox event
+      expect(sentIds()).toEqual([['evt-5', 'evt-1', 'evt-6']]);
+      const [first] = sentEntries()[0] ?? [];
+      expect(first).toMatchObject({ Source: 'commerce.counters', DetailType: 'ProductCreated' });
+      expect(result).toEqual({ batchItemFailures: [] });
+    });
+
+    it('never derives from outbox records or removals, and not at all without derive', async () => {
+      answerWith(() => false);
+      const everything: RelayOptions['derive'] = () => [{ source: 'commerce.x', envelope: envelope(9) }];
+
+      await relay(streamEvent(outboxRecord(1, 'MODIFY'), streamRecord('904', counter(1), 'REMOVE')), {
+        derive: everything,
+      });
+      await relay(streamEvent(streamRecord('905', counter(2), 'MODIFY')));
+
+      expect(sentEntries()).toHaveLength(0);
+    });
+
+    it('reports a derived event that keeps failing by its record, for the stream to redeliver', async () => {
+      answerWith((eventId) => eventId === 'evt-7');
+
+      const result = await relay(
+        streamEvent(outboxRecord(1), streamRecord('906', counter(7), 'MODIFY'), outboxRecord(2)),
+        { derive },
+      );
+
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '906' }] });
+    });
   });
 
   it('recovers when a throwing PutEvents succeeds on retry', async () => {

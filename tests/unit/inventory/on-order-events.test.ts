@@ -1,0 +1,127 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+  process.env.POWERTOOLS_DEV = 'false';
+  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.IDEMPOTENCY_TABLE_NAME = 'commerce-test-idempotency';
+});
+
+/*
+ * The inventory's saga consumer through its handler, against the in-memory repository: each order event
+ * must reach its own use case. The use-case tests call the use cases directly, so they cannot see an
+ * event routed to the wrong one, or to none (OrderConfirmed made a no-op would leave sold units on the
+ * shelf, reserved forever).
+ */
+const composition = vi.hoisted(() => ({ ports: undefined as unknown }));
+vi.mock('../../../functions/inventory/dependencies.js', () => ({ inventoryPorts: () => composition.ports }));
+
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Reservation } from '../../../domains/inventory/model.js';
+import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../../events/orders/index.js';
+import { handler } from '../../../functions/inventory/on-order-events.js';
+import { FixedClock } from '../catalog/fakes.js';
+import { busEvent } from '../shared/bus-events.js';
+import { fakeContext } from '../shared/lambda-fakes.js';
+import { InMemoryInventoryRepository, RecordingBackoff, stockItem } from './fakes.js';
+
+const idempotencyTable = mockClient(DynamoDBClient);
+const AT = '2026-11-22T10:00:00.000Z';
+const ORDER = 'ord-1';
+const total = { amount: 3000, currency: 'EUR' };
+const items = [{ productId: 'espresso-cup', quantity: 2, unitPrice: { amount: 1500, currency: 'EUR' } }];
+const order = { orderId: ORDER, customerId: 'alice', items, total };
+
+const events = {
+  placed: () => busEvent(OrderPlacedV1, { ...order, paymentToken: 'tok_visa', placedAt: AT }),
+  confirmed: () => busEvent(OrderConfirmedV1, { ...order, confirmedAt: AT }),
+  cancelled: () =>
+    busEvent(OrderCancelledV1, {
+      ...order,
+      reason: 'PAYMENT_DECLINED',
+      wasConfirmed: false,
+      cancelledAt: AT,
+    }),
+};
+
+let inventory: InMemoryInventoryRepository;
+
+function reservedOrder(status: Reservation['status'] = 'ACTIVE') {
+  inventory.stock.set('espresso-cup', stockItem('espresso-cup', 10, 2));
+  inventory.reservations.set(ORDER, {
+    orderId: ORDER,
+    status,
+    items: [{ productId: 'espresso-cup', quantity: 2 }],
+    updatedAt: AT,
+  });
+}
+
+const level = () => {
+  const { onHand, reserved, available } = inventory.stock.get('espresso-cup') ?? stockItem('none', 0);
+  return { onHand, reserved, available };
+};
+
+async function deliver(event: ReturnType<(typeof events)[keyof typeof events]>) {
+  await handler(event, fakeContext('commerce-test-inventoryOnOrderEvents'));
+}
+
+beforeEach(() => {
+  inventory = new InMemoryInventoryRepository();
+  composition.ports = { inventory, clock: new FixedClock(new Date(AT)), backoff: new RecordingBackoff() };
+  idempotencyTable.reset();
+  idempotencyTable.on(PutItemCommand).resolves({});
+  idempotencyTable.on(UpdateItemCommand).resolves({});
+  idempotencyTable.on(DeleteItemCommand).resolves({});
+});
+
+describe('inventoryOnOrderEvents routes each order event to its own use case', () => {
+  it('OrderConfirmed of a reserved order sells the units: they leave the shelf', async () => {
+    reservedOrder();
+
+    await deliver(events.confirmed());
+
+    expect(inventory.reservations.get(ORDER)?.status).toBe('SOLD');
+    expect(level()).toEqual({ onHand: 8, reserved: 0, available: 8 });
+  });
+
+  it('OrderPlaced reserves the units', async () => {
+    inventory.stock.set('espresso-cup', stockItem('espresso-cup', 10));
+
+    await deliver(events.placed());
+
+    expect(inventory.reservations.get(ORDER)?.status).toBe('ACTIVE');
+    expect(level()).toEqual({ onHand: 10, reserved: 2, available: 8 });
+    expect(inventory.published('StockReserved')).toHaveLength(1);
+  });
+
+  it('OrderCancelled releases the reserved units', async () => {
+    reservedOrder();
+
+    await deliver(events.cancelled());
+
+    expect(inventory.reservations.get(ORDER)?.status).toBe('RELEASED');
+    expect(level()).toEqual({ onHand: 10, reserved: 0, available: 10 });
+  });
+
+  it('the events carry the cause on: a sale is caused by the OrderConfirmed event', async () => {
+    reservedOrder();
+    const confirmed = events.confirmed();
+
+    await deliver(confirmed);
+
+    expect(inventory.outbox.at(-1)?.metadata).toMatchObject({
+      eventType: 'StockLevelChanged',
+      correlationId: confirmed.detail.metadata.correlationId,
+      causationId: confirmed.detail.metadata.eventId,
+    });
+  });
+});
