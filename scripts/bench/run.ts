@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- --quick] [-- --json]`: boots its own local stack (stage bench), measures the saga's
- * latency, GET /products throughput vs a bare handler, zip sizes, cold init, middleware overhead and a
- * modelled AWS bill per million orders; prints tables while it runs, writes docs/bench/results.md,
+ * latency, GET /products throughput vs a bare handler, a flash sale (many concurrent orders on a few
+ * units) against as many GET /products calls, zip sizes, cold init, middleware overhead and a modelled
+ * AWS bill per million orders; prints tables while it runs, writes docs/bench/results.md,
  * docs/bench/cost.md and docs/bench/chart.svg. With --json the LAST stdout line is one JSON object.
+ * `-- --flash-sale-only` boots the stack for the flash sale alone and writes no documents.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -19,13 +21,17 @@ import {
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
+import { call as callStack, openShop, pool, stackFor } from '../drill/harness.js';
 import { issuerUrlForStage, keysDirForStage, signDevToken } from '../local-cloud/dev-issuer.mjs';
 import stages from '../local-cloud/stages.json' with { type: 'json' };
 import {
   type BenchResult,
   chartSvg,
   costPerMillionOrders,
+  countBy,
   dynamoItemBytes,
+  type Hop,
+  hopSummary,
   jsonLine,
   markdownTable,
   median,
@@ -35,7 +41,9 @@ import {
   percentile,
   readUnits,
   round,
+  sagaHops,
   TARGETS,
+  type TargetKey,
   table,
   writeUnits,
   XRAY_SAMPLING_RATE,
@@ -51,6 +59,7 @@ const DYNAMODB = `http://127.0.0.1:${config.dynamodbPort}`;
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const JSON_OUTPUT = args.has('--json');
+const FLASH_SALE_ONLY = args.has('--flash-sale-only');
 
 const plan = QUICK
   ? {
@@ -62,6 +71,8 @@ const plan = QUICK
       initRuns: 3,
       mwIterations: 1000,
       mwRounds: 3,
+      flashOrders: 40,
+      flashUnits: 10,
     }
   : {
       orders: 60,
@@ -72,6 +83,8 @@ const plan = QUICK
       initRuns: 7,
       mwIterations: 5000,
       mwRounds: 5,
+      flashOrders: 200,
+      flashUnits: 50,
     };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -731,9 +744,216 @@ async function measureThroughput() {
   };
 }
 
+// ------------------------------------------------------------------------------------------ flash sale
+
+interface FlashSale {
+  orders: number;
+  units: number;
+  acceptedSeconds: number;
+  /** Seconds from the first POST until inventory had decided (reserved or refused) every order. */
+  stockDecidedSeconds: number;
+  secondsToFinal: number;
+  getProductsSeconds: number;
+  getProductsFailures: number;
+  outcomes: Record<string, number>;
+  retriedPosts: number;
+  /** Answers to POST /orders other than 202, by status (each was retried with the same key). */
+  postAnswers: Record<string, number>;
+  hops: Array<[string, number, number, number, number]>;
+  /** Orders final after 5, 10, 20, 40, 80 s. */
+  finalBy: Array<[number, number]>;
+  /** The machine's 1-minute load average when the sale started and when every order was final. */
+  load: [number, number];
+}
+
+/**
+ * `plan.flashOrders` customers order one unit each, all at once, of a product with `plan.flashUnits` units;
+ * then as many GET /products calls, all at once, on the same stack. Where the time goes comes from the
+ * event store: each order's decision events by `occurredAt`.
+ */
+async function measureFlashSale(): Promise<FlashSale> {
+  const stack = stackFor(STAGE);
+  const shop = await openShop(stack);
+  const { flashOrders: orders, flashUnits: units } = plan;
+  const product = await shop.product({ amount: 990, stock: 0 });
+  await shop.waitForPrice(product);
+  await shop.setStock(product, units);
+  const customers = await Promise.all(Array.from({ length: orders }, () => shop.customer()));
+  say(`flash sale: ${orders} orders at once for ${units} units of ${product} …`);
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
+  const started = Date.now();
+  const answers: string[] = [];
+  const placed = await Promise.all(
+    customers.map(async (customer, index) => {
+      // Like a shop's client: a lost or failed answer is retried with the same Idempotency-Key, so an
+      // order is never placed twice; the answers other than 202 are counted.
+      const correlationId = `flash-${started.toString(36)}-${index}`;
+      const headers = { 'idempotency-key': `flash-key-${correlationId}`, 'x-correlation-id': correlationId };
+      for (const deadline = Date.now() + 300_000; ; ) {
+        const answer = await callStack(stack, 'POST', '/orders', {
+          token: customer.token,
+          body: { items: [{ productId: product, quantity: 1 }], paymentToken: 'tok_visa' },
+          headers,
+        }).catch((error: Error) => ({ status: 0, body: { errorMessage: error.message } }));
+        if (answer.status === 202) return { orderId: answer.body.orderId as string, correlationId };
+        answers.push(`${answer.status}${answer.body?.errorMessage ? ' (Lambda error)' : ''}`);
+        if (Date.now() > deadline) throw new Error(`order ${index} not accepted in 300 s: ${answers.at(-1)}`);
+        await sleep(250);
+      }
+    }),
+  );
+  const acceptedSeconds = (Date.now() - started) / 1000;
+  say(
+    `  ${orders} accepted in ${round(acceptedSeconds, 1)} s (other answers: ${JSON.stringify(countBy(answers))}); waiting until every order is final`,
+  );
+  const finals: Array<{ status: string; reason?: string; updatedAt: string } | undefined> = [];
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const open = placed.map((_, i) => i).filter((i) => !finals[i]);
+    if (open.length === 0) break;
+    if (Date.now() > deadline) throw new Error(`${open.length} flash-sale orders not final after 600 s`);
+    await pool(open, 16, async (i) => {
+      // A refused connection under load is just another poll.
+      const body = await shop
+        .order(customers[i]?.token ?? '', placed[i]?.orderId ?? '')
+        .catch(() => undefined);
+      if (body?.status && body.status !== 'PENDING') finals[i] = body;
+    });
+    if (finals.filter(Boolean).length < orders) await sleep(500);
+  }
+  const finalAt = finals.map((order) => Date.parse(order?.updatedAt ?? ''));
+  const secondsToFinal = (Math.max(...finalAt) - started) / 1000;
+  const loadAtFinal = loadavg()[0] ?? Number.NaN;
+  say(
+    `  every order final ${round(secondsToFinal, 1)} s after the first POST (load average ${round(loadAtStart, 1)} → ${round(loadAtFinal, 1)} on ${cpus().length} cores)`,
+  );
+
+  const getStarted = performance.now();
+  const gets = await Promise.all(
+    Array.from({ length: orders }, () => callStack(stack, 'GET', '/products').catch(() => undefined)),
+  );
+  const getProductsSeconds = (performance.now() - getStarted) / 1000;
+  const getProductsFailures = gets.filter((answer) => answer?.status !== 200).length;
+  say(
+    `  ${orders} GET /products at once took ${round(getProductsSeconds, 2)} s (${getProductsFailures} failed)`,
+  );
+
+  // The event store records asynchronously: wait (bounded) until each order's final event is in it.
+  const perOrder: Hop[][] = await pool(placed, 8, async ({ correlationId }) => {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const { status, body } = await callStack(
+        stack,
+        'GET',
+        `/admin/events?correlationId=${encodeURIComponent(correlationId)}&limit=100`,
+        { token: shop.admin },
+      ).catch(() => ({ status: 0, body: undefined }));
+      const events = status === 200 ? (body.items as Array<{ detail: { metadata: any } }>) : [];
+      const metadata = events.map((event) => event.detail.metadata);
+      if (metadata.some((m) => m.eventType === 'OrderConfirmed' || m.eventType === 'OrderCancelled')) {
+        return sagaHops(metadata, started);
+      }
+      await sleep(250);
+    }
+    return [];
+  });
+  const decidedAt: number[] = [];
+  for (const hops of perOrder) {
+    let at = started;
+    for (const { hop, ms } of hops) {
+      at += ms;
+      if (/ → Stock(Reserved|ReservationFailed)$/.test(hop)) decidedAt.push(at);
+    }
+  }
+  return {
+    orders,
+    units,
+    acceptedSeconds,
+    stockDecidedSeconds: decidedAt.length ? (Math.max(...decidedAt) - started) / 1000 : Number.NaN,
+    secondsToFinal,
+    getProductsSeconds,
+    getProductsFailures,
+    outcomes: countBy(
+      finals.map((order) => (order?.status === 'CONFIRMED' ? 'CONFIRMED' : (order?.reason ?? 'CANCELLED'))),
+    ),
+    retriedPosts: answers.length,
+    postAnswers: countBy(answers),
+    hops: hopSummary(perOrder),
+    load: [round(loadAtStart, 1), round(loadAtFinal, 1)],
+    finalBy: [5, 10, 20, 40, 80].map((s) => [s, finalAt.filter((at) => at - started <= s * 1000).length]),
+  };
+}
+
+function printFlashSale(sale: FlashSale) {
+  process.stdout.write(
+    `\nFlash sale: ${sale.orders} concurrent orders, ${sale.units} units — outcomes ${JSON.stringify(sale.outcomes)}, ${sale.retriedPosts} POSTs retried (${JSON.stringify(sale.postAnswers)}), load average ${sale.load.join(' → ')}\n${table(
+      ['measure', 'seconds'],
+      [
+        ['all POST /orders accepted', round(sale.acceptedSeconds, 2)],
+        ['inventory decided every order', round(sale.stockDecidedSeconds, 2)],
+        ['every order final', round(sale.secondsToFinal, 2)],
+        [`${sale.orders} GET /products at once`, round(sale.getProductsSeconds, 2)],
+        ['ratio final ÷ GET /products', round(sale.secondsToFinal / sale.getProductsSeconds, 1)],
+      ],
+    )}\n\nWhere the time goes (event store, occurredAt of consecutive decision events)\n${table(
+      ['hop', 'orders', 'p50 ms', 'p95 ms', 'max ms'],
+      sale.hops,
+    )}\n\nOrders final after … s\n${table(['seconds', 'final'], sale.finalBy)}\n`,
+  );
+}
+
 // ------------------------------------------------------------------------------------------------- main
 
+/** `--flash-sale-only`: the stack and the flash sale, nothing else; the JSON line has only its keys set. */
+async function flashSaleOnly() {
+  let stack: Stack | undefined;
+  const stop = () => {
+    void stopStack(stack).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let sale: FlashSale;
+  try {
+    stack = await bootStack();
+    sale = await measureFlashSale();
+  } finally {
+    await stopStack(stack);
+    if (stack) {
+      // Kept for the post-mortem of where the time went (Lambda timeouts, idempotency conflicts, …).
+      const logFile = join(ROOT, '.local', STAGE, 'flash-sale-stack.log');
+      writeFileSync(logFile, stack.log.join('\n'));
+      say(`stack log: ${logFile}`);
+    }
+  }
+  printFlashSale(sale);
+  if (JSON_OUTPUT) {
+    const nothing = Number.NaN;
+    process.stdout.write(
+      `${jsonLine({
+        sagaLatencyP50Ms: nothing,
+        sagaLatencyP95Ms: nothing,
+        getProductsThroughputRatio: nothing,
+        maxZipKB: nothing,
+        medianZipKB: nothing,
+        initRatio: nothing,
+        middlewareOverheadMs: nothing,
+        costPer1MOrdersUSD: nothing,
+        ...flashSaleResult(sale),
+      })}\n`,
+    );
+  }
+}
+
+function flashSaleResult(sale: FlashSale) {
+  return {
+    flashSaleSecondsToFinal: round(sale.secondsToFinal, 2),
+    flashSaleGetProductsSeconds: round(sale.getProductsSeconds, 2),
+    flashSaleToGetProductsRatio: round(sale.secondsToFinal / sale.getProductsSeconds, 1),
+    flashSaleOutcomes: sale.outcomes,
+  };
+}
+
 async function main() {
+  if (FLASH_SALE_ONLY) return flashSaleOnly();
   say(
     `${QUICK ? 'quick smoke run' : 'full run'}: ${plan.orders} orders, ${plan.loadRounds}×${plan.loadSeconds} s load per route, ${plan.initRuns} cold-init runs`,
   );
@@ -785,6 +1005,7 @@ async function main() {
   let cost: CostInputs;
   const streamSeen = new Set<string>();
   let throughput: Awaited<ReturnType<typeof measureThroughput>>;
+  let sale: FlashSale;
   try {
     const booted = Date.now();
     stack = await bootStack();
@@ -800,6 +1021,7 @@ async function main() {
     say('counting what the orders cost (invocations, bus events, DynamoDB stream records, table growth) …');
     cost = await modelCost(stack, saga, functions, before, streamSeen);
     throughput = await measureThroughput();
+    sale = await measureFlashSale();
   } finally {
     await stopStack(stack);
   }
@@ -851,8 +1073,10 @@ async function main() {
     initRatio: round(init.ratio, 3),
     middlewareOverheadMs: round(middleware.overheadMs, 4),
     costPer1MOrdersUSD: round(costTotal, 2),
+    ...flashSaleResult(sale),
   };
-  const summaryRows = (Object.keys(TARGETS) as Array<keyof BenchResult>).map((key) => [
+  printFlashSale(sale);
+  const summaryRows = (Object.keys(TARGETS) as TargetKey[]).map((key) => [
     key,
     result[key],
     `${TARGETS[key].kind === 'max' ? '≤' : '≥'} ${TARGETS[key].limit}`,
@@ -908,6 +1132,21 @@ route is \`benchBare\`, \`functions/bench\`, deployed only on stage bench). Rati
 \`GET /products\` ÷ mean req/s of \`GET /bench/bare\` = **${round(throughput.ratio, 3)}**.
 
 ${markdownTable(['route', 'round', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx + errors'], throughput.rows)}
+
+## Flash sale — ${sale.orders} concurrent orders for ${sale.units} units, against ${sale.orders} concurrent \`GET /products\`
+
+Every order final **${round(sale.secondsToFinal, 1)} s** after the first POST (inventory had decided every order after
+${round(sale.stockDecidedSeconds, 1)} s); ${sale.orders} \`GET /products\` at once took ${round(sale.getProductsSeconds, 2)} s → ratio
+**${round(sale.secondsToFinal / sale.getProductsSeconds, 1)}**. Outcomes: ${Object.entries(sale.outcomes)
+      .map(([outcome, count]) => `${count} ${outcome}`)
+      .join(
+        ', ',
+      )}; ${sale.retriedPosts} POSTs were retried with the same Idempotency-Key (answers ${JSON.stringify(sale.postAnswers)}).
+
+Where the time goes, from the event store (each hop spans a stream, a relay, the bus, maybe a FIFO
+queue and the consumer):
+
+${markdownTable(['hop', 'orders', 'p50 ms', 'p95 ms', 'max ms'], sale.hops)}
 
 ## Zip sizes (\`sls package --stage bench\`, ${zips.length} functions, the bench baseline excluded)
 

@@ -5,13 +5,16 @@ import {
   type BenchResult,
   chartSvg,
   costPerMillionOrders,
+  countBy,
   dynamoItemBytes,
   histogram,
+  hopSummary,
   jsonLine,
   meetsTarget,
   type PerOrderUsage,
   PRICES,
   percentile,
+  sagaHops,
   writeUnits,
   zipEntries,
 } from '../../scripts/bench/lib.js';
@@ -83,6 +86,10 @@ describe('bench output', () => {
     initRatio: Number.NaN,
     middlewareOverheadMs: 0.1,
     costPer1MOrdersUSD: 7.5,
+    flashSaleSecondsToFinal: 12.5,
+    flashSaleGetProductsSeconds: 2.5,
+    flashSaleToGetProductsRatio: 5,
+    flashSaleOutcomes: { CONFIRMED: 50, OUT_OF_STOCK: 150 },
   };
 
   it('prints one JSON object on one line, every key, non-finite values as null', () => {
@@ -98,9 +105,14 @@ describe('bench output', () => {
       'initRatio',
       'middlewareOverheadMs',
       'costPer1MOrdersUSD',
+      'flashSaleSecondsToFinal',
+      'flashSaleGetProductsSeconds',
+      'flashSaleToGetProductsRatio',
+      'flashSaleOutcomes',
     ]);
     expect(parsed.initRatio).toBeNull();
     expect(parsed.sagaLatencyP50Ms).toBe(900);
+    expect(parsed.flashSaleOutcomes).toEqual({ CONFIRMED: 50, OUT_OF_STOCK: 150 });
   });
 
   it('the JSON line is the last line of stdout when printed after the tables', () => {
@@ -132,6 +144,36 @@ describe('bench output', () => {
       ['a.mjs.map', 50],
     ]);
     expect(entries[0]?.compressedBytes).toBeLessThan(100);
+  });
+
+  it('splits an order saga into hops between decision events, up to the outcome', () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 22, 10, 0, s)).toISOString();
+    const posted = Date.parse(at(0));
+    const hops = sagaHops(
+      [
+        { eventType: 'OrderConfirmed', occurredAt: at(9) },
+        { eventType: 'StockLevelChanged', occurredAt: at(3) },
+        { eventType: 'OrderPlaced', occurredAt: at(1) },
+        { eventType: 'StockReserved', occurredAt: at(3) },
+        { eventType: 'PaymentAuthorized', occurredAt: at(6) },
+        { eventType: 'PaymentCaptured', occurredAt: at(12) },
+      ],
+      posted,
+    );
+    expect(hops).toEqual([
+      { hop: 'POST /orders → OrderPlaced', ms: 1000 },
+      { hop: 'OrderPlaced → StockReserved', ms: 2000 },
+      { hop: 'StockReserved → PaymentAuthorized', ms: 3000 },
+      { hop: 'PaymentAuthorized → OrderConfirmed', ms: 3000 },
+    ]);
+    expect(hopSummary([hops, hops.slice(1, 2)])[0]).toEqual([
+      'OrderPlaced → StockReserved',
+      2,
+      2000,
+      2000,
+      2000,
+    ]);
+    expect(countBy(['OUT_OF_STOCK', 'CONFIRMED', 'OUT_OF_STOCK'])).toEqual({ CONFIRMED: 1, OUT_OF_STOCK: 2 });
   });
 
   it('renders an SVG chart', () => {
