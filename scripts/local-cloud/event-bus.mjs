@@ -1,5 +1,10 @@
 // Local Amazon EventBridge emulator: an AWS JSON 1.1 endpoint (PutEvents, TestEventPattern) that routes accepted
-// events to rule targets (Lambda functions and SQS queues) asynchronously, with retries and dead-letter queues.
+// events to rule targets (Lambda functions and SQS queues) asynchronously, with retries and dead-letter queues, and
+// fires schedule rules (`rate(...)` expressions) at their targets.
+//
+// As on AWS, a Lambda target is invoked asynchronously: `deliver.lambda` resolves ok once Lambda has the event, and
+// what the function then does with it (errors, Lambda's own retries, its on-failure destination) is no longer the
+// rule's business. The rule target's retry policy and dead-letter queue only see failures to deliver.
 //
 // Functions reach it through AWS_ENDPOINT_URL_EVENTBRIDGE. Tests and fault drills use the local-only endpoints
 // under /_local/ (recent events, outage switch, health), which are not part of the AWS API.
@@ -9,14 +14,17 @@ import { createServer } from 'node:http';
 import { matchesEventPattern, validateEventPattern } from './event-pattern.mjs';
 
 /**
- * @typedef {{ id: string, kind: 'lambda', functionKey: string, deadLetterQueueArn?: string, maximumRetryAttempts?: number }} LambdaTarget
- * @typedef {{ id: string, kind: 'sqs', queueArn: string, messageGroupId?: string, deadLetterQueueArn?: string, maximumRetryAttempts?: number }} SqsTarget
+ * @typedef {{ id: string, kind: 'lambda', functionKey: string, deadLetterQueueArn?: string, maximumRetryAttempts?: number, input?: unknown }} LambdaTarget
+ * @typedef {{ id: string, kind: 'sqs', queueArn: string, messageGroupId?: string, deadLetterQueueArn?: string, maximumRetryAttempts?: number, input?: unknown }} SqsTarget
  * @typedef {LambdaTarget | SqsTarget} RuleTarget
- * @typedef {{ name: string, eventBusName: string, eventPattern: object, targets: RuleTarget[] }} EventBusRule
+ * A rule has an event pattern, or a schedule expression (`rate(<n> minute(s)|hour(s)|day(s))`); a target's `input`
+ * replaces the event with that constant, as a target's Input does on AWS.
+ * @typedef {{ name: string, eventBusName: string, eventPattern?: object, scheduleExpression?: string, targets: RuleTarget[] }} EventBusRule
  * @typedef {{ DataType: 'String' | 'Number', StringValue: string }} SqsMessageAttribute
  * @typedef {{ messageGroupId?: string, deduplicationId?: string, messageAttributes?: Record<string, SqsMessageAttribute> }} SqsDeliveryOptions
+ * `lambda` is an asynchronous Invoke: ok once Lambda accepted the event, an error only when it could not be delivered.
  * @typedef {{
- *   lambda(functionKey: string, event: object): Promise<{ ok: true, payload: unknown } | { ok: false, error: string }>,
+ *   lambda(functionKey: string, event: object): Promise<{ ok: true } | { ok: false, error: string }>,
  *   sqs(queueArn: string, body: string, opts: SqsDeliveryOptions): Promise<void>,
  * }} Deliver
  * @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log
@@ -96,6 +104,21 @@ function eventTime(/** @type {Date} */ date) {
 }
 
 /**
+ * Period of a `rate(<value> <unit>)` schedule expression in ms; undefined for anything else (cron included).
+ * @param {string} expression
+ */
+export function ratePeriodMs(expression) {
+  const match = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(expression.trim());
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = /** @type {string} */ (match[2]);
+  // AWS wants the singular unit for 1 and the plural otherwise; it accepts nothing else.
+  if (value < 1 || (value === 1) !== !unit.endsWith('s')) return undefined;
+  const unitMs = unit.startsWith('minute') ? 60_000 : unit.startsWith('hour') ? 3_600_000 : 86_400_000;
+  return value * unitMs;
+}
+
+/**
  * Entry size as EventBridge computes it (Time counts 14 bytes; Source, DetailType, Detail and Resources their
  * UTF-8 bytes).
  * @param {unknown} entry
@@ -161,12 +184,23 @@ export async function startEventBus(options) {
     if (!busName) {
       throw new Error(`Event bus rule "${rule.name}": invalid eventBusName "${rule.eventBusName}"`);
     }
-    try {
-      validateEventPattern(rule.eventPattern);
-    } catch (error) {
-      throw new Error(
-        `Event bus rule "${rule.name}" (bus "${busName}") has an invalid event pattern: ${/** @type {Error} */ (error).message}`,
-      );
+    /** @type {number | undefined} */
+    let periodMs;
+    if (rule.scheduleExpression !== undefined) {
+      periodMs = ratePeriodMs(rule.scheduleExpression);
+      if (periodMs === undefined) {
+        throw new Error(
+          `Event bus rule "${rule.name}": schedule expression "${rule.scheduleExpression}" is not supported locally (only rate(...))`,
+        );
+      }
+    } else {
+      try {
+        validateEventPattern(rule.eventPattern);
+      } catch (error) {
+        throw new Error(
+          `Event bus rule "${rule.name}" (bus "${busName}") has an invalid event pattern: ${/** @type {Error} */ (error).message}`,
+        );
+      }
     }
     for (const target of /** @type {{ id?: unknown, kind?: unknown }[]} */ (rule.targets ?? [])) {
       if (target.kind !== 'lambda' && target.kind !== 'sqs') {
@@ -176,7 +210,7 @@ export async function startEventBus(options) {
       }
     }
     const arn = `arn:aws:events:${region}:${accountId}:rule/${busName === DEFAULT_BUS ? '' : `${busName}/`}${rule.name}`;
-    return { ...rule, busName, arn, targets: rule.targets ?? [] };
+    return { ...rule, busName, arn, periodMs, targets: rule.targets ?? [] };
   });
 
   let outage = false;
@@ -222,7 +256,7 @@ export async function startEventBus(options) {
   function route(busName, event) {
     const label = `${event.source}/${event['detail-type']} ${event.id}`;
     const matched = rules.filter((rule) => {
-      if (rule.busName !== busName) return false;
+      if (rule.busName !== busName || rule.periodMs !== undefined) return false;
       try {
         return matchesEventPattern(rule.eventPattern, event);
       } catch (error) {
@@ -249,9 +283,13 @@ export async function startEventBus(options) {
    */
   async function attempt(target, event) {
     try {
+      const payload = target.input === undefined ? event : target.input;
       if (target.kind === 'lambda') {
         // Each target gets its own copy, as each Lambda invocation deserialises its own payload.
-        const result = await deliver.lambda(target.functionKey, structuredClone(event));
+        const result = await deliver.lambda(
+          target.functionKey,
+          structuredClone(/** @type {object} */ (payload)),
+        );
         return result?.ok
           ? { ok: true }
           : { ok: false, error: String(result?.error ?? 'unknown Lambda error') };
@@ -261,7 +299,7 @@ export async function startEventBus(options) {
       const sqsOptions = {};
       if (target.messageGroupId !== undefined) sqsOptions.messageGroupId = target.messageGroupId;
       if (isFifo || target.messageGroupId !== undefined) sqsOptions.deduplicationId = event.id;
-      await deliver.sqs(target.queueArn, JSON.stringify(event), sqsOptions);
+      await deliver.sqs(target.queueArn, JSON.stringify(payload), sqsOptions);
       return { ok: true };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
@@ -721,7 +759,31 @@ export async function startEventBus(options) {
   const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   log('info', `[eventbridge] listening on ${endpoint} (${rules.length} rule(s))`);
 
+  // A schedule rule's first event comes one period after the rule exists, as on AWS.
+  const scheduleTimers = rules
+    .filter((rule) => rule.periodMs !== undefined)
+    .map((rule) => setInterval(() => fireSchedule(rule), rule.periodMs));
+
+  /** @param {(typeof rules)[number]} rule */
+  function fireSchedule(rule) {
+    /** @type {BusEvent} */
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: accountId,
+      time: eventTime(new Date()),
+      region,
+      resources: [rule.arn],
+      detail: {},
+    };
+    log('info', `[eventbridge] schedule ${rule.name} (${rule.scheduleExpression}): event ${event.id}`);
+    for (const target of rule.targets) track(deliverWithRetry(rule, target, event));
+  }
+
   async function stop() {
+    for (const timer of scheduleTimers) clearInterval(timer);
     const closed = new Promise((resolve) => server.close(() => resolve(undefined)));
     server.closeIdleConnections();
     // Wait for deliveries (including ones scheduled by routing that is itself in flight), up to the cap.

@@ -2,9 +2,11 @@
 /**
  * The local cloud: a Serverless plugin that, around `serverless offline start`, boots what the functions
  * need from AWS — DynamoDB Local (tables created from the same CloudFormation resources that deploy),
- * SQS FIFO queues with their DLQs (fauxqs), the EventBridge bus with its rules, the Lambda event source
- * mappings for SQS and DynamoDB Streams (honouring batchItemFailures), and the dev JWT issuer — then
- * prints what runs where. It hooks only into `offline start`: package and deploy never see it.
+ * SQS FIFO queues with their DLQs (fauxqs), the EventBridge bus with its rules and `rate` schedules, Lambda's
+ * asynchronous invocation of rule and schedule targets (retries, on-failure destinations), the Lambda event
+ * source mappings for SQS and DynamoDB Streams (batchItemFailures, bisect, retry bounds, on-failure
+ * destinations), and the dev JWT issuer — then prints what runs where. It hooks only into `offline start`:
+ * package and deploy never see it.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +17,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import {
   ensureDevKeys,
   issuerUrlForStage,
@@ -28,7 +28,15 @@ import {
   startDevIssuer,
 } from './dev-issuer.mjs';
 import { startDynamoDbLocal } from './dynamodb-local.mjs';
-import { startEventBus } from './event-bus.mjs';
+import { ratePeriodMs, startEventBus } from './event-bus.mjs';
+import { startLocalSqs } from './fauxqs-fifo.mjs';
+import {
+  AWS_RETRY_DELAYS_SECONDS,
+  createAsyncInvoker,
+  destinationArnOf,
+  retryDelaysOf,
+} from './lambda-async.mjs';
+import { createLambdaInvoker } from './lambda-invoke.mjs';
 import { startPaymentSandbox } from './payment-sandbox.mjs';
 import {
   describePortOwner,
@@ -39,13 +47,13 @@ import {
 } from './processes.mjs';
 import { startSqsPoller } from './sqs-poller.mjs';
 import { startStaticSite } from './static-site.mjs';
-import { createFileCheckpointStore, startStreamPoller } from './stream-poller.mjs';
+import { createFileCheckpointStore, startStreamPoller, streamFailureRecord } from './stream-poller.mjs';
 
 const ACCOUNT_ID = '000000000000';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const SEED_FILE = join(PROJECT_ROOT, 'scripts', 'local-cloud', 'seed.json');
-
-/** @typedef {{ ok: true, payload: unknown } | { ok: false, error: string }} InvokeResult */
+/** serverless's default function timeout, in seconds. */
+const DEFAULT_TIMEOUT_SECONDS = 6;
 
 export default class LocalCloudPlugin {
   /** @param {any} serverless @param {any} options @param {any} utils */
@@ -70,7 +78,9 @@ export default class LocalCloudPlugin {
     /** @type {Map<string, any>} */ this.localNames = new Map();
     /** @type {SQSClient | undefined} */ this.sqsClient = undefined;
     /** @type {DynamoDBClient | undefined} */ this.dynamoDbClient = undefined;
-    /** @type {LambdaClient | undefined} */ this.lambdaClient = undefined;
+    /** @type {ReturnType<typeof createLambdaInvoker> | undefined} */ this.lambda = undefined;
+    /** @type {ReturnType<typeof createAsyncInvoker> | undefined} */ this.asyncLambda = undefined;
+    /** @type {any[]} schedule rules taken over from serverless-offline */ this.scheduleRules = [];
     /** @type {string[]} */ this.mappings = [];
     this.hooks = {
       'before:offline:start:init': () => this.bootEmulators(),
@@ -109,7 +119,7 @@ export default class LocalCloudPlugin {
     });
     this.stoppers.push(() => this.dynamoDb?.stop());
 
-    this.sqsServer = await startFauxqs({
+    this.sqsServer = await startLocalSqs({
       port: this.config.sqsPort,
       host: 'localhost',
       logger: false,
@@ -153,23 +163,37 @@ export default class LocalCloudPlugin {
       region: this.region,
       credentials: LOCAL_CREDENTIALS,
     });
+    this.lambda = createLambdaInvoker({
+      endpoint: `http://127.0.0.1:${this.config.lambdaPort}`,
+      region: this.region,
+      functionOf: (functionKey) => {
+        const fn = this.service.getFunction(functionKey);
+        return { name: fn.name, timeoutSeconds: this.timeoutSecondsOf(functionKey) };
+      },
+    });
+    this.stoppers.push(() => this.lambda?.destroy());
+    this.asyncLambda = createAsyncInvoker({
+      invoke: (functionKey, event) => /** @type {any} */ (this.lambda).invoke(functionKey, event),
+      configOf: (functionKey) => this.asyncConfigOf(functionKey),
+      sendToDestination: (arn, record) => this.sendToQueue(arn, JSON.stringify(record)),
+      retryDelaysSeconds: this.asyncRetrySpacing,
+      log: this.log,
+    });
+    // Stopped after the bus (stoppers run in reverse), so deliveries the bus finishes at shutdown still land here.
+    this.stoppers.push(() => this.asyncLambda?.stop());
+    this.scheduleRules = this.takeOverSchedules();
     this.bus = await startEventBus({
       port: this.config.eventBusPort,
       region: this.region,
       accountId: ACCOUNT_ID,
-      rules: this.collectRules(),
+      rules: [...this.collectRules(), ...this.scheduleRules],
       deliver: {
-        lambda: (functionKey, event) => this.invoke(functionKey, event),
-        sqs: async (queueArn, body, opts) => {
-          await this.sqsClient?.send(
-            new SendMessageCommand({
-              QueueUrl: this.queueUrlOfArn(queueArn),
-              MessageBody: body,
-              ...(opts.messageGroupId ? { MessageGroupId: opts.messageGroupId } : {}),
-              ...(opts.deduplicationId ? { MessageDeduplicationId: opts.deduplicationId } : {}),
-            }),
-          );
-        },
+        lambda: (functionKey, event) =>
+          /** @type {ReturnType<typeof createAsyncInvoker>} */ (this.asyncLambda).invokeAsync(
+            functionKey,
+            event,
+          ),
+        sqs: (queueArn, body, opts) => this.sendToQueue(queueArn, body, opts),
       },
       log: this.log,
     });
@@ -470,33 +494,102 @@ export default class LocalCloudPlugin {
     return rules;
   }
 
-  /** Invokes a function through serverless-offline's Lambda endpoint, as the AWS services would. */
-  /** @param {string} functionKey @param {unknown} event @returns {Promise<InvokeResult>} */
-  async invoke(functionKey, event) {
-    this.lambdaClient ??= new LambdaClient({
-      endpoint: `http://127.0.0.1:${this.config.lambdaPort}`,
-      region: this.region,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    try {
-      const result = await this.lambdaClient.send(
-        new InvokeCommand({
-          FunctionName: this.service.getFunction(functionKey).name,
-          Payload: JSON.stringify(event),
-        }),
-      );
-      const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
-      const payload = text ? JSON.parse(text) : null;
-      if (
-        result.FunctionError ||
-        (payload && typeof payload === 'object' && 'errorMessage' in payload && 'errorType' in payload)
-      ) {
-        return { ok: false, error: payload?.errorMessage ?? result.FunctionError ?? 'function error' };
-      }
-      return { ok: true, payload };
-    } catch (error) {
-      return { ok: false, error: /** @type {Error} */ (error).message };
+  /**
+   * Sends a message to a local queue (rule targets, dead-letter queues, on-failure destinations).
+   * @param {string} queueArn
+   * @param {string} body
+   * @param {import('./event-bus.mjs').SqsDeliveryOptions} [opts]
+   */
+  async sendToQueue(queueArn, body, opts = {}) {
+    await /** @type {SQSClient} */ (this.sqsClient).send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrlOfArn(queueArn),
+        MessageBody: body,
+        ...(opts.messageGroupId ? { MessageGroupId: opts.messageGroupId } : {}),
+        ...(opts.deduplicationId ? { MessageDeduplicationId: opts.deduplicationId } : {}),
+        ...(opts.messageAttributes ? { MessageAttributes: opts.messageAttributes } : {}),
+      }),
+    );
+  }
+
+  /** @param {string} functionKey */
+  timeoutSecondsOf(functionKey) {
+    return Number(
+      this.service.getFunction(functionKey).timeout ??
+        this.service.provider.timeout ??
+        DEFAULT_TIMEOUT_SECONDS,
+    );
+  }
+
+  /** @param {string} functionKey */
+  functionArnOf(functionKey) {
+    return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${this.service.getFunction(functionKey).name}`;
+  }
+
+  /**
+   * A function's asynchronous invocation settings (serverless.yml `maximumRetryAttempts`, `maximumEventAge`,
+   * `destinations.onFailure`).
+   * @param {string} functionKey
+   * @returns {import('./lambda-async.mjs').AsyncFunctionConfig | undefined}
+   */
+  asyncConfigOf(functionKey) {
+    if (!this.service.getAllFunctions().includes(functionKey)) return undefined;
+    const fn = this.service.getFunction(functionKey);
+    return {
+      functionArn: this.functionArnOf(functionKey),
+      timeoutSeconds: this.timeoutSecondsOf(functionKey),
+      ...(fn.maximumRetryAttempts === undefined
+        ? {}
+        : { maximumRetryAttempts: Number(fn.maximumRetryAttempts) }),
+      ...(fn.maximumEventAge === undefined ? {} : { maximumEventAgeSeconds: Number(fn.maximumEventAge) }),
+      onFailureArn: destinationArnOf(fn.destinations?.onFailure, (value) => this.resolve(value)),
+    };
+  }
+
+  /** Spacing of Lambda's async retries on this stage (stages.json `asyncRetryDelaysSeconds`, AWS's by default). */
+  get asyncRetrySpacing() {
+    return /** @type {number[]} */ (this.config.asyncRetryDelaysSeconds ?? AWS_RETRY_DELAYS_SECONDS);
+  }
+
+  /**
+   * `rate(...)` schedules become schedule rules of the local bus, so a scheduled run is an asynchronous invocation
+   * with Lambda's retries and on-failure destination, as on AWS. They are removed from the functions' events, or
+   * serverless-offline would also run them (once, without retries). Cron schedules stay with serverless-offline.
+   * @returns {import('./event-bus.mjs').EventBusRule[]}
+   */
+  takeOverSchedules() {
+    /** @type {import('./event-bus.mjs').EventBusRule[]} */
+    const rules = [];
+    for (const key of this.service.getAllFunctions()) {
+      const fn = this.service.getFunction(key);
+      if (!Array.isArray(fn.events)) continue;
+      fn.events = fn.events.filter((/** @type {any} */ event, /** @type {number} */ index) => {
+        if (!event.schedule) return true;
+        const definition = typeof event.schedule === 'string' ? { rate: event.schedule } : event.schedule;
+        const rates = Array.isArray(definition.rate) ? definition.rate : [definition.rate];
+        if (definition.enabled === false) return false;
+        if (!rates.every((/** @type {string} */ rate) => ratePeriodMs(String(rate)) !== undefined)) {
+          this.log(
+            'warn',
+            `Schedule ${JSON.stringify(definition.rate)} of ${key} runs in serverless-offline, without Lambda's async retries.`,
+          );
+          return true;
+        }
+        const input = typeof definition.input === 'string' ? JSON.parse(definition.input) : definition.input;
+        for (const [rateIndex, rate] of rates.entries()) {
+          rules.push({
+            name: `${key}-schedule-${index}${rates.length > 1 ? `-${rateIndex}` : ''}`,
+            eventBusName: 'default',
+            scheduleExpression: String(rate),
+            targets: [
+              { id: key, kind: 'lambda', functionKey: key, ...(input === undefined ? {} : { input }) },
+            ],
+          });
+        }
+        return false;
+      });
     }
+    return rules;
   }
 
   async connectFunctions() {
@@ -506,6 +599,9 @@ export default class LocalCloudPlugin {
       credentials: LOCAL_CREDENTIALS,
     });
     const checkpoints = createFileCheckpointStore(join(this.localDir, 'stream-checkpoints.json'));
+    const lambda = /** @type {ReturnType<typeof createLambdaInvoker>} */ (this.lambda);
+    /** @type {(functionKey: string, event: unknown) => ReturnType<typeof lambda.invoke>} */
+    const invoke = (functionKey, event) => lambda.invoke(functionKey, event);
     const mappings = [];
     for (const key of this.service.getAllFunctions()) {
       for (const event of this.service.getFunction(key).events ?? []) {
@@ -518,7 +614,7 @@ export default class LocalCloudPlugin {
             functionKey: key,
             batchSize: event.sqs.batchSize ?? 10,
             reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
-            invoke: (functionKey, lambdaEvent) => this.invoke(functionKey, lambdaEvent),
+            invoke: (functionKey, lambdaEvent) => invoke(functionKey, lambdaEvent),
             log: this.log,
             region: this.region,
           });
@@ -527,6 +623,9 @@ export default class LocalCloudPlugin {
         }
         if (event.stream && (event.stream.type ?? 'dynamodb') === 'dynamodb') {
           const streamArn = String(this.resolve(event.stream.arn ?? event.stream));
+          const onFailureArn = destinationArnOf(event.stream.destinations?.onFailure, (value) =>
+            this.resolve(value),
+          );
           const poller = startStreamPoller({
             streams: streamsClient,
             streamArn,
@@ -535,11 +634,22 @@ export default class LocalCloudPlugin {
             startingPosition: event.stream.startingPosition ?? 'TRIM_HORIZON',
             filterPatterns: event.stream.filterPatterns ?? [],
             reportBatchItemFailures: event.stream.functionResponseType === 'ReportBatchItemFailures',
-            maximumRetryAttempts: event.stream.maximumRetryAttempts ?? -1,
+            maximumRetryAttempts: Number(event.stream.maximumRetryAttempts ?? -1),
+            maximumRecordAgeInSeconds: Number(event.stream.maximumRecordAgeInSeconds ?? -1),
+            bisectBatchOnFunctionError: event.stream.bisectBatchOnFunctionError === true,
             checkpoints,
-            invoke: (functionKey, lambdaEvent) => this.invoke(functionKey, lambdaEvent),
+            invoke: (functionKey, lambdaEvent) => invoke(functionKey, lambdaEvent),
             log: this.log,
             region: this.region,
+            ...(onFailureArn
+              ? {
+                  onFailure: (/** @type {import('./stream-poller.mjs').StreamBatchFailure} */ failure) =>
+                    this.sendToQueue(
+                      onFailureArn,
+                      JSON.stringify(streamFailureRecord(failure, this.functionArnOf(key))),
+                    ),
+                }
+              : {}),
           });
           this.stoppers.push(() => poller.stop());
           mappings.push(`${streamArn.split('/')[1]} stream → ${key}`);
@@ -639,6 +749,9 @@ export default class LocalCloudPlugin {
       'Schedules',
       ...this.schedules().map((line) => `  ${line}`),
       '',
+      'Asynchronous invocations (Lambda retries, then on-failure destination)',
+      ...this.asyncSummary().map((line) => `  ${line}`),
+      '',
       `Get a token:  npm run --silent token -- alice${this.stage === 'local' ? '' : ` --stage ${this.stage}`} [--admin]`,
       'Stop:         Ctrl-C',
       '',
@@ -650,13 +763,39 @@ export default class LocalCloudPlugin {
 
   /** @returns {string[]} */
   schedules() {
-    return this.service
+    const ours = this.scheduleRules.map(
+      (rule) =>
+        `${rule.scheduleExpression} → ${rule.targets.map((/** @type {any} */ t) => t.functionKey).join(', ')}`,
+    );
+    const offline = this.service
       .getAllFunctions()
       .flatMap((/** @type {string} */ key) =>
         (this.service.getFunction(key).events ?? [])
           .filter((/** @type {any} */ event) => event.schedule)
-          .map((/** @type {any} */ event) => `${event.schedule.rate ?? event.schedule} → ${key}`),
+          .map(
+            (/** @type {any} */ event) =>
+              `${event.schedule.rate ?? event.schedule} → ${key}  (serverless-offline, no retries)`,
+          ),
       );
+    return [...ours, ...offline];
+  }
+
+  /** Functions invoked asynchronously (rule and schedule targets) with their retries and destination. */
+  asyncSummary() {
+    const targets = new Set(
+      [...this.collectRules(), ...this.scheduleRules].flatMap((rule) =>
+        rule.targets.flatMap((/** @type {any} */ t) => (t.kind === 'lambda' ? [t.functionKey] : [])),
+      ),
+    );
+    return [...targets].sort().map((key) => {
+      const config = this.asyncConfigOf(key);
+      if (!config) return `${key}: no such function`;
+      const delays = retryDelaysOf(config, this.asyncRetrySpacing);
+      const spacing =
+        delays.length === 0 ? 'no retries' : `${delays.length} retries after ${delays.join(' s, ')} s`;
+      const destination = config.onFailureArn ? config.onFailureArn.split(':').pop() : 'NONE (dropped)';
+      return `${key}: ${spacing} → ${destination}`;
+    });
   }
 
   async shutdown() {
