@@ -2,8 +2,12 @@ import type { EventEnvelope } from '../../events/envelope.js';
 
 /** Keys of outbox records in a domain's own table; the stream filter of the relay matches this prefix. */
 export const OUTBOX_KEY_PREFIX = 'OUTBOX#';
-/** Outbox records expire after the relay has long published them (DynamoDB TTL, in seconds). */
-const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
+/**
+ * Outbox records expire through DynamoDB TTL (seconds). They are the only copy of an event that the relay
+ * gave up on (its failure record holds sequence numbers, not data), so they outlive that record: 14 days
+ * in the outbox-relay-failures queue after at most the relay's maximum record age, plus a margin.
+ */
+const OUTBOX_RETENTION_SECONDS = 15 * 24 * 3600;
 
 export interface OutboxRecord {
   pk: string;

@@ -97,7 +97,7 @@ describe('create', () => {
         source: SOURCE,
         detailType: 'ProductCreated',
         envelope: created,
-        expiresAt: Math.floor(T0.getTime() / 1000) + 7 * 24 * 3600,
+        expiresAt: Math.floor(T0.getTime() / 1000) + 15 * 24 * 3600,
       },
     });
   });
