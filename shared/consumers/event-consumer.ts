@@ -22,8 +22,10 @@ export interface EventConsumerOptions {
 /**
  * The one middleware stack of every consumer that an EventBridge rule invokes directly: the event is
  * validated against its contract, logged with its correlation id and handled at most once per event id
- * (unless `idempotent: false`). A failure is thrown, so the delivery is retried and finally lands in the
- * rule target's DLQ.
+ * (unless `idempotent: false`). A failure is thrown: the rule invokes the function asynchronously, so
+ * Lambda retries it (`asyncRetryAttempts`) and then sends the event, inside a destination record, to the
+ * function's on-failure destination (its domain's events DLQ; `npm run redrive` re-delivers it). The
+ * rule target's DLQ, the same queue, only ever receives events the rule failed to deliver.
  */
 export function eventConsumer(handlers: EventHandlers, options: EventConsumerOptions = {}) {
   const once = options.idempotent === false ? undefined : idempotentWork((run: () => Promise<void>) => run());
