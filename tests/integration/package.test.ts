@@ -4,12 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ProductCreatedV1 } from '../../events/catalog/index.js';
+import { createEnvelope } from '../../events/envelope.js';
+import { outboxPut } from '../../shared/outbox/record.js';
 
 /**
  * `sls package --stage dev` must build a deployable CloudFormation template on a machine with no AWS
  * credentials and no network: this is what `sls deploy --stage dev` would upload.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
+const stageParams = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')).params;
+/** The logical id an intrinsic (`Fn::GetAtt`, `Ref`) points at. */
+const target = (value: any): string | undefined => value?.['Fn::GetAtt']?.[0] ?? value?.Ref;
 describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no credentials)', (stage) => {
   const output = mkdtempSync(join(tmpdir(), `commerce-package-${stage}-`));
   let template: any;
@@ -28,16 +35,49 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
       {
         cwd: ROOT,
         env,
-        timeout: 180_000,
+        timeout: 480_000,
       },
     );
     template = JSON.parse(readFileSync(join(output, 'cloudformation-template-update-stack.json'), 'utf8'));
     resources = template.Resources;
-  }, 200_000);
+  }, 500_000);
 
   afterAll(() => rmSync(output, { recursive: true, force: true }));
 
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  /** Functions that EventBridge invokes asynchronously: targets of event rules and of schedules. */
+  const asyncInvoked = () =>
+    ofType('AWS::Events::Rule').flatMap(([, rule]) =>
+      rule.Properties.Targets.filter(
+        (t: any) => resources[target(t.Arn) ?? '']?.Type === 'AWS::Lambda::Function',
+      ).map((t: any) => ({ functionId: target(t.Arn) as string, rule: rule.Properties, ruleTarget: t })),
+    );
+  const streamMappings = () =>
+    ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, mapping]) => mapping.Properties.EventSourceArn['Fn::GetAtt']?.[1] === 'StreamArn',
+    );
+  /** Queues that receive failures: redrive targets, rule-target DLQs and on-failure destinations. */
+  const failureQueueIds = () =>
+    new Set(
+      Object.values(resources).flatMap((resource) =>
+        [
+          resource.Properties?.RedrivePolicy?.deadLetterTargetArn,
+          ...(resource.Properties?.Targets ?? []).map((t: any) => t.DeadLetterConfig?.Arn),
+          resource.Properties?.DestinationConfig?.OnFailure?.Destination,
+        ].flatMap((arn) => (arn ? [target(arn)] : [])),
+      ),
+    );
+  const roleStatements = (functionId: string): any[] => {
+    const role = resources[target(resources[functionId]?.Properties.Role) ?? ''];
+    return role?.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement) ?? [];
+  };
+  const allows = (functionId: string, action: string, resource: unknown) =>
+    roleStatements(functionId).some(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        [statement.Action].flat().includes(action) &&
+        JSON.stringify([statement.Resource].flat()).includes(JSON.stringify(resource)),
+    );
 
   it('bundles every function on Node.js 22 for arm64, one zip each', () => {
     const functions = ofType('AWS::Lambda::Function');
@@ -85,22 +125,92 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     }
   });
 
-  it('puts a DLQ behind every queue that is not itself a DLQ', () => {
-    const queues = ofType('AWS::SQS::Queue');
-    const ruleDlqIds = ofType('AWS::Events::Rule').flatMap(([, rule]) =>
-      rule.Properties.Targets.flatMap((target: any) =>
-        target.DeadLetterConfig ? [target.DeadLetterConfig.Arn['Fn::GetAtt'][0]] : [],
-      ),
-    );
-    const dlqIds = new Set([
-      ...queues.flatMap(([, q]) =>
-        q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]] : [],
-      ),
-      ...ruleDlqIds,
-    ]);
-    for (const [logicalId, queue] of queues) {
+  it('puts a DLQ behind every queue that is not itself a failure queue', () => {
+    const dlqIds = failureQueueIds();
+    for (const [logicalId, queue] of ofType('AWS::SQS::Queue')) {
       if (dlqIds.has(logicalId)) continue;
       expect(queue.Properties.RedrivePolicy, logicalId).toBeDefined();
+    }
+  });
+
+  it('gives every function a rule or schedule invokes an on-failure destination, with bounded retries and age', () => {
+    const invoked = asyncInvoked();
+    expect(invoked.some(({ rule }) => rule.ScheduleExpression)).toBe(true);
+    expect(invoked.some(({ rule }) => rule.EventPattern)).toBe(true);
+    const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, config]) => config.Properties);
+    for (const { functionId, rule, ruleTarget } of invoked) {
+      const config = configs.find((c) => target(c.FunctionName) === functionId);
+      expect(config, `${functionId} has an EventInvokeConfig`).toBeDefined();
+      expect(config?.Qualifier).toBe('$LATEST');
+      expect(config?.MaximumRetryAttempts, functionId).toBe(stageParams.default.asyncRetryAttempts);
+      expect(config?.MaximumEventAgeInSeconds, functionId).toBe(stageParams.default.asyncMaxEventAgeSeconds);
+      const destination = config?.DestinationConfig?.OnFailure?.Destination;
+      expect(resources[target(destination) ?? '']?.Type, `${functionId} fails into a queue`).toBe(
+        'AWS::SQS::Queue',
+      );
+      // One queue per domain holds both what the rule could not deliver and what the function could not handle.
+      if (!rule.ScheduleExpression) expect(destination, functionId).toEqual(ruleTarget.DeadLetterConfig.Arn);
+    }
+    // Bounded as Lambda allows: 0-2 retries, 60 s to 6 h of age.
+    expect(stageParams.default.asyncRetryAttempts).toBeLessThanOrEqual(2);
+    expect(stageParams.default.asyncMaxEventAgeSeconds).toBeLessThanOrEqual(21_600);
+  });
+
+  it('bounds every stream mapping, bisects failing batches and records what runs out', () => {
+    const mappings = streamMappings();
+    const streamedTables = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.StreamSpecification);
+    expect(mappings.length).toBe(streamedTables.length);
+    for (const [logicalId, mapping] of mappings) {
+      const properties = mapping.Properties;
+      expect(properties.MaximumRetryAttempts, logicalId).toBeGreaterThanOrEqual(0);
+      expect(properties.MaximumRetryAttempts, logicalId).toBeLessThanOrEqual(10_000);
+      // Below the stream's 24 h retention, or the bound never applies and records expire unseen.
+      expect(properties.MaximumRecordAgeInSeconds, logicalId).toBeGreaterThanOrEqual(60);
+      expect(properties.MaximumRecordAgeInSeconds, logicalId).toBeLessThan(24 * 3600);
+      expect(properties.BisectBatchOnFunctionError, logicalId).toBe(true);
+      expect(properties.DestinationConfig?.OnFailure?.Destination, logicalId).toEqual({
+        'Fn::GetAtt': ['OutboxRelayFailuresQueue', 'Arn'],
+      });
+    }
+    expect(resources.OutboxRelayFailuresQueue?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  it('keeps outbox items until the relay failures queue has forgotten them, so a window can be republished', () => {
+    const envelope = createEnvelope(ProductCreatedV1, {} as never, { correlationId: 'c', causationId: 'c' });
+    const item = outboxPut('t', 's', envelope).Put.Item;
+    const retention = item.expiresAt - Math.floor(Date.parse(envelope.metadata.occurredAt) / 1000);
+    const longestRecordAge = Math.max(
+      ...streamMappings().map(([, mapping]) => mapping.Properties.MaximumRecordAgeInSeconds),
+    );
+    const failureRetention = resources.OutboxRelayFailuresQueue?.Properties.MessageRetentionPeriod;
+    expect(retention).toBeGreaterThanOrEqual(failureRetention + longestRecordAge);
+  });
+
+  it('lets each function send to its own failure destination, and to no queue listing', () => {
+    const withDestinations = [
+      ...ofType('AWS::Lambda::EventInvokeConfig'),
+      ...ofType('AWS::Lambda::EventSourceMapping'),
+    ].filter(([, resource]) => resource.Properties.DestinationConfig);
+    expect(withDestinations.length).toBeGreaterThan(asyncInvoked().length);
+    for (const [logicalId, resource] of withDestinations) {
+      const functionId = target(resource.Properties.FunctionName) as string;
+      const destination = resource.Properties.DestinationConfig.OnFailure.Destination;
+      expect(allows(functionId, 'sqs:SendMessage', destination), `${logicalId}: ${functionId}`).toBe(true);
+    }
+    for (const [logicalId] of ofType('AWS::Lambda::Function')) {
+      const actions = roleStatements(logicalId).flatMap((statement) => [statement.Action].flat());
+      expect(actions, logicalId).not.toContain('sqs:ListQueues');
+    }
+    // EventBridge still delivers what its rules cannot hand over to the same queues.
+    for (const { ruleTarget } of asyncInvoked().filter(({ rule }) => !rule.ScheduleExpression)) {
+      const queueId = target(ruleTarget.DeadLetterConfig.Arn);
+      const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) =>
+        p.Properties.Queues.some((queue: any) => target(queue) === queueId),
+      );
+      expect(
+        JSON.stringify(policy?.[1].Properties.PolicyDocument),
+        `${queueId} admits EventBridge`,
+      ).toContain('events.amazonaws.com');
     }
   });
 
@@ -129,14 +239,16 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     expect(text).not.toMatch(/127\.0\.0\.1|localhost/);
   });
 
-  it('alarms on the depth of every DLQ and on the errors of every function', () => {
+  it('alarms on the depth of every failure queue and on the errors of every function', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
     const names = alarms.map((alarm) => JSON.stringify(alarm.AlarmName));
     expect(new Set(names).size, 'CloudWatch refuses two alarms with one name').toBe(names.length);
-    const dlqs = ofType('AWS::SQS::Queue').filter(([, queue]) =>
-      /-dlq(\.fifo)?$/.test(queue.Properties.QueueName),
+    const failureQueues = failureQueueIds();
+    const dlqs = ofType('AWS::SQS::Queue').filter(
+      ([logicalId, queue]) =>
+        /-dlq(\.fifo)?$/.test(queue.Properties.QueueName) || failureQueues.has(logicalId),
     );
-    expect(dlqs.length).toBeGreaterThan(3);
+    expect(dlqs.map(([logicalId]) => logicalId)).toContain('OutboxRelayFailuresQueue');
     for (const [logicalId] of dlqs) {
       expect(
         alarms.some((alarm) => JSON.stringify(alarm.Dimensions).includes(`"${logicalId}"`)),
@@ -152,6 +264,54 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
         `${logicalId} has an error alarm`,
       ).toBe(true);
     }
+  });
+
+  it('alarms when a relay lags behind its stream and when the relays fail to publish', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const relays = streamMappings().map(([, mapping]) => target(mapping.Properties.FunctionName));
+    expect(relays.length).toBeGreaterThan(0);
+    for (const relay of relays) {
+      expect(
+        alarms.some(
+          (alarm) =>
+            alarm.Namespace === 'AWS/Lambda' &&
+            alarm.MetricName === 'IteratorAge' &&
+            JSON.stringify(alarm.Dimensions) ===
+              JSON.stringify([{ Name: 'FunctionName', Value: { Ref: relay } }]),
+        ),
+        `${relay} has an IteratorAge alarm`,
+      ).toBe(true);
+    }
+    // The metric exactly as Powertools emits it: the relay's namespace and its one default dimension.
+    const relaySource = readFileSync(join(ROOT, 'shared', 'outbox', 'relay.ts'), 'utf8');
+    expect(relaySource).toContain("addMetric('OutboxPublishFailures'");
+    const environment = resources[relays[0] as string]?.Properties.Environment.Variables;
+    const publishFailures = alarms.filter((alarm) => alarm.MetricName === 'OutboxPublishFailures');
+    expect(publishFailures).toHaveLength(1);
+    expect(publishFailures[0]).toMatchObject({
+      Namespace: environment.POWERTOOLS_METRICS_NAMESPACE,
+      Dimensions: [{ Name: 'service', Value: environment.POWERTOOLS_SERVICE_NAME }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it("sends every alarm to the stage topic, whose e-mail subscriber is the stage's alarmEmail param", () => {
+    const topics = ofType('AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    const [topicId] = topics[0] as [string, unknown];
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [logicalId, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, logicalId).toContainEqual({ Ref: topicId });
+      expect(alarm.Properties.OKActions, logicalId).toContainEqual({ Ref: topicId });
+    }
+    const subscriptions = ofType('AWS::SNS::Subscription').map(([, subscription]) => subscription.Properties);
+    expect(subscriptions).toEqual([
+      { TopicArn: { Ref: topicId }, Protocol: 'email', Endpoint: stageParams[stage].alarmEmail },
+    ]);
+    expect(stageParams[stage].alarmEmail).toMatch(/^[^@\s]+@[^@\s]+$/);
   });
 
   it('throttles the HTTP API per stage, keeps logs for the stage retention and traces with X-Ray', () => {
