@@ -33,7 +33,8 @@
  * - `outbox-relay-failures`: records of stream batches the outbox relay gave up on. They hold the table's
  *   stream ARN and the batch's arrival times, never the events, so they cannot be moved: the run prints
  *   the `npm run outbox:republish` command of each table and time window (a minute before the first
- *   record's arrival, since an event occurs before its item is written, to 5 s after the last) and keeps
+ *   record's arrival, since an event occurs before its item is written, to 61 s after the last, since
+ *   arrival times are rounded down: to the second on AWS, to the minute by DynamoDB Local) and keeps
  *   the records. `--republish` runs that republish for each record and deletes the record once every
  *   event of its window was published.
  * At most the number of messages in the queue at the start (or N) are handled, so messages that fail
@@ -147,8 +148,11 @@ const DLQ_SUFFIX = /-dlq(\.fifo)?$/;
 const FAILURES_SUFFIX = /-failures$/;
 /** An event occurs before its item is written; how much earlier than the stream record's arrival, at most. */
 const WINDOW_BEFORE_MS = 60_000;
-/** Stream arrival times and event times come from different clocks. */
-const WINDOW_AFTER_MS = 5_000;
+/**
+ * Arrival times are rounded down: to the second on AWS, to the minute by DynamoDB Local (the local cloud
+ * reports them as it gets them). A minute and a second after the last one covers both.
+ */
+const WINDOW_AFTER_MS = 61_000;
 /** Windows of one table closer than this are republished as one. */
 const MERGE_GAP_MS = 5 * 60_000;
 

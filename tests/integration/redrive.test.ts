@@ -495,13 +495,13 @@ describe('the outbox relays’ failure destination (stream batch records)', () =
 
     const summary = await redrive(context(), { queue: 'outbox-relay-failures' });
 
-    // then the records stay (they hold no events to move) and the windows start a minute early
+    // then the records stay (they hold no events to move); the windows start a minute early and end a minute late
     expect(summary).toMatchObject({ moved: 0, failed: [] });
     expect(summary.dlq.kind).toBe('stream');
     expect(summary.kept).toHaveLength(3);
     expect(summary.commands).toEqual([
-      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-orders --from 2026-11-22T09:59:00.000Z --to 2026-11-22T10:02:06.000Z`,
-      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-payments --from 2026-11-22T10:59:00.000Z --to 2026-11-22T11:00:05.000Z`,
+      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-orders --from 2026-11-22T09:59:00.000Z --to 2026-11-22T10:03:02.000Z`,
+      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-payments --from 2026-11-22T10:59:00.000Z --to 2026-11-22T11:01:01.000Z`,
     ]);
     expect((await receiveAll(failures.url)).length).toBe(3);
   });
@@ -518,12 +518,12 @@ describe('the outbox relays’ failure destination (stream batch records)', () =
       {
         id: expect.any(String),
         shape: 'stream-failure',
-        summary: `commerce-${stage}-orders batch of 3 record(s) RetryAttemptsExhausted; republish [2026-11-22T09:59:00.000Z, 2026-11-22T10:00:06.000Z)`,
+        summary: `commerce-${stage}-orders batch of 3 record(s) RetryAttemptsExhausted; republish [2026-11-22T09:59:00.000Z, 2026-11-22T10:01:02.000Z)`,
         body: expect.any(String),
       },
     ]);
     expect(summary.commands).toEqual([
-      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-orders --from 2026-11-22T09:59:00.000Z --to 2026-11-22T10:00:06.000Z`,
+      `npm run outbox:republish -- --stage ${stage} --table commerce-${stage}-orders --from 2026-11-22T09:59:00.000Z --to 2026-11-22T10:01:02.000Z`,
     ]);
   });
 });
@@ -546,7 +546,7 @@ describe('shapeOf', () => {
       shape: 'stream-failure',
       table: `${prefix}orders`,
       from: '2026-11-22T09:59:00.000Z',
-      to: '2026-11-22T10:00:05.000Z',
+      to: '2026-11-22T10:01:01.000Z',
       records: 3,
       condition: 'RetryAttemptsExhausted',
     });
