@@ -3,9 +3,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
+import { sqs } from '../aws/clients.js';
+import { requiredEnv } from '../config.js';
 import { idempotentWork } from '../idempotency.js';
 import { logger, metrics, tracer, useCorrelationId } from '../observability.js';
 import { busEventSchema, type EventHandlers, routeBusEvent } from './bus-event.js';
@@ -31,10 +34,71 @@ function parseBody(record: SQSRecord): unknown {
 }
 
 /**
+ * Where a message that failed on its last allowed receive goes, and how many receives it gets. Both come
+ * from the function's environment, set in serverless.yml from the same values as the queue's
+ * RedrivePolicy (`custom.fifoMaxReceiveCount`).
+ */
+function deadLetterSettings() {
+  return {
+    queueUrl: requiredEnv('FIFO_DEAD_LETTER_QUEUE_URL'),
+    maxReceiveCount: Number(requiredEnv('FIFO_MAX_RECEIVE_COUNT')),
+  };
+}
+
+function isLastReceive(record: SQSRecord): boolean {
+  return Number(record.attributes.ApproximateReceiveCount) >= deadLetterSettings().maxReceiveCount;
+}
+
+/**
+ * SQS hands a FIFO consumer several messages of one group in one batch, and a partial failure must
+ * return the failed message with every later message of its group. Each return counts a receive, so
+ * when SQS's own redrive finally moves a poison message, the good messages behind it, received as often,
+ * go to the DLQ with it (an OrderCancelled that should void a payment, say). On its last allowed receive
+ * the consumer therefore moves the failing message to the DLQ itself and lets its group go on; SQS's
+ * redrive stays as the backstop for attempts that never reach this code (a crash, a timeout).
+ */
+async function deadLetter(record: SQSRecord, error: unknown): Promise<void> {
+  const groupId = record.attributes.MessageGroupId;
+  await sqs().send(
+    new SendMessageCommand({
+      QueueUrl: deadLetterSettings().queueUrl,
+      MessageBody: record.body,
+      ...(groupId ? { MessageGroupId: groupId } : {}),
+      // The message id is unique per message in the source queue: a message redriven and dead-lettered
+      // again is a new message there, so the DLQ's 5-minute deduplication never swallows it.
+      MessageDeduplicationId: record.messageId,
+      MessageAttributes: {
+        ...Object.fromEntries(
+          Object.entries(record.messageAttributes ?? {})
+            .filter(([, attribute]) => attribute.stringValue !== undefined)
+            .map(([name, attribute]) => [
+              name,
+              { DataType: attribute.dataType, StringValue: attribute.stringValue },
+            ]),
+        ),
+        deadLetterReason: {
+          DataType: 'String',
+          StringValue: (error instanceof Error ? error.message : String(error)).slice(0, 1024) || 'unknown',
+        },
+        receiveCount: { DataType: 'Number', StringValue: record.attributes.ApproximateReceiveCount },
+      },
+    }),
+  );
+  logger.error('Moved a message that failed on its last allowed receive to the DLQ', {
+    messageId: record.messageId,
+    groupId,
+    receiveCount: record.attributes.ApproximateReceiveCount,
+    error: error as Error,
+  });
+  metrics.addMetric('MessagesDeadLettered', MetricUnit.Count, 1);
+}
+
+/**
  * The one middleware stack of every SQS FIFO consumer: each record is validated, logged with its
  * correlation id and processed at most once (idempotency by key). A failing record fails the rest of its
  * message group (Powertools SqsFifoPartialProcessor), so later messages of that group are redelivered
- * in order, earlier ones are not, and other groups go on.
+ * in order, earlier ones are not, and other groups go on. On its last allowed receive a failing record
+ * is dead-lettered by the consumer and the rest of its group is processed (see `deadLetter`).
  */
 export function sqsFifoConsumer<Schema extends z.ZodType>(
   options: SqsConsumerOptions<Schema>,
@@ -43,6 +107,15 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
   const once = idempotentWork(handle);
 
   const processRecord = async (record: SQSRecord): Promise<void> => {
+    try {
+      await validateAndRun(record);
+    } catch (error) {
+      if (!isLastReceive(record)) throw error;
+      await deadLetter(record, error);
+    }
+  };
+
+  const validateAndRun = async (record: SQSRecord): Promise<void> => {
     const result = options.body.safeParse(parseBody(record));
     if (!result.success) {
       logger.error('Rejecting a message that does not match its contract', {

@@ -7,6 +7,9 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.AWS_REGION = 'us-east-1';
   process.env.IDEMPOTENCY_TABLE_NAME = 'commerce-test-idempotency';
+  process.env.FIFO_DEAD_LETTER_QUEUE_URL =
+    'http://sqs.local/000000000000/commerce-test-price-changes-dlq.fifo';
+  process.env.FIFO_MAX_RECEIVE_COUNT = '3';
 });
 
 import {
@@ -16,6 +19,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -25,6 +29,7 @@ import { fakeContext } from './lambda-fakes.js';
 
 const IDEMPOTENCY_TABLE = 'commerce-test-idempotency';
 const dynamo = mockClient(DynamoDBClient);
+const sqsMock = mockClient(SQSClient);
 
 function command(n: number, overrides: Partial<PriceChangeCommand> = {}): PriceChangeCommand {
   return {
@@ -37,13 +42,13 @@ function command(n: number, overrides: Partial<PriceChangeCommand> = {}): PriceC
   };
 }
 
-function message(messageId: string, groupId: string, body: unknown): SQSRecord {
+function message(messageId: string, groupId: string, body: unknown, receiveCount = 1): SQSRecord {
   return {
     messageId,
     receiptHandle: `receipt-${messageId}`,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     attributes: {
-      ApproximateReceiveCount: '1',
+      ApproximateReceiveCount: String(receiveCount),
       SentTimestamp: '1795860000000',
       SenderId: 'AIDA000000000',
       ApproximateFirstReceiveTimestamp: '1795860000001',
@@ -103,6 +108,8 @@ const putKeys = () =>
   dynamo.commandCalls(PutItemCommand).map((call) => unmarshall(call.args[0].input.Item ?? {}).id as string);
 
 beforeEach(() => {
+  sqsMock.reset();
+  sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dead-lettered' });
   dynamo.reset();
   dynamo.on(PutItemCommand).resolves({});
   dynamo.on(UpdateItemCommand).resolves({});
@@ -266,5 +273,72 @@ describe('sqsFifoConsumer', () => {
     expect(deleted).toEqual([putKeys()[0]]);
     // and only the successful one is recorded as completed
     expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(1);
+  });
+
+  it('dead-letters a message failing on its last allowed receive and processes the rest of its group in order', async () => {
+    // given a poison message on its 3rd (last) receive, with two good messages of its group behind it,
+    // returned with it every time, as SQS does for a FIFO group
+    const { handled, run } = consumer();
+
+    // when the batch arrives
+    const result = await run(
+      batch(
+        message('m1', 'espresso-cup', invalid(1), 3),
+        message('m2', 'espresso-cup', command(2), 3),
+        message('m3', 'espresso-cup', command(3), 3),
+      ),
+    );
+
+    // then only the poison went to the DLQ, in its group, under its own message id
+    const sent = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      QueueUrl: process.env.FIFO_DEAD_LETTER_QUEUE_URL,
+      MessageBody: JSON.stringify(invalid(1)),
+      MessageGroupId: 'espresso-cup',
+      MessageDeduplicationId: 'm1',
+    });
+    expect(sent[0]?.MessageAttributes?.deadLetterReason?.StringValue).toMatch(/does not match its contract/);
+    // and the good messages behind it were applied, in order, and nothing returns to the queue
+    expect(handled.map((c) => c.commandId)).toEqual(['cmd-2', 'cmd-3']);
+    expect(result).toEqual({ batchItemFailures: [] });
+  });
+
+  it('returns a failing message with its group before its last receive, without dead-lettering it', async () => {
+    // given a poison message on its 2nd of 3 receives
+    const { handled, run } = consumer();
+
+    // when the batch arrives
+    const result = await run(
+      batch(
+        message('m1', 'g', invalid(1), 2),
+        message('m2', 'g', command(2), 2),
+        message('x', 'h', command(9)),
+      ),
+    );
+
+    // then SQS gets both back, nothing is dead-lettered yet and nothing overtook the poison
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(handled.map((c) => c.commandId)).toEqual(['cmd-9']);
+  });
+
+  it('leaves the message to SQS redrive when it cannot be dead-lettered', async () => {
+    // given the DLQ cannot be written
+    sqsMock.on(SendMessageCommand).rejects(new Error('AccessDenied'));
+    const { handled, run } = consumer();
+
+    // when a poison message fails on its last receive ahead of a good one
+    const result = await run(
+      batch(
+        message('m1', 'g', invalid(1), 3),
+        message('m2', 'g', command(2), 3),
+        message('x', 'h', command(9)),
+      ),
+    );
+
+    // then both are returned, in order (SQS's redrive moves them next), and the good one did not overtake
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
+    expect(handled.map((c) => c.commandId)).toEqual(['cmd-9']);
   });
 });
