@@ -302,14 +302,14 @@ async function bootStack(): Promise<Stack> {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   // Generous: on a busy 2-core machine the emulators and the first esbuild pass take minutes.
-  const deadline = Date.now() + 300_000;
+  const deadline = Date.now() + 600_000;
   while (!ready) {
     if (child.exitCode !== null)
       throw new Error(`the stack exited early:\n${stack.log.slice(-40).join('\n')}`);
     if (Date.now() > deadline) {
       // Not ready is not stopped: without this the half-booted stack keeps the stage's ports.
       await stopStack(stack);
-      throw new Error(`the stack was not ready in 300 s:\n${stack.log.slice(-40).join('\n')}`);
+      throw new Error(`the stack was not ready in 600 s:\n${stack.log.slice(-40).join('\n')}`);
     }
     await sleep(200);
   }
