@@ -512,6 +512,25 @@ export default class LocalCloudPlugin {
     );
   }
 
+  /**
+   * Lambda refuses an SQS event source mapping whose queue's visibility timeout is shorter than the
+   * function's timeout (a message would reappear while its consumer still works on it). The local cloud
+   * refuses it too, so a stage setting that AWS would reject never passes locally.
+   * @param {string} functionKey @param {string} queueArn
+   */
+  checkVisibilityTimeout(functionKey, queueArn) {
+    const logicalId = [...this.localNames].find(([, local]) => local.arn === queueArn)?.[0];
+    const queue = logicalId ? this.resolve(this.resources[logicalId]?.Properties ?? {}) : {};
+    const visibilityTimeout = Number(queue.VisibilityTimeout ?? 30);
+    const timeout = this.timeoutSecondsOf(functionKey);
+    if (visibilityTimeout < timeout) {
+      throw new Error(
+        `Invalid SQS event source mapping for ${functionKey}: queue visibility timeout ${visibilityTimeout} s ` +
+          `is less than the function timeout ${timeout} s (AWS rejects this mapping too).`,
+      );
+    }
+  }
+
   /** @param {string} functionKey */
   timeoutSecondsOf(functionKey) {
     return Number(
@@ -607,6 +626,7 @@ export default class LocalCloudPlugin {
       for (const event of this.service.getFunction(key).events ?? []) {
         if (event.sqs) {
           const queueArn = String(this.resolve(event.sqs.arn ?? event.sqs));
+          this.checkVisibilityTimeout(key, queueArn);
           const poller = startSqsPoller({
             sqs: /** @type {SQSClient} */ (this.sqsClient),
             queueUrl: this.queueUrlOfArn(queueArn),

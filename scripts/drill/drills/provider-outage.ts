@@ -16,7 +16,7 @@ export const providerOutage: Drill = {
   name: 'provider-outage',
   fault: 'payment sandbox in outage (every call 503)',
   mustHold:
-    'breaker opens; waiting orders complete after recovery (paymentsRetryPending), or cancel PAYMENT_UNAVAILABLE at the 30 s deadline with stock released',
+    'breaker opens; waiting orders complete after recovery (paymentsRetryPending), or cancel PAYMENT_UNAVAILABLE at the 60 s deadline with stock released',
   run: ({ stack, progress }) =>
     guarded(async () => {
       const shop = await openShop(stack);
@@ -97,7 +97,7 @@ export const providerOutage: Drill = {
               .length > 0 || undefined,
           { description: 'PaymentUnavailable', timeoutMs: 25_000, intervalMs: 250 },
         );
-        progress('order waiting past the 30 s deadline; invoking ordersExpirePending');
+        progress('order waiting past the 60 s deadline; invoking ordersExpirePending');
         const cancelled = await eventually(
           async () => {
             await invokeFunction(stack, 'ordersExpirePending');
