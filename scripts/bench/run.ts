@@ -790,10 +790,11 @@ async function measureFlashSale(): Promise<FlashSale> {
   const placed = await Promise.all(
     customers.map(async (customer, index) => {
       // Like a shop's client: a lost or failed answer is retried with the same Idempotency-Key, so an
-      // order is never placed twice; the answers other than 202 are counted.
+      // order is never placed twice, after a jittered pause that grows (a fixed one makes a retry storm
+      // of 200 clients); the answers other than 202 are counted.
       const correlationId = `flash-${started.toString(36)}-${index}`;
       const headers = { 'idempotency-key': `flash-key-${correlationId}`, 'x-correlation-id': correlationId };
-      for (const deadline = Date.now() + 300_000; ; ) {
+      for (let attempt = 1, deadline = Date.now() + 600_000; ; attempt++) {
         const answer = await callStack(stack, 'POST', '/orders', {
           token: customer.token,
           body: { items: [{ productId: product, quantity: 1 }], paymentToken: 'tok_visa' },
@@ -801,8 +802,8 @@ async function measureFlashSale(): Promise<FlashSale> {
         }).catch((error: Error) => ({ status: 0, body: { errorMessage: error.message } }));
         if (answer.status === 202) return { orderId: answer.body.orderId as string, correlationId };
         answers.push(`${answer.status}${answer.body?.errorMessage ? ' (Lambda error)' : ''}`);
-        if (Date.now() > deadline) throw new Error(`order ${index} not accepted in 300 s: ${answers.at(-1)}`);
-        await sleep(250);
+        if (Date.now() > deadline) throw new Error(`order ${index} not accepted in 600 s: ${answers.at(-1)}`);
+        await sleep(Math.random() * Math.min(10_000, 250 * 2 ** attempt));
       }
     }),
   );
