@@ -1,42 +1,140 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { expect } from 'vitest';
+import { createEnvelope, type EventContract } from '../../events/envelope.js';
+import { toLambdaRecord } from '../../scripts/local-cloud/sqs-poller.mjs';
 import { type BusEvent, call, tokenFor, uniqueId } from './api.js';
 import { eventually } from './eventually.js';
 import { lambdaEndpoint, sandbox, stack, TEST_STAGE } from './stack.js';
 
+const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: 'us-east-1', credentials });
-const bus = new EventBridgeClient({ endpoint: stack.bus, region: 'us-east-1', credentials });
+const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: REGION, credentials });
 
-/** Runs a function as its scheduler would (e.g. the pending-order sweeper) and returns its result. */
-export async function invokeFunction<T = unknown>(functionKey: string, event: unknown = {}): Promise<T> {
-  const result = await lambda.send(
+/** One synchronous invocation, as Lambda reports it: the handler's result, or its error. */
+async function invoke(functionKey: string, event: unknown): Promise<{ error?: string; result: unknown }> {
+  const response = await lambda.send(
     new InvokeCommand({
       FunctionName: `commerce-${TEST_STAGE}-${functionKey}`,
       Payload: JSON.stringify(event),
     }),
   );
-  const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
-  return (text ? JSON.parse(text) : undefined) as T;
+  const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+  const result: unknown = text ? JSON.parse(text) : undefined;
+  return response.FunctionError ? { error: `${response.FunctionError}: ${text}`, result } : { result };
 }
 
-/** Publishes bus events again, unchanged (same event ids): what an at-least-once bus may do. */
-export async function redeliver(events: BusEvent[]): Promise<void> {
-  for (const event of events) {
-    const result = await bus.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: `commerce-${TEST_STAGE}-bus`,
-            Source: event.source,
-            DetailType: event['detail-type'],
-            Detail: JSON.stringify(event.detail),
-          },
-        ],
-      }),
+/** Runs a function as its scheduler would (e.g. the pending-order sweeper) and returns its result. */
+export async function invokeFunction<T = unknown>(functionKey: string, event: unknown = {}): Promise<T> {
+  const { error, result } = await invoke(functionKey, event);
+  if (error) throw new Error(`${functionKey} failed: ${error}`);
+  return result as T;
+}
+
+/** A consumer of saga events: its function, how it is triggered, and what its rules send it (serverless.yml). */
+export interface SagaConsumer {
+  functionKey: string;
+  /** `rule`: an EventBridge rule invokes it with each event; a queue name: it reads that FIFO queue. */
+  trigger: 'rule' | { fifoQueue: string };
+  consumes: readonly string[];
+}
+
+export const sagaConsumers = {
+  inventory: {
+    functionKey: 'inventoryOnOrderEvents',
+    trigger: 'rule',
+    consumes: ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled'],
+  },
+  payments: {
+    functionKey: 'paymentsHandleEvents',
+    trigger: { fifoQueue: 'payments-events.fifo' },
+    consumes: ['OrderPlaced', 'StockReserved', 'OrderConfirmed', 'OrderCancelled'],
+  },
+  orders: {
+    functionKey: 'ordersApplySagaEvent',
+    trigger: { fifoQueue: 'orders-events.fifo' },
+    consumes: ['StockReservationFailed', 'PaymentAuthorized', 'PaymentDeclined', 'PaymentUnavailable'],
+  },
+} as const satisfies Record<string, SagaConsumer>;
+
+/** An event of one of our contracts as the bus hands it to a target, for a fact no domain published. */
+export function busEventOf<Type extends string, Data>(
+  contract: EventContract<Type, Data>,
+  data: Data,
+  correlationId: string,
+): BusEvent {
+  const detail = createEnvelope(contract, data, { correlationId, causationId: correlationId });
+  const event = {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': contract.type,
+    source: `commerce.${contract.producer}`,
+    account: '000000000000',
+    time: detail.metadata.occurredAt.replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [],
+    detail,
+  };
+  // BusEvent types metadata loosely as strings; eventVersion is the contract's number.
+  return event as unknown as BusEvent;
+}
+
+/** A forwarded saga event as the FIFO event source mapping hands it over (group = order, as the forwarders do). */
+function fifoRecord(queue: string, event: BusEvent, position: number) {
+  const sentAt = String(Date.now());
+  return toLambdaRecord(
+    {
+      MessageId: randomUUID(),
+      ReceiptHandle: randomUUID(),
+      Body: JSON.stringify(event),
+      Attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: sentAt,
+        ApproximateFirstReceiveTimestamp: sentAt,
+        MessageGroupId: event.detail.data.orderId,
+        MessageDeduplicationId: event.detail.metadata.eventId,
+        SequenceNumber: `${sentAt}${String(position).padStart(6, '0')}`,
+      },
+      MessageAttributes: {
+        correlationId: { DataType: 'String', StringValue: event.detail.metadata.correlationId },
+      },
+    },
+    `arn:aws:sqs:${REGION}:000000000000:commerce-${TEST_STAGE}-${queue}`,
+    REGION,
+  );
+}
+
+/**
+ * Delivers bus events to one consumer (again), the way its trigger does: a rule invokes the function with
+ * each event; the FIFO event source mapping with one batch of the order's messages, in order. Resolves
+ * once the consumer has processed and acknowledged every one of them, so a test can then assert what
+ * the delivery changed, or that it changed nothing, without waiting out a guessed window.
+ *
+ * Why not publish them on the bus again: that says nothing about when, or whether, a consumer processed
+ * them; and a FIFO forwarder deduplicates by event id, so within SQS's 5-minute window the copy never
+ * reaches a FIFO consumer. This covers the copies that do reach it: an SQS redelivery, or a bus
+ * redelivery after the window. A delivery the consumer turns away (another delivery of the same event
+ * still in progress) is repeated, as the rule or the queue would.
+ */
+export async function deliverTo(consumer: SagaConsumer, events: BusEvent[]): Promise<void> {
+  const mine = events.filter((event) => consumer.consumes.includes(event['detail-type']));
+  expect(mine.length, `none of the events is for ${consumer.functionKey}`).toBeGreaterThan(0);
+  const { trigger } = consumer;
+  const invocations =
+    trigger === 'rule'
+      ? mine
+      : [{ Records: mine.map((event, position) => fifoRecord(trigger.fifoQueue, event, position)) }];
+  for (const payload of invocations) {
+    await eventually(
+      async () => {
+        const { error, result } = await invoke(consumer.functionKey, payload);
+        if (error) throw new Error(error);
+        const failures = (result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures ?? [];
+        if (failures.length > 0) throw new Error(`returned ${JSON.stringify(failures)}`);
+        return true;
+      },
+      { description: `${consumer.functionKey} to acknowledge the delivery`, intervalMs: 500 },
     );
-    expect(result.FailedEntryCount).toBe(0);
   }
 }
 
@@ -57,8 +155,16 @@ export async function setSandboxOutage(mode: 'off' | 'timeout' | 'error'): Promi
   expect(response.ok).toBe(true);
 }
 
-export async function sandboxLedger(): Promise<any> {
-  return (await fetch(`${sandbox}/_sandbox/ledger`)).json();
+/** The payment sandbox's ledger: every authorization, decline, capture, void and refund (of one order). */
+export async function sandboxLedger(orderId?: string): Promise<any> {
+  const query = orderId ? `?${new URLSearchParams({ orderId })}` : '';
+  return (await fetch(`${sandbox}/_sandbox/ledger${query}`)).json();
+}
+
+/** How many of each provider operation one order has in the sandbox's ledger. */
+export async function ledgerCounts(orderId: string): Promise<Record<string, number>> {
+  const ledger: Record<string, unknown[]> = await sandboxLedger(orderId);
+  return Object.fromEntries(Object.entries(ledger).map(([kind, entries]) => [kind, entries.length]));
 }
 
 export interface Shop {
