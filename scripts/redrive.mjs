@@ -470,10 +470,16 @@ export function shapeOf(body) {
  */
 export function describeShape(shape, body) {
   /** @param {any} event */
-  const aboutEvent = (event) =>
-    isBusEvent(event)
-      ? `${event['detail-type']} ${event.detail.metadata?.eventId ?? event.id ?? ''} ${JSON.stringify(event.detail.data ?? {}).slice(0, PREVIEW_CHARS)}`
-      : JSON.stringify(event ?? null).slice(0, PREVIEW_CHARS);
+  const aboutEvent = (event) => {
+    if (!isBusEvent(event)) return JSON.stringify(event ?? null).slice(0, PREVIEW_CHARS);
+    // What it is about (orderId=…, productId=…), whatever the order of its fields.
+    const data = event.detail.data && typeof event.detail.data === 'object' ? event.detail.data : {};
+    const ids = Object.entries(data)
+      .filter(([name, value]) => /Id$/.test(name) && typeof value === 'string')
+      .map(([name, value]) => `${name}=${value}`);
+    const about = ids.length > 0 ? ids.join(' ') : JSON.stringify(data).slice(0, PREVIEW_CHARS);
+    return `${event['detail-type']} ${event.detail.metadata?.eventId ?? event.id ?? ''} ${about}`;
+  };
   switch (shape.shape) {
     case 'event':
       return aboutEvent(shape.event);

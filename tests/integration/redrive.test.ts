@@ -302,7 +302,7 @@ describe('a rule target DLQ (bus events)', () => {
     expect(summary.listed[0]?.body).toBe(JSON.stringify(busEvent('evt-9')).slice(0, 120));
     expect(summary.listed[0]).toMatchObject({
       shape: 'event',
-      summary: 'OrderPlaced evt-9 {"orderId":"ord-1"}',
+      summary: 'OrderPlaced evt-9 orderId=ord-1',
     });
     expect(bus.recentEvents().length).toBe(before);
     expect(await countOf(dlq.url)).toBe(1);
@@ -474,7 +474,7 @@ describe('a domain events DLQ that is also its functions’ on-failure destinati
       {
         id: expect.any(String),
         shape: 'function-failure',
-        summary: `${prefix}inventoryOnOrderEvents RetriesExhausted after 3 attempt(s), Error: stock item missing | OrderPlaced evt-5 {"orderId":"ord-1"}`,
+        summary: `${prefix}inventoryOnOrderEvents RetriesExhausted after 3 attempt(s), Error: stock item missing | OrderPlaced evt-5 orderId=ord-1`,
         body: expect.any(String),
       },
     ]);
