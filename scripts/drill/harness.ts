@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand as ScanItemsCommand } from '@aws-sdk/lib-dynamodb';
 import { eventually, holdsFor } from '../../tests/support/eventually.js';
 import {
   issuerUrlForStage,
@@ -92,7 +101,11 @@ export interface BootedStack {
   stop(): Promise<void>;
 }
 
-export async function bootStack(stage: string, timeoutMs = 240_000): Promise<BootedStack> {
+/**
+ * Boots the stage's stack and waits for LOCAL_CLOUD_READY. The first boot of a stage bundles every function;
+ * on a busy 2-core machine that alone has taken minutes, hence the generous default.
+ */
+export async function bootStack(stage: string, timeoutMs = 480_000): Promise<BootedStack> {
   for (const entry of ['stream-checkpoints.json', 'dynamodb', 'seeded']) {
     rmSync(join(ROOT, '.local', stage, entry), { recursive: true, force: true });
   }
@@ -119,7 +132,27 @@ export async function bootStack(stage: string, timeoutMs = 240_000): Promise<Boo
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  await new Promise<void>((resolve, reject) => {
+  const stop = async () => {
+    if (!child.pid || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      process.kill(-child.pid, 'SIGINT');
+    } catch {
+      return;
+    }
+    const timeout = new Promise((resolve) => setTimeout(resolve, 20_000, 'timeout').unref());
+    if ((await Promise.race([exited, timeout])) === 'timeout') {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    child.unref();
+  };
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`stack ${stage} not ready in ${timeoutMs / 1000} s:\n${output.slice(-3000)}`)),
       timeoutMs,
@@ -137,34 +170,19 @@ export async function bootStack(stage: string, timeoutMs = 240_000): Promise<Boo
       reject(new Error(`stack ${stage} exited with ${code} before ready:\n${output.slice(-3000)}`));
     });
   });
+  try {
+    await ready;
+  } catch (error) {
+    // A stack that never got ready is still running (bundling, emulators): it must not outlive the run.
+    await stop();
+    throw error;
+  }
   const stack: Stack = {
     ...stackFor(stage),
     logMark: () => dropped + output.length,
     logsSince: (mark) => output.slice(Math.max(0, mark - dropped)),
   };
-  return {
-    stack,
-    async stop() {
-      if (!child.pid || child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      try {
-        process.kill(-child.pid, 'SIGINT');
-      } catch {
-        return;
-      }
-      const timeout = new Promise((resolve) => setTimeout(resolve, 20_000, 'timeout').unref());
-      if ((await Promise.race([exited, timeout])) === 'timeout') {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      child.unref();
-    },
-  };
+  return { stack, stop };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -304,6 +322,41 @@ export async function busEvents(
   return (await (await fetch(`${stack.bus}/_local/events?${query}`)).json()) as BusEvent[];
 }
 
+/**
+ * Waits until every outbox event of `tables` that occurred since `sinceMs` is on the bus (the relays have
+ * caught up), so a fault injected next only hits what the drill does after it.
+ */
+export async function waitForOutboxesPublished(
+  stack: Stack,
+  tables: string[],
+  sinceMs: number,
+): Promise<void> {
+  await eventually(
+    async () => {
+      const published = new Set(
+        (await busEvents(stack, {})).map((event) => String(event.detail?.metadata?.eventId)),
+      );
+      for (const table of tables) {
+        const waiting = await findItems(
+          stack,
+          table,
+          (item) =>
+            item.entityType === 'OUTBOX' &&
+            Date.parse(item.envelope?.metadata?.occurredAt) >= sinceMs &&
+            !published.has(item.envelope?.metadata?.eventId),
+        );
+        if (waiting.length > 0) return undefined;
+      }
+      return true;
+    },
+    {
+      description: `the outbox events of ${tables.join(', ')} on the bus`,
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    },
+  );
+}
+
 export async function setBusOutage(stack: Stack, enabled: boolean): Promise<void> {
   const response = await fetch(`${stack.bus}/_local/outage`, {
     method: 'POST',
@@ -348,6 +401,21 @@ export async function ledgerCounts(stack: Stack, orderId: string) {
   };
 }
 
+/** The URL of a queue of the stage, `queue` without `commerce-<stage>-`. */
+function queueUrl(stack: Stack, queue: string): string {
+  const port = new URL(stack.sqs).port;
+  return `http://sqs.${REGION}.localhost:${port}/000000000000/commerce-${stack.stage}-${queue}`;
+}
+
+async function withSqs<T>(stack: Stack, use: (sqs: SQSClient) => Promise<T>): Promise<T> {
+  const sqs = new SQSClient({ endpoint: stack.sqs, region: REGION, credentials: CREDENTIALS });
+  try {
+    return await use(sqs);
+  } finally {
+    sqs.destroy();
+  }
+}
+
 export async function sendToQueue(
   stack: Stack,
   queue: string,
@@ -355,20 +423,124 @@ export async function sendToQueue(
   group: string,
   dedup: string = randomUUID(),
 ): Promise<void> {
-  const sqs = new SQSClient({ endpoint: stack.sqs, region: REGION, credentials: CREDENTIALS });
-  const port = new URL(stack.sqs).port;
-  try {
-    await sqs.send(
+  await withSqs(stack, (sqs) =>
+    sqs.send(
       new SendMessageCommand({
-        QueueUrl: `http://sqs.${REGION}.localhost:${port}/000000000000/commerce-${stack.stage}-${queue}`,
+        QueueUrl: queueUrl(stack, queue),
         MessageGroupId: group,
         MessageDeduplicationId: dedup,
         MessageBody: JSON.stringify(body),
       }),
-    );
+    ),
+  );
+}
+
+/** Several messages enqueued by one SendMessageBatch: a receive after it can see them all at once. */
+export async function sendBatchToQueue(
+  stack: Stack,
+  queue: string,
+  messages: Array<{ body: unknown; group: string; dedup: string; correlationId?: string }>,
+): Promise<void> {
+  const result = await withSqs(stack, (sqs) =>
+    sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl(stack, queue),
+        Entries: messages.map((message, index) => ({
+          Id: String(index),
+          MessageBody: JSON.stringify(message.body),
+          MessageGroupId: message.group,
+          MessageDeduplicationId: message.dedup,
+          ...(message.correlationId
+            ? {
+                MessageAttributes: {
+                  correlationId: { DataType: 'String', StringValue: message.correlationId },
+                },
+              }
+            : {}),
+        })),
+      }),
+    ),
+  );
+  if (result.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(result.Failed)}`);
+}
+
+/** Messages in a queue of the stage, visible or in flight. */
+export async function queueDepth(stack: Stack, queue: string): Promise<number> {
+  const { Attributes } = await withSqs(stack, (sqs) =>
+    sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl(stack, queue),
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    ),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+/**
+ * Looks at the visible messages of a queue (each receive counts, as any receive does) and makes them visible
+ * again. A FIFO queue shows the messages its groups hand out.
+ */
+export async function peekQueue(stack: Stack, queue: string): Promise<Message[]> {
+  return withSqs(stack, async (sqs) => {
+    const held: Message[] = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl(stack, queue),
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 30,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) break;
+      held.push(...Messages);
+    }
+    for (const message of held) {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl(stack, queue),
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+    }
+    return held;
+  });
+}
+
+/** Runs `use` with a DocumentClient on the stage's DynamoDB. */
+export async function withDynamo<T>(stack: Stack, use: (dynamo: DynamoDBDocumentClient) => Promise<T>) {
+  const raw = new DynamoDBClient({ endpoint: stack.dynamodb, region: REGION, credentials: CREDENTIALS });
+  try {
+    return await use(DynamoDBDocumentClient.from(raw));
   } finally {
-    sqs.destroy();
+    raw.destroy();
   }
+}
+
+/** The items of a table of the stage (plain objects) that `keep` accepts. */
+export function findItems(
+  stack: Stack,
+  table: string,
+  keep: (item: Record<string, any>) => boolean,
+): Promise<Record<string, any>[]> {
+  return withDynamo(stack, async (dynamo) => {
+    const found: Record<string, any>[] = [];
+    let start: Record<string, any> | undefined;
+    do {
+      const page = await dynamo.send(
+        new ScanItemsCommand({ TableName: `commerce-${stack.stage}-${table}`, ExclusiveStartKey: start }),
+      );
+      found.push(...(page.Items ?? []).filter(keep));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
+  });
 }
 
 /** Every item of a table of the stage, as DynamoDB JSON, sorted by its JSON text. */
@@ -421,6 +593,66 @@ export function runScript(
       },
     );
   });
+}
+
+/** One message as `npm run redrive -- <queue> --dry-run` lists it. */
+export interface ListedMessage {
+  id: string;
+  group: string;
+  shape: 'event' | 'function-failure' | 'stream-failure' | 'other';
+  summary: string;
+}
+
+/** A window `npm run redrive` tells to republish: `npm run outbox:republish -- <args>`. */
+export interface RepublishWindow {
+  command: string;
+  args: string[];
+  table: string;
+  from: number;
+  to: number;
+}
+
+function republishWindowOf(command: string): RepublishWindow {
+  const args = command.replace(/^npm run outbox:republish -- /, '').split(' ');
+  const value = (name: string) => args[args.indexOf(name) + 1] ?? '';
+  return {
+    command,
+    args,
+    table: value('--table'),
+    from: Date.parse(value('--from')),
+    to: Date.parse(value('--to')),
+  };
+}
+
+/**
+ * What `npm run redrive -- <queue> --dry-run` shows of a queue: its messages and, for stream failure
+ * records, the windows of the republish commands it prints.
+ */
+export async function redriveListing(
+  stack: Stack,
+  queue: string,
+): Promise<{ messages: ListedMessage[]; windows: RepublishWindow[] }> {
+  const listed = await runScript('redrive.mjs', [queue, '--dry-run', '--stage', stack.stage]);
+  if (listed.code !== 0)
+    throw new Error(`redrive --dry-run ${queue} exited ${listed.code}: ${listed.stderr}`);
+  const lines = listed.stdout.split('\n').filter(Boolean);
+  const messages = lines
+    .filter((line) => !line.startsWith('npm run '))
+    .map((line) => {
+      const [id = '', group = '', shape = '', ...summary] = line.split('\t');
+      return { id, group, shape: shape as ListedMessage['shape'], summary: summary.join('\t') };
+    });
+  const commands = lines.filter((line) => line.startsWith('npm run outbox:republish -- '));
+  return { messages, windows: commands.map(republishWindowOf) };
+}
+
+/** The detail-types the event store holds for an aggregate. */
+export async function storedEventTypes(shop: Shop, aggregateId: string): Promise<string[]> {
+  const stored = await call(shop.stack, 'GET', `/admin/events?aggregateId=${aggregateId}&limit=100`, {
+    token: shop.admin,
+  });
+  check(stored.status === 200, `GET /admin/events answered ${stored.status}`);
+  return (stored.body?.items ?? []).map((event: any) => event['detail-type']);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 import type { Stack } from './harness.js';
 
 /**
- * Environment for `npm run replay|redrive -- --stage <stage>`: points the AWS SDK's default chain at the
- * stage's emulators. Needed because scripts/replay.mjs treats only `local` and `test` as local stages
- * (LOCAL_STAGES) and would otherwise talk to AWS for `--stage drill`; harmless for the other stages.
+ * Environment for `npm run replay|redrive|outbox:republish -- --stage <stage>`: points the AWS SDK's default
+ * chain at the stage's emulators. The scripts know every stage of scripts/local-cloud/stages.json as local
+ * (scripts/stage-clients.mjs); this also covers a stack of a stage they do not know.
  */
 export function scriptEnv(stack: Stack): Record<string, string> {
   return {
