@@ -16,7 +16,7 @@ export const providerOutage: Drill = {
   name: 'provider-outage',
   fault: 'payment sandbox in outage (every call 503)',
   mustHold:
-    'breaker opens; waiting orders complete after recovery (paymentsRetryPending), or cancel PAYMENT_UNAVAILABLE at the 60 s deadline with stock released',
+    'breaker opens; waiting orders complete after recovery (paymentsRetryPending), or cancel PAYMENT_UNAVAILABLE at the stage's deadline (orderPendingDeadlineSeconds: 120 s on drill) with stock released',
   run: ({ stack, progress }) =>
     guarded(async () => {
       const shop = await openShop(stack);
@@ -97,14 +97,14 @@ export const providerOutage: Drill = {
               .length > 0 || undefined,
           { description: 'PaymentUnavailable', timeoutMs: 25_000, intervalMs: 250 },
         );
-        progress('order waiting past the 60 s deadline; invoking ordersExpirePending');
+        progress('order waiting past the stage's deadline; invoking ordersExpirePending');
         const cancelled = await eventually(
           async () => {
             await invokeFunction(stack, 'ordersExpirePending');
             const o = await shop.order(customer.token, late.orderId);
             return o.status === 'CANCELLED' ? o : undefined;
           },
-          { description: 'the deadline cancellation', timeoutMs: 90_000, intervalMs: 3000 },
+          { description: 'the deadline cancellation', timeoutMs: 180_000, intervalMs: 3000 },
         );
         check(cancelled.reason === 'PAYMENT_UNAVAILABLE', `cancelled with ${cancelled.reason}`);
         await eventually(
