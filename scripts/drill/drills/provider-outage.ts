@@ -16,7 +16,7 @@ export const providerOutage: Drill = {
   name: 'provider-outage',
   fault: 'payment sandbox in outage (every call 503)',
   mustHold:
-    'breaker opens; waiting orders complete after recovery (paymentsRetryPending), or cancel PAYMENT_UNAVAILABLE at the stage's deadline (orderPendingDeadlineSeconds: 120 s on drill) with stock released',
+    'breaker opens; waiting orders complete after recovery (paymentsRetryPending), or cancel PAYMENT_UNAVAILABLE at the stage deadline (orderPendingDeadlineSeconds: 120 s on drill) with stock released',
   run: ({ stack, progress }) =>
     guarded(async () => {
       const shop = await openShop(stack);
@@ -97,7 +97,7 @@ export const providerOutage: Drill = {
               .length > 0 || undefined,
           { description: 'PaymentUnavailable', timeoutMs: 25_000, intervalMs: 250 },
         );
-        progress('order waiting past the stage's deadline; invoking ordersExpirePending');
+        progress('order waiting past the stage deadline; invoking ordersExpirePending');
         const cancelled = await eventually(
           async () => {
             await invokeFunction(stack, 'ordersExpirePending');
