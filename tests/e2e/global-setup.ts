@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { STACK_LOG } from '../support/stack-logs.js';
 
 /**
  * Boots the whole local stack (stage "test": its own ports, in-memory DynamoDB) once for the end-to-end
@@ -10,12 +11,16 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const BOOT_TIMEOUT_MS = 180_000;
 
 let stack: ChildProcess | undefined;
+let stackLog: WriteStream | undefined;
 
 export async function setup(): Promise<void> {
   // The test stage starts from nothing: no stream checkpoints or data from an earlier run.
   for (const entry of ['stream-checkpoints.json', 'dynamodb', 'seeded']) {
     rmSync(join(ROOT, '.local', 'test', entry), { recursive: true, force: true });
   }
+  // Everything the stack prints, every function's log lines included, is kept for the run's log checks.
+  mkdirSync(dirname(STACK_LOG), { recursive: true });
+  stackLog = createWriteStream(STACK_LOG, { flags: 'w' });
   const started = Date.now();
   process.stdout.write('[e2e] booting the local stack (stage test)…\n');
   stack = spawn(join(ROOT, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'test'], {
@@ -37,6 +42,7 @@ export async function setup(): Promise<void> {
     );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      stackLog?.write(chunk);
       if (process.env.E2E_STACK_LOGS) process.stdout.write(chunk);
       if (output.includes('LOCAL_CLOUD_READY')) {
         clearTimeout(timer);
@@ -55,8 +61,12 @@ export async function setup(): Promise<void> {
   // Keep draining output so the child never blocks on a full pipe.
   stack.stdout?.removeAllListeners('data');
   stack.stderr?.removeAllListeners('data');
-  stack.stdout?.on('data', (chunk) => process.env.E2E_STACK_LOGS && process.stdout.write(chunk));
-  stack.stderr?.on('data', (chunk) => process.env.E2E_STACK_LOGS && process.stdout.write(chunk));
+  const keep = (chunk: Buffer) => {
+    stackLog?.write(chunk);
+    if (process.env.E2E_STACK_LOGS) process.stdout.write(chunk);
+  };
+  stack.stdout?.on('data', keep);
+  stack.stderr?.on('data', keep);
   process.stdout.write(`[e2e] local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
@@ -69,5 +79,6 @@ export async function teardown(): Promise<void> {
   if ((await Promise.race([exited, timeout])) === 'timeout') process.kill(-child.pid, 'SIGKILL');
   child.stdout?.destroy();
   child.stderr?.destroy();
+  stackLog?.end();
   child.unref();
 }
