@@ -1,5 +1,6 @@
-import type { Money } from '../../events/money.js';
+import { MAX_MONEY_AMOUNT, type Money } from '../../events/money.js';
 import type { CancellationReason } from '../../events/orders/index.js';
+import { MAX_RESERVABLE_PRODUCTS } from '../../shared/dynamodb/transaction-limit.js';
 import { BusinessRuleError, ConflictError, type FieldError, NotFoundError } from '../../shared/errors.js';
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'CANCELLED';
@@ -42,7 +43,11 @@ export interface Requester {
   isAdmin: boolean;
 }
 
-export const MAX_LINES = 50;
+/**
+ * Lines one order may list. Inventory reserves all of an order's distinct products (never more than its
+ * lines) in one DynamoDB transaction, so this never exceeds what one transaction can hold.
+ */
+export const MAX_LINES = Math.min(50, MAX_RESERVABLE_PRODUCTS);
 export const MAX_QUANTITY = 100;
 
 export class OrderNotFound extends NotFoundError {
@@ -94,6 +99,21 @@ export class OrderNotPriceable extends BusinessRuleError {
   }
 }
 
+/**
+ * The total is above what the event contracts carry (MAX_MONEY_AMOUNT): every consumer of the order's
+ * events would refuse them, so the order is refused before anything is stored.
+ */
+export class OrderTotalTooLarge extends BusinessRuleError {
+  override readonly code = 'order-total-too-large';
+  constructor(total: Money) {
+    super(
+      `The order total of ${total.amount} (${total.currency} minor units) exceeds the limit of ` +
+        `${MAX_MONEY_AMOUNT} per order: order fewer units, or split them over several orders.`,
+      { total, maxTotal: { amount: MAX_MONEY_AMOUNT, currency: total.currency } },
+    );
+  }
+}
+
 export interface RequestedLine {
   productId: string;
   quantity: number;
@@ -108,7 +128,8 @@ export function mergeLines(lines: readonly RequestedLine[]): RequestedLine[] {
 
 /**
  * Freezes each line's unit price from the known prices. Every requested line whose product has no known
- * price, or whose currency differs from the first line's, is reported with its request path.
+ * price, or whose currency differs from the first line's, is reported with its request path; a total
+ * above the money limit is refused as a whole (each line is at most the total, so no line exceeds it).
  */
 export function priceLines(
   requested: readonly RequestedLine[],
@@ -136,6 +157,7 @@ export function priceLines(
     unitPrice: prices.get(line.productId) as Money,
   }));
   const amount = items.reduce((sum, line) => sum + line.quantity * line.unitPrice.amount, 0);
+  if (amount > MAX_MONEY_AMOUNT) throw new OrderTotalTooLarge({ amount, currency });
   return { items, total: { amount, currency } };
 }
 

@@ -6,6 +6,7 @@ import {
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { retryOnConflict } from '../../../shared/dynamodb/retry-on-conflict.js';
+import { DYNAMODB_TRANSACTION_ITEM_LIMIT } from '../../../shared/dynamodb/transaction-limit.js';
 import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { coverNeeded, type Reservation, STOCK_FIGURES, type StockItem } from '../model.js';
 import type {
@@ -21,9 +22,6 @@ export const STOCK = 'STOCK';
 const RESERVATION = 'RESERVATION';
 const stockKey = (productId: string) => ({ pk: `${STOCK}#${productId}`, sk: STOCK });
 const reservationKey = (orderId: string) => ({ pk: `${RESERVATION}#${orderId}`, sk: RESERVATION });
-
-/** DynamoDB's limit of items in one TransactWriteItems. */
-export const MAX_TRANSACTION_ITEMS = 100;
 
 /**
  * How a stock item is stored: its figures, plus what the outbox relay needs to publish its change from
@@ -134,7 +132,8 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
   /**
    * One TransactWriteItems: the stock updates, the reservation, the outbox records (in that order, which
    * the cancellation reasons follow). Sent again after a transaction conflict (many orders of one product
-   * at once contend on its item); a failed condition is the answer.
+   * at once contend on its item); a failed condition is the answer. An order's change is one item per
+   * product plus the reservation and its event: ORDER_RESERVATION_LAYOUT, which bounds an order's lines.
    */
   async save(change: InventoryChange): Promise<ChangeOutcome> {
     const state = [
@@ -142,7 +141,7 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
       reservationPut(this.tableName, change.reservation),
     ];
     const size = state.length + change.events.length;
-    if (size > MAX_TRANSACTION_ITEMS) {
+    if (size > DYNAMODB_TRANSACTION_ITEM_LIMIT) {
       throw new Error(`A change of ${change.stock.length} products needs ${size} items in one transaction`);
     }
     try {

@@ -12,14 +12,19 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  DynamoDbInventoryRepository,
-  MAX_TRANSACTION_ITEMS,
-} from '../../../domains/inventory/adapters/dynamodb-inventory-repository.js';
+import { DynamoDbInventoryRepository } from '../../../domains/inventory/adapters/dynamodb-inventory-repository.js';
 import { type Reservation, release, reserve, restock, sell } from '../../../domains/inventory/model.js';
 import type { InventoryChange } from '../../../domains/inventory/ports.js';
-import { createEnvelope } from '../../../events/envelope.js';
+import { releaseStock } from '../../../domains/inventory/release-stock.js';
+import { reserveStock } from '../../../domains/inventory/reserve-stock.js';
+import { sellStock } from '../../../domains/inventory/sell-stock.js';
+import { createEnvelope, type EventEnvelope } from '../../../events/envelope.js';
 import { StockReservedV1 } from '../../../events/inventory/index.js';
+import {
+  DYNAMODB_TRANSACTION_ITEM_LIMIT,
+  MAX_RESERVABLE_PRODUCTS,
+  ORDER_RESERVATION_LAYOUT,
+} from '../../../shared/dynamodb/transaction-limit.js';
 import { transactionCancelled as cancelled, transactionConflict } from '../shared/dynamodb-errors.js';
 import { stockItem } from './fakes.js';
 
@@ -154,17 +159,84 @@ describe('save: a reservation', () => {
       TransactionCanceledException,
     );
   });
+});
 
-  it('fits the largest order (50 lines) in one transaction, and refuses what DynamoDB could not take', async () => {
-    const lines = (count: number): InventoryChange => ({
-      ...reservationOfTwoLines(),
-      stock: Array.from({ length: count }, (_, i) => ({ productId: `p-${i}`, movement: reserve(1) })),
-    });
+describe('the largest order inventory can reserve', () => {
+  const MAX = MAX_RESERVABLE_PRODUCTS;
+  const { itemsPerLine, fixedItems } = ORDER_RESERVATION_LAYOUT;
+  const ports = {
+    inventory: repository,
+    clock: { now: () => T1 },
+    backoff: { pause: async () => undefined },
+  };
+  const lines = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ productId: `p-${i}`, quantity: 1 }));
+  const orderEvent = <Data>(data: Data): EventEnvelope<Data> => ({
+    metadata: {
+      eventId: 'evt-order-1',
+      eventType: 'OrderPlaced',
+      eventVersion: 1,
+      occurredAt: T1.toISOString(),
+      producer: 'commerce.orders',
+      ...cause,
+    },
+    data,
+  });
+  const storedReservation = (status: Reservation['status'], count: number) => ({
+    Item: {
+      pk: 'RESERVATION#o-1',
+      sk: 'RESERVATION',
+      entityType: 'RESERVATION',
+      orderId: 'o-1',
+      status,
+      items: lines(count),
+      updatedAt: T1.toISOString(),
+    },
+  });
 
-    await repository.save(lines(50));
-    expect(sentItems()).toHaveLength(52);
+  it('is derived from the transaction limit: one more product would not fit', () => {
+    expect(MAX * itemsPerLine + fixedItems).toBeLessThanOrEqual(DYNAMODB_TRANSACTION_ITEM_LIMIT);
+    expect((MAX + 1) * itemsPerLine + fixedItems).toBeGreaterThan(DYNAMODB_TRANSACTION_ITEM_LIMIT);
+  });
 
-    await expect(repository.save(lines(MAX_TRANSACTION_ITEMS - 1))).rejects.toThrow('in one transaction');
+  it('reserves an order of that many distinct products in one transaction of the declared layout', async () => {
+    expect(await reserveStock(orderEvent({ orderId: 'o-1', items: lines(MAX) }), ports)).toBe('reserved');
+
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(sentItems()).toHaveLength(MAX * itemsPerLine + fixedItems);
+  });
+
+  it('counts distinct products: repeated lines of one product are one stock write', async () => {
+    const repeated = [...lines(MAX), ...lines(MAX)];
+
+    expect(await reserveStock(orderEvent({ orderId: 'o-1', items: repeated }), ports)).toBe('reserved');
+
+    expect(sentItems()).toHaveLength(MAX * itemsPerLine + fixedItems);
+  });
+
+  it('refuses one product more before sending anything, since DynamoDB would refuse the transaction', async () => {
+    const attempt = reserveStock(orderEvent({ orderId: 'o-1', items: lines(MAX + 1) }), ports);
+
+    await expect(attempt).rejects.toThrow(`needs ${(MAX + 1) * itemsPerLine + fixedItems} items`);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('sells, releases and returns such a reservation within the limit too', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce(storedReservation('ACTIVE', MAX))
+      .resolvesOnce(storedReservation('ACTIVE', MAX))
+      .resolvesOnce(storedReservation('SOLD', MAX));
+
+    expect(await sellStock(orderEvent({ orderId: 'o-1' }), ports)).toBe('sold');
+    expect(await releaseStock(orderEvent({ orderId: 'o-1', wasConfirmed: false }), ports)).toBe('released');
+    expect(await releaseStock(orderEvent({ orderId: 'o-1', wasConfirmed: true }), ports)).toBe('returned');
+
+    const sizes = ddb
+      .commandCalls(TransactWriteCommand)
+      .map((call) => call.args[0].input.TransactItems?.length);
+    expect(sizes).toHaveLength(3);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(DYNAMODB_TRANSACTION_ITEM_LIMIT);
   });
 });
 

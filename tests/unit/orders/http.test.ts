@@ -8,6 +8,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.ORDERS_TABLE_NAME = 'commerce-test-orders';
   process.env.EVENT_SOURCE = 'commerce.orders';
+  process.env.PAYMENT_TOKEN_KEY_ID = 'alias/commerce-test-payment-token';
 });
 
 import {
@@ -16,6 +17,7 @@ import {
   GetCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as getOrder } from '../../../functions/orders/get-order.js';
 import { handler as placeOrder } from '../../../functions/orders/place-order.js';
@@ -23,6 +25,8 @@ import { fakeContext, type HttpEventOptions, httpEvent } from '../shared/lambda-
 import { anOrder, eur } from './fakes.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const kms = mockClient(KMSClient);
+const CIPHERTEXT = Buffer.from('ciphertext-only-payments-can-open');
 const ALICE = { sub: 'alice' };
 const validBody = { items: [{ productId: 'espresso-cup', quantity: 2 }], paymentToken: 'tok_visa' };
 
@@ -51,8 +55,13 @@ beforeEach(() => {
     .on(BatchGetCommand)
     .resolves({ Responses: { 'commerce-test-orders': [{ productId: 'espresso-cup', price: eur(1200) }] } });
   ddb.on(TransactWriteCommand).resolves({});
+  kms.reset();
+  kms.on(EncryptCommand).resolves({ CiphertextBlob: CIPHERTEXT });
 });
-afterEach(() => ddb.reset());
+afterEach(() => {
+  ddb.reset();
+  kms.reset();
+});
 
 describe('POST /orders', () => {
   it('answers 202 with the PENDING order and where to find it', async () => {
@@ -61,6 +70,22 @@ describe('POST /orders', () => {
     expect(response.body).toEqual({ orderId: expect.any(String), status: 'PENDING' });
     expect(response.headers.location).toBe(`/orders/${response.body.orderId}`);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('seals the payment token for payments, bound to the order, and stores only the ciphertext', async () => {
+    const response = await post({ ...validBody, paymentToken: 'tok_visa_4f1c' });
+
+    expect(response.status).toBe(202);
+    expect(kms.commandCalls(EncryptCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        KeyId: 'alias/commerce-test-payment-token',
+        Plaintext: Buffer.from('tok_visa_4f1c'),
+        EncryptionContext: { orderId: response.body.orderId, purpose: 'payment-token' },
+      },
+    ]);
+    const written = JSON.stringify(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input);
+    expect(written).not.toContain('tok_visa_4f1c');
+    expect(written).toContain(CIPHERTEXT.toString('base64'));
   });
 
   it('refuses a request without Idempotency-Key with a 400 problem naming the header', async () => {
@@ -134,6 +159,45 @@ describe('POST /orders', () => {
       errors: [{ path: 'items.1.productId', message: expect.stringContaining('ghost') }],
     });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers a total above the money limit with a 422 problem saying so, and stores nothing', async () => {
+    // given a product priced at 1,500,000,000 IDR (minor units)
+    ddb.on(BatchGetCommand).resolves({
+      Responses: {
+        'commerce-test-orders': [
+          { productId: 'palm-oil', price: { amount: 1_500_000_000, currency: 'IDR' } },
+        ],
+      },
+    });
+
+    // when 100 units are ordered (150,000,000,000 minor units, above the contracts' 100,000,000,000)
+    const response = await post({ ...validBody, items: [{ productId: 'palm-oil', quantity: 100 }] });
+
+    // then a 422 problem names the total and the limit, and no order, key or event was written
+    expect(response.status).toBe(422);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.body).toMatchObject({
+      type: 'urn:commerce:problem:order-total-too-large',
+      title: 'Unprocessable Content',
+      status: 422,
+      detail: expect.stringContaining('exceeds the limit of 100000000000'),
+      total: { amount: 150_000_000_000, currency: 'IDR' },
+      maxTotal: { amount: 100_000_000_000, currency: 'IDR' },
+    });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('accepts 50 distinct products, the most an order may list', async () => {
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ productId: `p${i}`, quantity: 1 }));
+    ddb.on(BatchGetCommand).resolves({
+      Responses: { 'commerce-test-orders': fifty.map(({ productId }) => ({ productId, price: eur(100) })) },
+    });
+
+    const response = await post({ ...validBody, items: fifty });
+
+    expect(response.status).toBe(202);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it('answers the same key with another body with a 409 problem', async () => {

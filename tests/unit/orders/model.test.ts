@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   isOverdue,
+  MAX_LINES,
   mergeLines,
   type Order,
   OrderNotPriceable,
   type OrderStatus,
+  OrderTotalTooLarge,
   type OrderTrigger,
   priceLines,
   toView,
   transition,
 } from '../../../domains/orders/model.js';
+import { MAX_MONEY_AMOUNT, moneySchema } from '../../../events/money.js';
+import { MAX_RESERVABLE_PRODUCTS } from '../../../shared/dynamodb/transaction-limit.js';
 import { anOrder, eur, T0 } from './fakes.js';
 
 const DEADLINE = 900;
@@ -239,6 +243,54 @@ describe('lines and prices', () => {
         details: { errors: [{ path: 'items.1.productId', message: 'is not priced in EUR' }] },
       }),
     );
+  });
+
+  it('accepts a total exactly at the money limit of the event contracts', () => {
+    const { total } = priceLines(
+      [
+        { productId: 'a', quantity: 1 },
+        { productId: 'b', quantity: 1 },
+      ],
+      new Map([
+        ['a', eur(MAX_MONEY_AMOUNT - 1)],
+        ['b', eur(1)],
+      ]),
+    );
+    expect(total).toEqual(eur(MAX_MONEY_AMOUNT));
+    expect(moneySchema.safeParse(total).success).toBe(true);
+  });
+
+  it.each([
+    ['one minor unit above it, over two lines', [MAX_MONEY_AMOUNT, 1], [1, 1], MAX_MONEY_AMOUNT + 1],
+    ['100 × 1,500,000,000 IDR', [1_500_000_000], [100], 150_000_000_000],
+    ['the highest price times the highest quantity', [MAX_MONEY_AMOUNT], [100], 100 * MAX_MONEY_AMOUNT],
+  ])(
+    'refuses a total above the money limit (%s) with a 422 naming total and limit',
+    (_case, amounts, quantities, expected) => {
+      const currency = 'IDR';
+      const lines = amounts.map((_, i) => ({ productId: `p${i}`, quantity: quantities[i] as number }));
+      const prices = new Map(amounts.map((amount, i) => [`p${i}`, { amount, currency }]));
+
+      const attempt = () => priceLines(lines, prices);
+
+      expect(attempt).toThrow(OrderTotalTooLarge);
+      expect(attempt).toThrow(
+        expect.objectContaining({
+          status: 422,
+          code: 'order-total-too-large',
+          message: expect.stringContaining(`exceeds the limit of ${MAX_MONEY_AMOUNT}`),
+          details: {
+            total: { amount: expected, currency },
+            maxTotal: { amount: MAX_MONEY_AMOUNT, currency },
+          },
+        }),
+      );
+    },
+  );
+
+  it('lists no more lines than inventory can reserve in one transaction', () => {
+    expect(MAX_LINES).toBe(50);
+    expect(MAX_LINES).toBeLessThanOrEqual(MAX_RESERVABLE_PRODUCTS);
   });
 
   it('shows the public fields of an order only', () => {
