@@ -15,6 +15,14 @@ export interface StockItem extends StockLevel {
   updatedAt: string;
 }
 
+/**
+ * The most units an admin may count on hand for one product: a billion, more than any shelf holds. It
+ * keeps every stock figure an exact integer far from the limits of DynamoDB numbers and JavaScript, and
+ * inside a signed 32-bit integer (2,147,483,647) even with as many units again returned on top of a full
+ * count, so clients that read the figures as int32 never overflow.
+ */
+export const MAX_STOCK_QUANTITY = 1_000_000_000;
+
 export interface StockLine {
   productId: string;
   quantity: number;

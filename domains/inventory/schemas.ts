@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_STOCK_QUANTITY } from './model.js';
 
 /**
  * The catalog's product id format (lower-case slug): inventory does not check that the product exists,
@@ -14,6 +15,9 @@ const productId = z
 export const stockPathSchema = z.object({ productId });
 
 export const setStockSchema = z.strictObject({
-  quantity: z.int('must be a whole number').nonnegative('must be 0 or more'),
+  quantity: z
+    .int('must be a whole number')
+    .nonnegative('must be 0 or more')
+    .max(MAX_STOCK_QUANTITY, `must be at most ${MAX_STOCK_QUANTITY}`),
 });
 export type SetStockInput = z.infer<typeof setStockSchema>;
