@@ -13,8 +13,9 @@ export interface ProductRepository {
   /** Stores a new product with its events atomically; throws ProductAlreadyExists if the id is taken. */
   create(product: Product, events: EventEnvelope[]): Promise<void>;
   /**
-   * Replaces the product with `next` and stores its events atomically, provided the stored product is
-   * still at `expectedPriceVersion` (optimistic concurrency).
+   * Stores the price of `next` (price, priceVersion, updatedAt) and its events atomically, provided the
+   * stored product is still at `expectedPriceVersion` (optimistic concurrency). Its other attributes,
+   * the stock projection above all, are left as they are at that moment.
    */
   savePriceChange(next: Product, expectedPriceVersion: number, events: EventEnvelope[]): Promise<void>;
 }

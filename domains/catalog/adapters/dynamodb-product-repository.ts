@@ -102,6 +102,11 @@ export class DynamoDbProductRepository implements ProductRepository {
     }
   }
 
+  /**
+   * Updates the price's own attributes only, never the whole item: a stock projection that lands between
+   * the read and this write (DynamoDbProductAvailability, which updates `available` and `stockVersion`
+   * only) is kept whatever the order, so neither write can erase the other.
+   */
   async savePriceChange(next: Product, expectedPriceVersion: number, events: EventEnvelope[]): Promise<void> {
     try {
       await sendWithEvents(
@@ -109,22 +114,17 @@ export class DynamoDbProductRepository implements ProductRepository {
         { tableName: this.tableName, eventSource: this.eventSource },
         [
           {
-            Put: {
+            Update: {
               TableName: this.tableName,
-              Item: toItem(next),
-              // The put rewrites the whole item: it must not undo a stock projection applied meanwhile.
-              ...(next.stockVersion === undefined
-                ? {
-                    ConditionExpression: 'priceVersion = :expected',
-                    ExpressionAttributeValues: { ':expected': expectedPriceVersion },
-                  }
-                : {
-                    ConditionExpression: 'priceVersion = :expected AND stockVersion = :stockVersion',
-                    ExpressionAttributeValues: {
-                      ':expected': expectedPriceVersion,
-                      ':stockVersion': next.stockVersion,
-                    },
-                  }),
+              Key: keyOf(next.productId),
+              UpdateExpression: 'SET price = :price, priceVersion = :priceVersion, updatedAt = :updatedAt',
+              ConditionExpression: 'priceVersion = :expected',
+              ExpressionAttributeValues: {
+                ':price': next.price,
+                ':priceVersion': next.priceVersion,
+                ':updatedAt': next.updatedAt,
+                ':expected': expectedPriceVersion,
+              },
             },
           },
         ],

@@ -154,25 +154,63 @@ describe('savePriceChange', () => {
   );
   const next = product({ price: { amount: 1500, currency: 'EUR' }, priceVersion: 2 });
 
-  it('replaces the product only if it is still at the expected price version, with its event, atomically', async () => {
+  it('updates only the price attributes, if still at the expected price version, with its event, atomically', async () => {
     // given DynamoDB accepts the transaction
     ddb.on(TransactWriteCommand).resolves({});
 
     // when the change is saved against version 1
     await repository.savePriceChange(next, 1, [changed]);
 
-    // then one transaction holds the conditional put and the outbox record
+    // then one transaction holds the conditional update and the outbox record
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]?.args[0].input.TransactItems ?? [];
     expect(items).toHaveLength(2);
-    expect(items[0]?.Put).toEqual({
-      TableName: TABLE,
-      Item: { pk: 'PRODUCT#espresso-cup', sk: 'PRODUCT', entityType: 'PRODUCT', ...next },
-      ConditionExpression: 'priceVersion = :expected',
-      ExpressionAttributeValues: { ':expected': 1 },
+    expect(items[0]).toEqual({
+      Update: {
+        TableName: TABLE,
+        Key: { pk: 'PRODUCT#espresso-cup', sk: 'PRODUCT' },
+        UpdateExpression: 'SET price = :price, priceVersion = :priceVersion, updatedAt = :updatedAt',
+        ConditionExpression: 'priceVersion = :expected',
+        ExpressionAttributeValues: {
+          ':price': { amount: 1500, currency: 'EUR' },
+          ':priceVersion': 2,
+          ':updatedAt': T0.toISOString(),
+          ':expected': 1,
+        },
+      },
     });
     expect(items[1]?.Put?.Item).toMatchObject({ pk: 'OUTBOX#evt-changed-1', detailType: 'PriceChanged' });
+  });
+
+  it.each([
+    ['before any stock report (no stockVersion read)', product({ priceVersion: 2 })],
+    ['after one', product({ priceVersion: 2, available: 4, stockVersion: 7 })],
+  ])(
+    'never writes the stock projection, so one landing after the read survives (%s)',
+    async (_case, read) => {
+      ddb.on(TransactWriteCommand).resolves({});
+
+      await repository.savePriceChange(read, 1, [changed]);
+
+      // nothing of the write names `available` or `stockVersion`: whatever the projection stored stays
+      const update = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+      expect(update).toBeDefined();
+      expect(JSON.stringify(update)).not.toMatch(/available|stockVersion/);
+      expect(
+        ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put,
+      ).toBeUndefined();
+    },
+  );
+
+  it('sends the same transaction again after a TransactionConflict with a stock projection', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(transactionConflict()).resolvesOnce({});
+
+    await repository.savePriceChange(next, 1, [changed]);
+
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input).toEqual(calls[0]?.args[0].input);
   });
 
   it('maps a failed version condition to a 409 conflict', async () => {

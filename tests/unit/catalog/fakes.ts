@@ -41,7 +41,8 @@ export class InMemoryProductRepository implements ProductRepository {
     if (!stored || stored.priceVersion !== expectedPriceVersion) {
       throw new ConflictError(`Product ${next.productId} changed concurrently.`);
     }
-    this.products.set(next.productId, structuredClone(next));
+    const { price, priceVersion, updatedAt } = structuredClone(next);
+    this.products.set(next.productId, { ...stored, price, priceVersion, updatedAt });
     this.outbox.push(...structuredClone(events));
   }
 }

@@ -141,17 +141,18 @@ describe('price changes next to the projection', () => {
     updatedAt: '2026-11-22T10:00:00.000Z',
   };
 
-  it('rewrite the product only if its stock projection did not move since it was read', async () => {
+  it('leave the stock projection alone: the price write names neither available nor stockVersion', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     await repository.savePriceChange(product, 1, []);
 
-    // then a stock report applied between read and write fails the put (and the change is retried)
-    const put = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put;
-    expect(put).toMatchObject({
-      Item: { available: 4, stockVersion: 7 },
-      ConditionExpression: 'priceVersion = :expected AND stockVersion = :stockVersion',
-      ExpressionAttributeValues: { ':expected': 1, ':stockVersion': 7 },
+    // then a stock report applied between the read and the write is neither undone nor a conflict
+    const write = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0];
+    expect(write?.Put).toBeUndefined();
+    expect(write?.Update).toMatchObject({
+      UpdateExpression: 'SET price = :price, priceVersion = :priceVersion, updatedAt = :updatedAt',
+      ConditionExpression: 'priceVersion = :expected',
     });
+    expect(JSON.stringify(write)).not.toMatch(/available|stockVersion/);
   });
 });
