@@ -11,7 +11,10 @@
  * - the send permission of every on-failure destination in the function's own role: the framework adds
  *   it only to its default role, which no function uses (serverless-iam-roles-per-function);
  * - HTTP API throttling from the stage's params (`httpApiRateLimit`, `httpApiBurstLimit`);
- * - no unused default Lambda role.
+ * - no unused default Lambda role;
+ * - on stages whose `retainData` param is true (prod): `Retain` on deletion and on replacement for every
+ *   resource that holds data, chosen by type so a table, queue or key added later is covered too, plus
+ *   deletion protection where the type has it. Other stages keep CloudFormation's clean teardown.
  */
 
 const ALARM_TOPIC = 'OperationsAlarmTopic';
@@ -24,6 +27,21 @@ const OUTBOX_FAILURE_METRIC = 'OutboxPublishFailures';
  * one of them), long before a record reaches the relay's maximum age and leaves for its failure queue.
  */
 const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
+
+/** @param {string} id */
+/**
+ * Types whose loss loses data: orders, payments, users (and who is an admin), messages waiting in a
+ * queue, and keys without which encrypted data cannot be read. Not here: the bus archive and log groups
+ * (they expire by their own retention, and a retained one blocks a redeploy of the same name).
+ */
+export const DATA_RESOURCE_TYPES = [
+  'AWS::DynamoDB::Table',
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::Cognito::UserPool',
+  'AWS::Cognito::UserPoolGroup',
+  'AWS::SQS::Queue',
+  'AWS::KMS::Key',
+];
 
 /** @param {string} id */
 const alarmId = (id) => `${id}Alarm`.replace(/[^A-Za-z0-9]/g, '');
@@ -71,6 +89,7 @@ export default class OperationsPlugin {
     const stage = provider.stage;
     const params = service.custom?.operations ?? {};
 
+    if (params.retainData === true || params.retainData === 'true') this.retainData(resources);
     this.addAlarmTopic(resources, `${service.service}-${stage}`, params.alarmEmail);
     this.grantDestinationPermissions(resources);
 
@@ -156,6 +175,23 @@ export default class OperationsPlugin {
       Object.entries(resources).filter(([id]) => id !== DEFAULT_ROLE),
     ).includes(`"${DEFAULT_ROLE}"`);
     if (!referencesDefaultRole) delete resources[DEFAULT_ROLE];
+  }
+
+  /**
+   * `sls remove` then leaves the data behind instead of deleting it, and so does a change that makes
+   * CloudFormation replace a resource (the old one is kept, e.g. an unnamed KMS key, instead of being
+   * deleted once its successor exists). Deletion protection also stops a delete from the console or CLI.
+   * @param {Record<string, any>} resources
+   */
+  retainData(resources) {
+    for (const resource of Object.values(resources)) {
+      if (!DATA_RESOURCE_TYPES.includes(resource.Type)) continue;
+      resource.DeletionPolicy = 'Retain';
+      resource.UpdateReplacePolicy = 'Retain';
+      // A global table sets it per replica, in its own Replicas list.
+      if (resource.Type === 'AWS::DynamoDB::Table') resource.Properties.DeletionProtectionEnabled = true;
+      if (resource.Type === 'AWS::Cognito::UserPool') resource.Properties.DeletionProtection = 'ACTIVE';
+    }
   }
 
   /**

@@ -331,6 +331,76 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     expect(JSON.stringify(archive?.Properties.SourceArn)).toContain('EventBus');
   });
 
+  it('retains every table, user pool, queue and key in prod and tears everything down elsewhere', () => {
+    // Listed here, not imported from the plugin: dropping a type there must fail this test.
+    const dataTypes = [
+      'AWS::DynamoDB::Table',
+      'AWS::Cognito::UserPool',
+      'AWS::Cognito::UserPoolGroup',
+      'AWS::SQS::Queue',
+      'AWS::KMS::Key',
+    ];
+    const holdingData = Object.entries(resources).filter(([, r]) => dataTypes.includes(r.Type));
+    expect(ofType('AWS::DynamoDB::Table').length).toBeGreaterThanOrEqual(9);
+    expect(ofType('AWS::Cognito::UserPool')).toHaveLength(1);
+    const policies = (resource: unknown) => {
+      const { DeletionPolicy, UpdateReplacePolicy } = resource as Record<string, unknown>;
+      return { DeletionPolicy, UpdateReplacePolicy };
+    };
+    if (stage === 'prod') {
+      for (const [logicalId, resource] of holdingData) {
+        expect(policies(resource), logicalId).toEqual({
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+        });
+      }
+      for (const [logicalId, table] of ofType('AWS::DynamoDB::Table'))
+        expect(table.Properties.DeletionProtectionEnabled, logicalId).toBe(true);
+      expect(ofType('AWS::Cognito::UserPool')[0]?.[1].Properties.DeletionProtection).toBe('ACTIVE');
+    } else {
+      // (The framework retains Lambda versions on every stage; they hold no data.)
+      for (const [logicalId, resource] of holdingData) {
+        expect(JSON.stringify(policies(resource)), logicalId).not.toContain('Retain');
+        expect(resource.Properties?.DeletionProtectionEnabled, logicalId).toBeUndefined();
+        expect(resource.Properties?.DeletionProtection, logicalId).toBeUndefined();
+      }
+    }
+  });
+
+  it('can restore every table to any point in time and keeps every queued message 14 days', () => {
+    for (const [logicalId, table] of ofType('AWS::DynamoDB::Table')) {
+      expect(table.Properties.PointInTimeRecoverySpecification, logicalId).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+    }
+    // Work queues as long as their DLQs: a FIFO DLQ restarts a message's age, a standard one does not.
+    for (const [logicalId, queue] of ofType('AWS::SQS::Queue'))
+      expect(queue.Properties.MessageRetentionPeriod, logicalId).toBe(14 * 24 * 3600);
+  });
+
+  it('bounds user pool tokens, hides which e-mails have accounts and lets customers sign up', () => {
+    const pool = ofType('AWS::Cognito::UserPool')[0]?.[1].Properties;
+    const clients = ofType('AWS::Cognito::UserPoolClient').map(([, client]) => client.Properties);
+    expect(clients.length).toBeGreaterThan(0);
+    for (const client of clients) {
+      expect(client).toMatchObject({
+        AccessTokenValidity: 60,
+        IdTokenValidity: 60,
+        RefreshTokenValidity: 30,
+        TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+        EnableTokenRevocation: true,
+        PreventUserExistenceErrors: 'ENABLED',
+        GenerateSecret: false,
+      });
+    }
+    expect(pool?.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: false });
+    expect(pool?.AutoVerifiedAttributes).toEqual(['email']);
+    expect(pool?.UserAttributeUpdateSettings).toEqual({
+      AttributesRequireVerificationBeforeUpdate: ['email'],
+    });
+    expect(pool?.Policies.PasswordPolicy.MinimumLength).toBeGreaterThanOrEqual(12);
+  });
+
   it('leaves no unused default role behind', () => {
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
