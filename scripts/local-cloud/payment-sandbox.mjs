@@ -39,6 +39,7 @@ import { createServer } from 'node:http';
  *   port: number,
  *   stop(): Promise<void>,
  *   setOutage(mode: OutageMode): void,
+ *   rotateApiKey(apiKey: string): void,
  *   outage(): OutageMode,
  *   ledger(orderId?: string): Ledger,
  * }} PaymentSandbox
@@ -143,6 +144,8 @@ export async function startPaymentSandbox(options) {
 
   /** @type {OutageMode} */
   let outage = 'off';
+  /** Only the newest key is accepted: a rotation that revokes the old key at once, the hardest case. */
+  let acceptedKey = apiKey;
   /** @type {Ledger} */
   const ledger = { authorizations: [], declines: [], captures: [], voids: [], refunds: [] };
   /** @type {Map<string, Authorization>} */
@@ -290,7 +293,7 @@ export async function startPaymentSandbox(options) {
    * @returns {Promise<Answer>}
    */
   async function handleApi(req, url) {
-    if (req.headers['x-api-key'] !== apiKey) return { status: 401, body: { error: 'invalid_api_key' } };
+    if (req.headers['x-api-key'] !== acceptedKey) return { status: 401, body: { error: 'invalid_api_key' } };
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`);
     const body = await readJson(req);
     if (!isPlainObject(body)) throw new HttpError(400, 'Request body must be a JSON object');
@@ -446,6 +449,9 @@ export async function startPaymentSandbox(options) {
       return stopping;
     },
     setOutage,
+    rotateApiKey(newKey) {
+      acceptedKey = newKey;
+    },
     outage: () => outage,
     ledger: ledgerOf,
   };

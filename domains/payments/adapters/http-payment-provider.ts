@@ -6,12 +6,13 @@ import {
   PaymentProviderUnavailable,
   type VoidResult,
 } from '../ports.js';
+import type { ProviderApiKey } from './provider-api-key.js';
 
 export interface HttpPaymentProviderOptions {
   /** The provider's base URL (PAYMENT_PROVIDER_URL). */
   baseUrl: string;
-  /** Resolves the API key (from the environment or Secrets Manager), never from code. */
-  apiKey: () => Promise<string>;
+  /** The API key (from the environment or Secrets Manager, never from code), and its refresh after a 401. */
+  apiKey: ProviderApiKey;
   /** Each HTTP call is aborted after this long and counts as unavailable. */
   timeoutMs: number;
 }
@@ -19,6 +20,11 @@ export interface HttpPaymentProviderOptions {
 interface ProviderAnswer {
   status: number;
   body: Record<string, unknown>;
+}
+
+interface RawAnswer {
+  status: number;
+  text: string;
 }
 
 /** Statuses that mean "try again later", not "no". */
@@ -35,6 +41,8 @@ function field(answer: ProviderAnswer, name: string): string {
 /**
  * The payment provider's JSON API over HTTP (global fetch). Tells a declined card (a business answer)
  * apart from an unavailable provider (timeout, 5xx, network), which is thrown as PaymentProviderUnavailable.
+ * A 401 means the key was rotated since it was read: the key is read again, bypassing its cache, and the
+ * call made once more; a second 401 is PaymentProviderRejected (not retried, not an outage).
  */
 export class HttpPaymentProvider implements PaymentProvider {
   constructor(private readonly options: HttpPaymentProviderOptions) {}
@@ -91,22 +99,18 @@ export class HttpPaymentProvider implements PaymentProvider {
   }
 
   private async post(path: string, body: unknown): Promise<ProviderAnswer> {
-    const url = new URL(path, this.options.baseUrl);
-    const apiKey = await this.options.apiKey();
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (error) {
-      throw this.unavailable(error);
+    let answer = await this.send(path, body, await this.options.apiKey.current());
+    if (answer.status === 401) {
+      // Every operation carries the caller's idempotency key, so sending it again cannot act twice.
+      answer = await this.send(path, body, await this.options.apiKey.refresh());
+      if (answer.status === 401) {
+        throw new PaymentProviderRejected(
+          `The provider refused the API key for ${path} (401), also just after reading it again from its secret: the stored key is wrong or revoked`,
+          401,
+        );
+      }
     }
+    const { status, text } = answer;
     if (isUnavailableStatus(status)) {
       throw new PaymentProviderUnavailable(`The provider answered ${status}`, 'server-error');
     }
@@ -114,6 +118,20 @@ export class HttpPaymentProvider implements PaymentProvider {
       return { status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     } catch {
       throw new PaymentProviderRejected(`The provider's answer to ${path} is not JSON`, status);
+    }
+  }
+
+  private async send(path: string, body: unknown, apiKey: string): Promise<RawAnswer> {
+    try {
+      const response = await fetch(new URL(path, this.options.baseUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      return { status: response.status, text: await response.text() };
+    } catch (error) {
+      throw this.unavailable(error);
     }
   }
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HttpPaymentProvider } from '../../../domains/payments/adapters/http-payment-provider.js';
 import { PaymentProviderRejected, PaymentProviderUnavailable } from '../../../domains/payments/ports.js';
 import { startPaymentSandbox } from '../../../scripts/local-cloud/payment-sandbox.mjs';
@@ -12,9 +12,10 @@ let sandbox: Awaited<ReturnType<typeof startPaymentSandbox>>;
 let provider: HttpPaymentProvider;
 
 function providerAt(baseUrl: string, options: { apiKey?: string; timeoutMs?: number } = {}) {
+  const key = async () => options.apiKey ?? 'sandbox-key';
   return new HttpPaymentProvider({
     baseUrl,
-    apiKey: async () => options.apiKey ?? 'sandbox-key',
+    apiKey: { current: key, refresh: key },
     timeoutMs: options.timeoutMs ?? 500,
   });
 }
@@ -37,6 +38,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   sandbox.setOutage('off');
+  sandbox.rotateApiKey('sandbox-key');
 });
 
 describe('answers', () => {
@@ -109,6 +111,62 @@ describe('answers', () => {
     await expect(
       provider.capture({ authorizationId: 'auth_nope', idempotencyKey: 'k' }),
     ).rejects.toBeInstanceOf(PaymentProviderRejected);
+  });
+});
+
+describe('a rotated API key', () => {
+  /** A key source that still serves the key it read first, until refreshed (a cache within its maxAge). */
+  function cachedKey(first: string, stored: () => string) {
+    let cached = first;
+    return {
+      current: vi.fn(async () => cached),
+      refresh: vi.fn(async () => {
+        cached = stored();
+        return cached;
+      }),
+    };
+  }
+
+  it('refreshes the key once after a 401 and makes the call again, charging once', async () => {
+    // given the provider rotated its key, revoking the cached one at once
+    sandbox.rotateApiKey('sk_rotated');
+    const key = cachedKey('sandbox-key', () => 'sk_rotated');
+    const rotated = new HttpPaymentProvider({ baseUrl: sandbox.url, apiKey: key, timeoutMs: 500 });
+
+    // when an authorization is made, and another one after it
+    const first = await rotated.authorize(authorization('order-rotated'));
+    const second = await rotated.authorize(authorization('order-rotated-2'));
+
+    // then the first was refused once, the key read again and the call repeated; the second used the new key
+    expect(first).toMatchObject({ outcome: 'approved' });
+    expect(second).toMatchObject({ outcome: 'approved' });
+    expect(key.refresh).toHaveBeenCalledOnce();
+    expect(sandbox.ledger('order-rotated').authorizations).toHaveLength(1);
+  });
+
+  it('gives up after a second 401 with a clear, non-retryable error, without a loop', async () => {
+    // given a stored key that the provider does not accept either
+    sandbox.rotateApiKey('sk_rotated');
+    const key = cachedKey('sandbox-key', () => 'sk_also_wrong');
+    const refused = new HttpPaymentProvider({ baseUrl: sandbox.url, apiKey: key, timeoutMs: 500 });
+    const requests = vi.spyOn(globalThis, 'fetch');
+
+    try {
+      // when an authorization is attempted
+      const attempt = refused.authorize(authorization('order-revoked'));
+
+      // then it fails as a rejection after two requests and one refresh
+      await expect(attempt).rejects.toBeInstanceOf(PaymentProviderRejected);
+      await expect(attempt).rejects.toMatchObject({
+        status: 401,
+        message: expect.stringMatching(/refused the API key .*also just after reading it again/),
+      });
+      expect(requests).toHaveBeenCalledTimes(2);
+      expect(key.refresh).toHaveBeenCalledOnce();
+      expect(sandbox.ledger('order-revoked').authorizations).toEqual([]);
+    } finally {
+      requests.mockRestore();
+    }
   });
 });
 

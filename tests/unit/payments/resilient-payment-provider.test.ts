@@ -191,13 +191,49 @@ describe('circuit', () => {
     expect(transitions).toEqual(['open', 'half-open', 'open']);
   });
 
+  it('neither retries nor opens on a revoked API key: one refresh per call, then a rejection', async () => {
+    // given the sandbox accepts a key the stage does not have (revoked without a new one stored)
+    const sandbox = await startPaymentSandbox({ port: 0, log: () => undefined, apiKey: 'sk_rotated' });
+    try {
+      let refreshes = 0;
+      const http = new HttpPaymentProvider({
+        baseUrl: sandbox.url,
+        apiKey: {
+          current: async () => 'sk_revoked',
+          refresh: async () => {
+            refreshes++;
+            return 'sk_revoked';
+          },
+        },
+        timeoutMs: 200,
+      });
+      const { provider, transitions, waits } = resilient(http);
+
+      // when more calls are made than the circuit's volume threshold
+      for (let i = 0; i < 4; i++) {
+        await expect(provider.authorize(request)).rejects.toMatchObject({
+          name: 'PaymentProviderRejected',
+          status: 401,
+        });
+      }
+
+      // then each call refreshed the key once and was not retried; the circuit never opened
+      expect(refreshes).toBe(4);
+      expect(waits).toEqual([]);
+      expect(transitions).toEqual([]);
+      expect(provider.state).toBe('closed');
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   it('opens on a sandbox outage and closes once the sandbox is back', async () => {
     // given the HTTP adapter against the sandbox, in an outage
     const sandbox = await startPaymentSandbox({ port: 0, log: () => undefined });
     try {
       const http = new HttpPaymentProvider({
         baseUrl: sandbox.url,
-        apiKey: async () => 'sandbox-key',
+        apiKey: { current: async () => 'sandbox-key', refresh: async () => 'sandbox-key' },
         timeoutMs: 200,
       });
       const { provider, transitions } = resilient(http);
