@@ -1,12 +1,14 @@
 import { messageFor } from './messages.js';
-import { NO_CHANNEL, type Notification, notificationIdOf, type SourceEvent } from './model.js';
-import type {
-  Clock,
-  ContactBook,
-  NotificationRepository,
-  NotificationSender,
-  OutgoingMessage,
-} from './ports.js';
+import {
+  DeliveryDeferred,
+  DeliveryRefused,
+  NO_CHANNEL,
+  type Notification,
+  NotificationNotSentYet,
+  notificationIdOf,
+  type SourceEvent,
+} from './model.js';
+import type { Clock, ContactBook, NotificationRepository, NotificationSender } from './ports.js';
 
 export interface NotifyPorts {
   notifications: NotificationRepository;
@@ -16,22 +18,47 @@ export interface NotifyPorts {
 }
 
 /**
- * `sent` / `failed`: the channel accepted / refused it; `recorded`: kept without sending (no known e-mail);
+ * `sent` / `failed`: the provider accepted / refused it; `recorded`: kept without sending (no known e-mail);
  * `duplicate`: this event was handled before, nothing happened.
  */
 export type NotifyOutcome = 'sent' | 'failed' | 'recorded' | 'duplicate';
 
-/** Sends the message; a refusal of the channel is an outcome, not an error. */
+/** The reason of an error no adapter classified: its name only, as its text may quote the recipient. */
+function unexpectedReason(error: unknown): string {
+  return `unexpected ${error instanceof Error ? error.name : typeof error}`;
+}
+
+/**
+ * Sends a claimed notification and stores the provider's answer: `sent` with its message id, or `failed`
+ * with its reason. When the provider did not take it (deferred, or an error nobody classified) the claim
+ * is released and `NotificationNotSentYet` thrown, so the event is delivered again and sends it then.
+ */
 async function deliver(
-  sender: NotificationSender,
-  message: OutgoingMessage,
-): Promise<{ status: 'sent' } | { status: 'failed'; failureReason: string }> {
+  notification: Notification & { recipient: string },
+  ports: NotifyPorts,
+): Promise<{ outcome: 'sent' | 'failed'; notification: Notification }> {
+  const { notificationId } = notification;
+  let outcome: { status: 'sent'; providerMessageId?: string } | { status: 'failed'; failureReason: string };
   try {
-    await sender.send(message);
-    return { status: 'sent' };
+    const receipt = await ports.sender.send({
+      notificationId,
+      to: notification.recipient,
+      subject: notification.subject,
+      body: notification.body,
+      correlationId: notification.correlationId,
+    });
+    outcome = { status: 'sent', ...receipt };
   } catch (error) {
-    return { status: 'failed', failureReason: error instanceof Error ? error.message : String(error) };
+    if (!(error instanceof DeliveryRefused)) {
+      await ports.notifications.releaseForRetry(notificationId, ports.clock.now().toISOString());
+      const reason = error instanceof DeliveryDeferred ? error.reason : unexpectedReason(error);
+      throw new NotificationNotSentYet(notificationId, reason);
+    }
+    outcome = { status: 'failed', failureReason: error.reason };
   }
+  const updatedAt = ports.clock.now().toISOString();
+  await ports.notifications.settle(notificationId, { ...outcome, at: updatedAt });
+  return { outcome: outcome.status, notification: { ...notification, ...outcome, updatedAt } };
 }
 
 /**
@@ -40,15 +67,19 @@ async function deliver(
  * Events arrive at least once; customers must get a message at most once. The notification's id is derived
  * from the event's id and the record is written only if absent, BEFORE anything is sent: that write is the
  * claim, and a redelivery (or a concurrent duplicate) that loses it does nothing. Only then is the message
- * sent and the record marked `sent` (or `failed`, with the channel's reason).
+ * sent and the record marked `sent` with the provider's message id, or `failed` with its reason when the
+ * provider refused it for good (`DeliveryRefused`).
+ *
+ * When the provider did not take the message but may later (`DeliveryDeferred`: throttled, unavailable,
+ * no answer), the claim is released and `NotificationNotSentYet` thrown: Lambda delivers the event again
+ * (then its on-failure destination keeps it for `npm run redrive`), and the first redelivery that claims
+ * the released record sends the message as it was recorded.
  *
  * The trade-off is at-most-once sending on top of at-least-once delivery. If the function dies between
  * the claim and the send, the redelivery finds the claim and sends nothing: that message is lost, not
  * duplicated, and its record stays `recorded` with a real channel, where operators can find it and re-send.
- * A send that throws (refused, or timed out with its fate unknown) is recorded as `failed` and not retried,
- * and a record whose `sent` mark could not be stored stays `recorded` although the message went out.
- * Retrying automatically would need the channel to drop duplicates by our notification id, which a plain
- * e-mail send does not do.
+ * A record whose `sent` mark could not be stored stays `recorded` although the message went out. Retrying
+ * these automatically would need the provider to drop duplicates by our notification id, which SES does not.
  */
 export async function notifyCustomer(
   source: SourceEvent,
@@ -73,17 +104,11 @@ export async function notifyCustomer(
     updatedAt: now,
   };
 
-  if (!(await ports.notifications.record(notification))) return { outcome: 'duplicate', notification };
+  if (!(await ports.notifications.record(notification))) {
+    const released = await ports.notifications.claimForRetry(notification.notificationId, now);
+    if (!released?.recipient) return { outcome: 'duplicate', notification: released ?? notification };
+    return deliver({ ...released, recipient: released.recipient }, ports);
+  }
   if (!email) return { outcome: 'recorded', notification };
-
-  const outcome = await deliver(ports.sender, {
-    notificationId: notification.notificationId,
-    to: email,
-    subject: notification.subject,
-    body: notification.body,
-    correlationId: notification.correlationId,
-  });
-  const updatedAt = ports.clock.now().toISOString();
-  await ports.notifications.settle(notification.notificationId, { ...outcome, at: updatedAt });
-  return { outcome: outcome.status, notification: { ...notification, ...outcome, updatedAt } };
+  return deliver({ ...notification, recipient: email }, ports);
 }

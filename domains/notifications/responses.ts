@@ -11,10 +11,16 @@ export const notificationSchema = describes<Notification>()(
       orderId: z.string(),
       subject: z.string(),
       body: z.string(),
-      channel: z.string().meta({ description: '`log`, `ses`, or `none` when no e-mail is known' }),
+      channel: z.string().meta({
+        description: '`ses`, or `none` when no e-mail is known (`log` on records made before e-mail)',
+      }),
       recipient: z.string().optional(),
       status: z.enum(['recorded', 'sent', 'failed']),
       failureReason: z.string().optional(),
+      providerMessageId: z
+        .string()
+        .optional()
+        .meta({ description: "The provider's id of the accepted message (SES MessageId), once sent" }),
       sourceEventId: z.string(),
       correlationId: z.string(),
       createdAt: z.iso.datetime(),

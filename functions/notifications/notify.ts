@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { NotificationFact } from '../../domains/notifications/model.js';
 import { notifyCustomer } from '../../domains/notifications/notify-customer.js';
 import type { EventEnvelope } from '../../events/envelope.js';
@@ -5,19 +6,28 @@ import { OrderCancelledV1, OrderConfirmedV1 } from '../../events/orders/index.js
 import { PaymentDeclinedV1 } from '../../events/payments/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
 import { eventConsumer } from '../../shared/consumers/event-consumer.js';
-import { logger } from '../../shared/observability.js';
+import { logger, metrics } from '../../shared/observability.js';
 import { notifyPorts } from './dependencies.js';
 
 async function notify(event: EventEnvelope, fact: NotificationFact): Promise<void> {
   const { eventId, correlationId } = event.metadata;
   const { outcome, notification } = await notifyCustomer({ eventId, correlationId, fact }, notifyPorts());
+  // Ids and outcomes only: never the recipient, the customer's name or the message.
   const details = {
     notificationId: notification.notificationId,
     kind: fact.kind,
     channel: notification.channel,
+    outcome,
   };
-  if (outcome === 'failed') logger.error('Notification could not be sent', { ...details, outcome });
-  else logger.info('Notification handled', { ...details, outcome });
+  if (outcome === 'failed') {
+    metrics.addMetric('NotificationsFailed', MetricUnit.Count, 1);
+    logger.error('The provider refused the notification', {
+      ...details,
+      failureReason: notification.failureReason,
+    });
+  } else {
+    logger.info('Notification handled', { ...details, providerMessageId: notification.providerMessageId });
+  }
 }
 
 /** Tells customers about their orders: one notification per event, recorded, then sent. */

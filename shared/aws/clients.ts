@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from '../observability.js';
@@ -12,6 +13,7 @@ import { tracer } from '../observability.js';
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 let eventBridgeClient: EventBridgeClient | undefined;
+let sesV2Client: SESv2Client | undefined;
 
 export function dynamoDb(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
@@ -30,4 +32,9 @@ export function sqs(): SQSClient {
 export function eventBridge(): EventBridgeClient {
   eventBridgeClient ??= tracer.captureAWSv3Client(new EventBridgeClient({}));
   return eventBridgeClient;
+}
+
+export function sesV2(): SESv2Client {
+  sesV2Client ??= tracer.captureAWSv3Client(new SESv2Client({}));
+  return sesV2Client;
 }

@@ -34,7 +34,9 @@ export function eventConsumer(handlers: EventHandlers, options: EventConsumerOpt
     once?.registerContext(context);
     const routed = routeBusEvent(event, handlers);
     if (!routed) {
-      logger.warn('Ignoring an event this consumer has no handler for', { event });
+      // Type and id only: the payload may hold personal data (a profile's name and e-mail).
+      const { 'detail-type': detailType, id } = (event ?? {}) as Record<string, unknown>;
+      logger.warn('Ignoring an event this consumer has no handler for', { detailType, id });
       return;
     }
     useCorrelationId(routed.correlationId);

@@ -9,10 +9,13 @@ import type { NotificationPage, NotificationRepository } from '../ports.js';
 export const CUSTOMER_INDEX = 'byCustomer';
 const NOTIFICATION = 'NOTIFICATION';
 
+/** Set on a `recorded` notification whose send the provider deferred: the next redelivery may claim it. */
+const RELEASED = 'releasedForRetry';
+
 const keyOf = (notificationId: string) => ({ pk: `${NOTIFICATION}#${notificationId}`, sk: NOTIFICATION });
 
 function toNotification(item: Record<string, unknown>): Notification {
-  const { pk: _pk, sk: _sk, entityType: _type, ...notification } = item;
+  const { pk: _pk, sk: _sk, entityType: _type, [RELEASED]: _released, ...notification } = item;
   return notification as unknown as Notification;
 }
 
@@ -56,24 +59,70 @@ export class DynamoDbNotificationRepository implements NotificationRepository {
 
   async settle(
     notificationId: string,
-    outcome: { status: 'sent' | 'failed'; at: string; failureReason?: string },
+    outcome: {
+      status: 'sent' | 'failed';
+      at: string;
+      failureReason?: string;
+      providerMessageId?: string;
+    },
   ): Promise<void> {
-    const { status, at, failureReason } = outcome;
-    const withReason = failureReason !== undefined;
+    const { status, at, failureReason, providerMessageId } = outcome;
+    const optional = Object.entries({ failureReason, providerMessageId }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    );
+    const assignments = [
+      '#status = :status',
+      'updatedAt = :at',
+      ...optional.map(([name]) => `${name} = :${name}`),
+    ];
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keyOf(notificationId),
-        UpdateExpression: `SET #status = :status, updatedAt = :at${withReason ? ', failureReason = :reason' : ''}`,
+        UpdateExpression: `SET ${assignments.join(', ')}`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':status': status,
           ':at': at,
-          ...(withReason ? { ':reason': failureReason } : {}),
+          ...Object.fromEntries(optional.map(([name, value]) => [`:${name}`, value])),
         },
       }),
     );
+  }
+
+  async releaseForRetry(notificationId: string, at: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keyOf(notificationId),
+        UpdateExpression: `SET ${RELEASED} = :yes, updatedAt = :at`,
+        ConditionExpression: '#status = :recorded',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':yes': true, ':at': at, ':recorded': 'recorded' },
+      }),
+    );
+  }
+
+  async claimForRetry(notificationId: string, at: string): Promise<Notification | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(notificationId),
+          UpdateExpression: `REMOVE ${RELEASED} SET updatedAt = :at`,
+          // Only one redelivery removes the mark: concurrent ones fail this condition and send nothing.
+          ConditionExpression: `${RELEASED} = :yes AND #status = :recorded`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':yes': true, ':at': at, ':recorded': 'recorded' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toNotification(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   async listByCustomer(

@@ -9,11 +9,13 @@ vi.hoisted(() => {
   process.env.AWS_REGION = 'us-east-1';
   process.env.IDEMPOTENCY_TABLE_NAME = 'commerce-test-idempotency';
   process.env.NOTIFICATIONS_TABLE_NAME = 'commerce-test-notifications';
+  process.env.MAIL_FROM_ADDRESS = 'orders@shop.example.com';
 });
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -22,8 +24,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LogSender } from '../../../domains/notifications/adapters/log-sender.js';
-import { senderFor } from '../../../functions/notifications/dependencies.js';
 import { handler as list } from '../../../functions/notifications/list-notifications.js';
 import { handler as notify } from '../../../functions/notifications/notify.js';
 import { handler as projectContacts } from '../../../functions/notifications/project-contacts.js';
@@ -33,6 +33,7 @@ const TABLE = 'commerce-test-notifications';
 const documents = mockClient(DynamoDBDocumentClient);
 /** Powertools idempotency talks to its table through the plain client. */
 const idempotency = mockClient(DynamoDBClient);
+const ses = mockClient(SESv2Client);
 
 const sample = (name: string) =>
   JSON.parse(readFileSync(join(import.meta.dirname, '../../../events/samples', `${name}.v1.json`), 'utf8'));
@@ -40,6 +41,8 @@ const sample = (name: string) =>
 beforeEach(() => {
   documents.reset();
   idempotency.reset();
+  ses.reset();
+  ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-1' });
   idempotency.on(PutItemCommand).resolves({});
   idempotency.on(UpdateItemCommand).resolves({});
   documents.on(PutCommand).resolves({});
@@ -51,7 +54,7 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 describe('notificationsNotify', () => {
-  it('turns an OrderCancelled event into one recorded and sent notification', async () => {
+  it('turns an OrderCancelled event into one recorded notification, e-mailed through SES', async () => {
     await notify(sample('OrderCancelled'), fakeContext('commerce-test-notify'));
 
     const [put] = documents.commandCalls(PutCommand).map((call) => call.args[0].input);
@@ -63,16 +66,37 @@ describe('notificationsNotify', () => {
         customerId: 'alice',
         kind: 'order-cancelled',
         subject: 'Your order ord-7f3c2a was cancelled',
-        channel: 'log',
+        channel: 'ses',
         recipient: 'alice@example.com',
         status: 'recorded',
         correlationId: 'req-4e2b',
       },
     });
     expect(put?.Item?.body).toContain('(€113.00) was cancelled because some of its items are out of stock.');
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input).toMatchObject({
+      FromEmailAddress: 'orders@shop.example.com',
+      Destination: { ToAddresses: ['alice@example.com'] },
+      Content: { Simple: { Subject: { Data: 'Your order ord-7f3c2a was cancelled' } } },
+    });
     expect(documents.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
       ':status': 'sent',
+      ':providerMessageId': 'ses-message-1',
     });
+  });
+
+  it('fails the invocation when SES throttles, so Lambda delivers the event again', async () => {
+    ses
+      .on(SendEmailCommand)
+      .rejects(
+        new TooManyRequestsException({ message: 'Too many requests', $metadata: { httpStatusCode: 429 } }),
+      );
+
+    await expect(notify(sample('OrderConfirmed'), fakeContext('commerce-test-notify'))).rejects.toThrow(
+      /was not sent yet \(SES did not take the message: TooManyRequestsException/,
+    );
+
+    const [release] = documents.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(release?.UpdateExpression).toContain('releasedForRetry = :yes');
   });
 
   it('does nothing more for a PaymentDeclined it has recorded before', async () => {
@@ -81,9 +105,17 @@ describe('notificationsNotify', () => {
       .on(PutCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
 
+    documents
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'not released', $metadata: {} }));
+
     await notify(sample('PaymentDeclined'), fakeContext('commerce-test-notify'));
 
-    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    const updates = documents.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates).toEqual([
+      expect.objectContaining({ UpdateExpression: 'REMOVE releasedForRetry SET updatedAt = :at' }),
+    ]);
   });
 });
 
@@ -95,44 +127,6 @@ describe('notificationsProjectContacts', () => {
       TableName: TABLE,
       Item: { pk: 'CUSTOMER#alice', sk: 'CONTACT', email: 'alice@example.com', profileVersion: 2 },
       ConditionExpression: 'attribute_not_exists(pk) OR profileVersion < :version',
-    });
-  });
-});
-
-describe('senderFor (NOTIFICATION_CHANNEL)', () => {
-  it('sends to the log by default and for "log"', () => {
-    expect(senderFor(undefined)).toBeInstanceOf(LogSender);
-    expect(senderFor('')).toBeInstanceOf(LogSender);
-    expect(senderFor('log').channel).toBe('log');
-  });
-
-  it('refuses ses while its SDK client is not a dependency, naming the package', () => {
-    expect(() => senderFor('ses')).toThrow(/@aws-sdk\/client-sesv2/);
-  });
-
-  it('refuses an unknown channel', () => {
-    expect(() => senderFor('pigeon')).toThrow('NOTIFICATION_CHANNEL must be "log" or "ses", not "pigeon"');
-  });
-});
-
-describe('LogSender', () => {
-  it('writes the whole message with its correlation id', async () => {
-    const log = vi.fn();
-
-    await new LogSender(log).send({
-      notificationId: 'ntf-1',
-      to: 'alice@example.com',
-      subject: 'Hi',
-      body: 'Hello',
-      correlationId: 'req-1',
-    });
-
-    expect(log).toHaveBeenCalledWith('Notification sent to the log channel', {
-      notificationId: 'ntf-1',
-      correlationId: 'req-1',
-      to: 'alice@example.com',
-      subject: 'Hi',
-      body: 'Hello',
     });
   });
 });

@@ -94,12 +94,59 @@ describe('DynamoDbNotificationRepository.settle', () => {
     await notifications.settle('ntf-evt-1', {
       status: 'failed',
       at: '2026-11-22T10:00:01.000Z',
-      failureReason: 'Address blocked',
+      failureReason: 'MessageRejected',
     });
 
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      UpdateExpression: 'SET #status = :status, updatedAt = :at, failureReason = :reason',
-      ExpressionAttributeValues: { ':status': 'failed', ':reason': 'Address blocked' },
+      UpdateExpression: 'SET #status = :status, updatedAt = :at, failureReason = :failureReason',
+      ExpressionAttributeValues: { ':status': 'failed', ':failureReason': 'MessageRejected' },
+    });
+  });
+
+  it("stores the provider's message id of a sent notification", async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await notifications.settle('ntf-evt-1', {
+      status: 'sent',
+      at: '2026-11-22T10:00:01.000Z',
+      providerMessageId: 'ses-1',
+    });
+
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      UpdateExpression: 'SET #status = :status, updatedAt = :at, providerMessageId = :providerMessageId',
+      ExpressionAttributeValues: { ':status': 'sent', ':providerMessageId': 'ses-1' },
+    });
+  });
+});
+
+describe('DynamoDbNotificationRepository retries', () => {
+  it('releases only a recorded notification', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await notifications.releaseForRetry('ntf-evt-1', '2026-11-22T10:00:01.000Z');
+
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: NOTIFICATION_KEY,
+      UpdateExpression: 'SET releasedForRetry = :yes, updatedAt = :at',
+      ConditionExpression: '#status = :recorded',
+    });
+  });
+
+  it('claims a released notification once and returns it without the mark', async () => {
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: { ...NOTIFICATION_KEY, entityType: 'NOTIFICATION', ...notification } })
+      .rejects(new ConditionalCheckFailedException({ message: 'not released', $metadata: {} }));
+
+    const first = await notifications.claimForRetry('ntf-evt-1', '2026-11-22T10:00:02.000Z');
+    const second = await notifications.claimForRetry('ntf-evt-1', '2026-11-22T10:00:02.000Z');
+
+    expect(first).toEqual(notification);
+    expect(second).toBeUndefined();
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      UpdateExpression: 'REMOVE releasedForRetry SET updatedAt = :at',
+      ConditionExpression: 'releasedForRetry = :yes AND #status = :recorded',
+      ReturnValues: 'ALL_NEW',
     });
   });
 });

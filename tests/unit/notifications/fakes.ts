@@ -5,6 +5,7 @@ import type {
   NotificationRepository,
   NotificationSender,
   OutgoingMessage,
+  SendReceipt,
 } from '../../../domains/notifications/ports.js';
 
 export { FixedClock } from '../catalog/fakes.js';
@@ -12,6 +13,7 @@ export { FixedClock } from '../catalog/fakes.js';
 /** An in-memory NotificationRepository with the DynamoDB one's promise: an id is recorded once. */
 export class InMemoryNotificationRepository implements NotificationRepository {
   readonly notifications = new Map<string, Notification>();
+  readonly released = new Set<string>();
 
   async record(notification: Notification): Promise<boolean> {
     // yields first, so concurrent deliveries of one event really race for the id
@@ -23,12 +25,28 @@ export class InMemoryNotificationRepository implements NotificationRepository {
 
   async settle(
     notificationId: string,
-    outcome: { status: 'sent' | 'failed'; at: string; failureReason?: string },
+    outcome: { status: 'sent' | 'failed'; at: string; failureReason?: string; providerMessageId?: string },
   ): Promise<void> {
     const stored = this.notifications.get(notificationId);
     if (!stored) throw new Error(`No notification ${notificationId}`);
     const { at, ...change } = outcome;
     this.notifications.set(notificationId, { ...stored, ...change, updatedAt: at });
+  }
+
+  async releaseForRetry(notificationId: string, at: string): Promise<void> {
+    const stored = this.notifications.get(notificationId);
+    if (stored?.status !== 'recorded') throw new Error(`No recorded notification ${notificationId}`);
+    this.released.add(notificationId);
+    this.notifications.set(notificationId, { ...stored, updatedAt: at });
+  }
+
+  async claimForRetry(notificationId: string, at: string): Promise<Notification | undefined> {
+    await Promise.resolve();
+    const stored = this.notifications.get(notificationId);
+    if (stored?.status !== 'recorded' || !this.released.delete(notificationId)) return undefined;
+    const claimed = { ...stored, updatedAt: at };
+    this.notifications.set(notificationId, claimed);
+    return structuredClone(claimed);
   }
 
   async listByCustomer(
@@ -72,14 +90,15 @@ export class InMemoryContactBook implements ContactBook {
   }
 }
 
-/** Records what it was asked to send; refuses everything once `refuse` is set. */
+/** Records what it was asked to send and answers with a message id; throws `refuse` while it is set. */
 export class RecordingSender implements NotificationSender {
   readonly channel = 'test';
   readonly sent: OutgoingMessage[] = [];
   refuse: Error | undefined;
 
-  async send(message: OutgoingMessage): Promise<void> {
+  async send(message: OutgoingMessage): Promise<SendReceipt> {
     if (this.refuse) throw this.refuse;
     this.sent.push({ ...message });
+    return { providerMessageId: `msg-${this.sent.length}` };
   }
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { listNotifications } from '../../../domains/notifications/list-notifications.js';
-import type { Contact, NotificationFact, SourceEvent } from '../../../domains/notifications/model.js';
+import {
+  type Contact,
+  DeliveryDeferred,
+  DeliveryRefused,
+  type NotificationFact,
+  NotificationNotSentYet,
+  type SourceEvent,
+} from '../../../domains/notifications/model.js';
 import { notifyCustomer } from '../../../domains/notifications/notify-customer.js';
 import { projectContact } from '../../../domains/notifications/project-contact.js';
 import { FixedClock, InMemoryContactBook, InMemoryNotificationRepository, RecordingSender } from './fakes.js';
@@ -67,6 +74,7 @@ describe('notifyCustomer', () => {
         channel: 'test',
         recipient: 'alice@example.com',
         status: 'sent',
+        providerMessageId: 'msg-1',
         sourceEventId: 'evt-1',
         correlationId: 'req-4e2b',
         createdAt: T0.toISOString(),
@@ -149,12 +157,12 @@ describe('notifyCustomer', () => {
     expect(ports.sender.sent).toEqual([]);
   });
 
-  it("marks the notification failed with the channel's reason, and a redelivery does not send it again", async () => {
-    // given the channel refuses the message
+  it("marks the notification failed with the provider's reason, and a redelivery does not send it again", async () => {
+    // given the provider refuses the message for good
     const ports = world();
-    ports.sender.refuse = new Error('Address blocked');
+    ports.sender.refuse = new DeliveryRefused('MessageRejected: SES rejected the message');
 
-    // when the event arrives, then again once the channel works
+    // when the event arrives, then again once the provider would take it
     const first = await notifyCustomer(source(), ports);
     ports.sender.refuse = undefined;
     const again = await notifyCustomer(source(), ports);
@@ -162,10 +170,51 @@ describe('notifyCustomer', () => {
     // then the failure is recorded, not thrown, and the claim stops the second attempt
     expect(first.outcome).toBe('failed');
     expect(ports.notifications.all()).toEqual([
-      expect.objectContaining({ status: 'failed', failureReason: 'Address blocked', channel: 'test' }),
+      expect.objectContaining({
+        status: 'failed',
+        failureReason: 'MessageRejected: SES rejected the message',
+        channel: 'test',
+      }),
     ]);
     expect(again.outcome).toBe('duplicate');
     expect(ports.sender.sent).toEqual([]);
+  });
+
+  it('throws when the provider defers the message, and the next delivery of the event sends it once', async () => {
+    // given the provider is throttling
+    const ports = world();
+    ports.sender.refuse = new DeliveryDeferred('SES did not take the message: TooManyRequestsException');
+
+    // when the event arrives, then is delivered again twice at once after the provider recovered
+    const first = notifyCustomer(source(), ports);
+    await expect(first).rejects.toThrow(NotificationNotSentYet);
+    await expect(first).rejects.toThrow(/ntf-evt-1.*TooManyRequestsException/);
+    expect(ports.notifications.all()[0]?.status).toBe('recorded');
+    ports.sender.refuse = undefined;
+    const redeliveries = await Promise.all([
+      notifyCustomer(source(), ports),
+      notifyCustomer(source(), ports),
+    ]);
+
+    // then exactly one redelivery sent it, to the recorded address, and the record says sent
+    expect(redeliveries.map((result) => result.outcome).sort()).toEqual(['duplicate', 'sent']);
+    expect(ports.sender.sent.map((message) => message.to)).toEqual(['alice@example.com']);
+    expect(ports.notifications.all()).toEqual([
+      expect.objectContaining({ status: 'sent', providerMessageId: 'msg-1' }),
+    ]);
+    // and a later copy of the event sends nothing more
+    expect((await notifyCustomer(source(), ports)).outcome).toBe('duplicate');
+  });
+
+  it('treats an error no adapter classified as deferred, naming only its type', async () => {
+    const ports = world();
+    ports.sender.refuse = new TypeError('cannot send to alice@example.com');
+
+    const failure = await notifyCustomer(source(), ports).catch((error: Error) => error);
+
+    expect(failure).toBeInstanceOf(NotificationNotSentYet);
+    expect((failure as Error).message).toContain('unexpected TypeError');
+    expect((failure as Error).message).not.toContain('alice');
   });
 });
 
