@@ -7,7 +7,7 @@ import {
   StockReservationFailedV1,
   StockReservedV1,
 } from './inventory/index.js';
-import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from './orders/index.js';
+import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1, OrderPlacedV2 } from './orders/index.js';
 import {
   PaymentAuthorizedV1,
   PaymentCapturedV1,
@@ -30,6 +30,7 @@ export const allContracts: ReadonlyArray<EventContract<string, unknown>> = [
   ProductCreatedV1,
   PriceChangedV1,
   OrderPlacedV1,
+  OrderPlacedV2,
   OrderConfirmedV1,
   OrderCancelledV1,
   StockReservedV1,

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createEnvelope } from '../../events/envelope.js';
-import { OrderPlacedV1 } from '../../events/orders/index.js';
+import { OrderPlacedV2 } from '../../events/orders/index.js';
 import { IdempotencyKeyReused, IdempotencyKeyTaken, mergeLines, newOrder, priceLines } from './model.js';
-import type { Backoff, Clock, IdempotencyRecord, OrderRepository, PriceBook, Trace } from './ports.js';
+import type {
+  Backoff,
+  Clock,
+  IdempotencyRecord,
+  OrderRepository,
+  PaymentTokenSealer,
+  PriceBook,
+  Trace,
+} from './ports.js';
 import type { PlaceOrderInput } from './schemas.js';
 
 /** Looks for the winning request's key this many times before answering 409 "still in progress". */
@@ -13,7 +21,11 @@ export interface PlacedOrder {
   status: 'PENDING';
 }
 
-/** The same order written twice, with lines in another order or split differently, hashes the same. */
+/**
+ * The same order written twice, with lines in another order or split differently, hashes the same. The
+ * card token is part of the hash (a retry must pay with the same card), never stored in clear: only this
+ * one-way digest of the body is.
+ */
 export function requestHashOf(input: PlaceOrderInput): string {
   const items = mergeLines(input.items).sort((a, b) => (a.productId < b.productId ? -1 : 1));
   const canonical = JSON.stringify({
@@ -31,7 +43,9 @@ function replay(record: IdempotencyRecord, requestHash: string): PlacedOrder {
 /**
  * Places an order priced from the domain's own price projection, frozen at this moment. The order, its
  * Idempotency-Key and `OrderPlaced` are stored in one transaction: a retry with the same key and body gets
- * the same order back, even when it races the first request.
+ * the same order back, even when it races the first request. The card token leaves this request only
+ * sealed for payments, bound to the new order's id: the outbox, the bus and every store downstream see
+ * ciphertext.
  */
 export async function placeOrder(
   input: PlaceOrderInput,
@@ -39,6 +53,7 @@ export async function placeOrder(
   ports: {
     orders: OrderRepository;
     prices: PriceBook;
+    tokens: PaymentTokenSealer;
     clock: Clock;
     backoff?: Backoff;
     newId?: () => string;
@@ -61,14 +76,15 @@ export async function placeOrder(
     correlationId: trace.correlationId,
     now,
   });
+  const sealedPaymentToken = await ports.tokens.seal(input.paymentToken, { orderId: order.orderId });
   const placed = createEnvelope(
-    OrderPlacedV1,
+    OrderPlacedV2,
     {
       orderId: order.orderId,
       customerId,
       items,
       total,
-      paymentToken: input.paymentToken,
+      sealedPaymentToken,
       placedAt: order.createdAt,
       orderVersion: order.version,
     },

@@ -2,6 +2,9 @@ import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
 import type { Money } from '../../events/money.js';
 import type { Order } from './model.js';
 
+/** Seals the card token for payments alone before it leaves the request (decisions.md). */
+export type { PaymentTokenSealer } from '../../shared/crypto/payment-token.js';
+
 /** A client's Idempotency-Key, stored with the order it created (decision 10). */
 export interface IdempotencyRecord {
   customerId: string;

@@ -1,7 +1,8 @@
 import type { EventEnvelope } from '../../events/envelope.js';
 import type { StockReservedV1 } from '../../events/inventory/index.js';
-import type { OrderPlacedV1 } from '../../events/orders/index.js';
-import { newPayment, owing, type Payment, readyToAuthorize, touched } from './model.js';
+import type { Money } from '../../events/money.js';
+import type { OrderPlacedV1, OrderPlacedV2 } from '../../events/orders/index.js';
+import { type CardToken, newPayment, owing, type Payment, readyToAuthorize, touched } from './model.js';
 import type { EventOf } from './ports.js';
 import {
   causedBy,
@@ -14,17 +15,39 @@ import {
 } from './settle.js';
 
 /**
- * OrderPlaced: stores what the customer pays (the order's total, with its payment token). The card is
+ * OrderPlaced: stores what the customer pays (the order's total, with its sealed card token). The card is
  * authorized once the stock is reserved too, whichever of the two events arrives first.
  */
 export function recordPaymentIntent(
+  event: EventOf<typeof OrderPlacedV2>,
+  ports: PaymentPorts,
+): Promise<PaymentResult> {
+  return recordIntent(event, { sealedPaymentToken: event.data.sealedPaymentToken }, ports);
+}
+
+/**
+ * OrderPlaced v1, published before v2 or replayed from the store or the archive: its token is in clear.
+ * It is kept under the same rule as a sealed one, only until the authorization is answered.
+ */
+export function recordLegacyPaymentIntent(
   event: EventOf<typeof OrderPlacedV1>,
   ports: PaymentPorts,
 ): Promise<PaymentResult> {
-  const { customerId, total, paymentToken } = event.data;
-  return recordThenAuthorize(event, ports, 'waiting-for-stock', (payment) =>
-    payment.intent ? undefined : { ...payment, intent: { customerId, amount: total, paymentToken } },
-  );
+  return recordIntent(event, { paymentToken: event.data.paymentToken }, ports);
+}
+
+/** An order already cancelled keeps no card token: it will never be authorized. */
+function recordIntent(
+  event: EventEnvelope<{ orderId: string; customerId: string; total: Money }>,
+  card: CardToken,
+  ports: PaymentPorts,
+): Promise<PaymentResult> {
+  const { customerId, total } = event.data;
+  return recordThenAuthorize(event, ports, 'waiting-for-stock', (payment) => {
+    if (payment.intent) return undefined;
+    const mayAuthorize = payment.status === 'PENDING' && payment.cancelledAt === undefined;
+    return { ...payment, intent: { customerId, amount: total, ...(mayAuthorize ? card : {}) } };
+  });
 }
 
 /** StockReserved: the order can be served; authorize its payment once its intent is known too. */

@@ -1,5 +1,5 @@
 import type { OrderCancelledV1 } from '../../events/orders/index.js';
-import { newPayment, owing, touched } from './model.js';
+import { forgetCardToken, newPayment, owing, touched } from './model.js';
 import type { EventOf } from './ports.js';
 import {
   causedBy,
@@ -13,7 +13,8 @@ import {
 /**
  * OrderCancelled: whatever was taken is given back — an uncaptured authorization is voided, a capture is
  * refunded — and the payment is marked cancelled, so a late StockReserved or a pending retry never
- * authorizes it. A cancellation that overtakes OrderPlaced leaves a tombstone for the same reason.
+ * authorizes it; its card token, if still held, is dropped for the same reason. A cancellation that
+ * overtakes OrderPlaced leaves a tombstone for the same reason.
  */
 export function cancelPayment(
   event: EventOf<typeof OrderCancelledV1>,
@@ -25,7 +26,7 @@ export function cancelPayment(
     if (current?.cancelledAt) return unchanged('duplicate');
     const now = ports.clock.now();
     const base = current ?? newPayment(orderId, ports.newId?.() ?? crypto.randomUUID(), trace, now);
-    const cancelled = { ...touched(base, trace, now), cancelledAt: now.toISOString() };
+    const cancelled = { ...forgetCardToken(touched(base, trace, now)), cancelledAt: now.toISOString() };
     switch (base.status) {
       case 'PENDING':
       case 'AWAITING_PROVIDER':

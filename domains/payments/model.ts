@@ -35,13 +35,21 @@ const OWED_OPERATION: Partial<Record<PaymentStatus, ProviderOperation>> = {
   REFUND_PENDING: 'refund',
 };
 
-/** What the customer asked to pay, from OrderPlaced. */
+/**
+ * What the customer asked to pay, from OrderPlaced. The card token is kept only while the authorization
+ * may still be needed: `forgetCardToken` drops it once the provider has answered or the order is cancelled.
+ */
 export interface PaymentIntent {
   customerId: string;
   amount: Money;
-  /** The provider's opaque token (never card data). */
-  paymentToken: string;
+  /** The provider's card token sealed for payments (OrderPlaced v2), opened just before authorizing. */
+  sealedPaymentToken?: string;
+  /** The card token in clear, from an OrderPlaced v1 (published before v2, or replayed). */
+  paymentToken?: string;
 }
+
+/** The card part of an intent, from whichever OrderPlaced version brought it. */
+export type CardToken = Pick<PaymentIntent, 'sealedPaymentToken' | 'paymentToken'>;
 
 export interface Payment {
   orderId: string;
@@ -91,6 +99,22 @@ export function newPayment(orderId: string, paymentId: string, trace: Trace, now
     createdAt: timestamp,
     updatedAt: timestamp,
   };
+}
+
+/**
+ * The payment without its card token: once the authorization is answered (approved or declined) or the
+ * order is cancelled, the token is never needed again, so it is not kept (issue 10: nothing in clear, and
+ * not even ciphertext, outlives its use).
+ */
+export function forgetCardToken(payment: Payment): Payment {
+  if (!payment.intent) return payment;
+  const { sealedPaymentToken: _sealed, paymentToken: _clear, ...intent } = payment.intent;
+  return { ...payment, intent };
+}
+
+/** Whether the intent still holds a card token (sealed or, from v1, clear). */
+export function holdsCardToken(payment: Payment): boolean {
+  return payment.intent?.sealedPaymentToken !== undefined || payment.intent?.paymentToken !== undefined;
 }
 
 /** The operation owed to the provider in this status, if any. */

@@ -2,6 +2,9 @@ import type { CausalContext, EventContract, EventEnvelope } from '../../events/e
 import type { Money } from '../../events/money.js';
 import type { Payment } from './model.js';
 
+/** Opens the card token orders sealed for payments, just before the provider needs it (decisions.md). */
+export type { PaymentTokenOpener } from '../../shared/crypto/payment-token.js';
+
 export interface PendingPage {
   /** Orders with an operation owed to the provider, the longest waiting first. */
   orderIds: string[];

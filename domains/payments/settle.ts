@@ -7,14 +7,17 @@ import {
   PaymentUnavailableV1,
   PaymentVoidedV1,
 } from '../../events/payments/index.js';
+import { PaymentTokenUnreadable } from '../../shared/crypto/payment-token.js';
 import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import {
   authorizationOf,
+  forgetCardToken,
   idempotencyKeyFor,
   intentOf,
   owedOperation,
   owing,
   type Payment,
+  type PaymentIntent,
   type PaymentStatus,
   PaymentVersionConflict,
   type ProviderOperation,
@@ -24,6 +27,7 @@ import {
   type PaymentProvider,
   PaymentProviderUnavailable,
   type PaymentRepository,
+  type PaymentTokenOpener,
   type Trace,
 } from './ports.js';
 
@@ -57,6 +61,7 @@ export interface Step {
 
 export interface ProviderPorts {
   provider: PaymentProvider;
+  tokens: PaymentTokenOpener;
   clock: Clock;
 }
 
@@ -133,16 +138,19 @@ function answered(next: Payment, outcome: PaymentOutcome, event: EventEnvelope):
   };
 }
 
+/** The provider's decline reason when the sealed card token cannot be opened (tampered, another order). */
+export const UNREADABLE_TOKEN_REASON = 'payment_token_unreadable';
+
+/**
+ * Authorizes the intent's amount with its card token, opened only for this call. Whatever the provider
+ * answers settles the authorization, so the token is dropped from the payment in the same write.
+ */
 async function authorize(payment: Payment, ports: ProviderPorts, trace: Trace, now: Date): Promise<Step> {
   const { orderId, paymentId } = payment;
   const intent = intentOf(payment);
-  const result = await ports.provider.authorize({
-    orderId,
-    amount: intent.amount,
-    token: intent.paymentToken,
-    idempotencyKey: idempotencyKeyFor(orderId, 'authorize'),
-  });
+  const result = await authorizeWithCard(orderId, intent, ports);
   const at = now.toISOString();
+  const settled = forgetCardToken(payment);
   if (result.outcome === 'declined') {
     const declined = createEnvelope(
       PaymentDeclinedV1,
@@ -156,7 +164,7 @@ async function authorize(payment: Payment, ports: ProviderPorts, trace: Trace, n
       trace,
       { now },
     );
-    return answered({ ...payment, status: 'DECLINED', declineReason: result.reason }, 'declined', declined);
+    return answered({ ...settled, status: 'DECLINED', declineReason: result.reason }, 'declined', declined);
   }
   const authorized = createEnvelope(
     PaymentAuthorizedV1,
@@ -165,10 +173,33 @@ async function authorize(payment: Payment, ports: ProviderPorts, trace: Trace, n
     { now },
   );
   return answered(
-    { ...payment, status: 'AUTHORIZED', authorizationId: result.authorizationId },
+    { ...settled, status: 'AUTHORIZED', authorizationId: result.authorizationId },
     'authorized',
     authorized,
   );
+}
+
+/** A token that can never be opened is the customer's card failing, not an outage: it is declined. */
+async function authorizeWithCard(orderId: string, intent: PaymentIntent, ports: ProviderPorts) {
+  let token: string;
+  try {
+    token = await cardTokenOf(orderId, intent, ports.tokens);
+  } catch (error) {
+    if (!(error instanceof PaymentTokenUnreadable)) throw error;
+    return { outcome: 'declined', reason: UNREADABLE_TOKEN_REASON } as const;
+  }
+  return ports.provider.authorize({
+    orderId,
+    amount: intent.amount,
+    token,
+    idempotencyKey: idempotencyKeyFor(orderId, 'authorize'),
+  });
+}
+
+function cardTokenOf(orderId: string, intent: PaymentIntent, tokens: PaymentTokenOpener): Promise<string> {
+  if (intent.sealedPaymentToken !== undefined) return tokens.open(intent.sealedPaymentToken, { orderId });
+  if (intent.paymentToken !== undefined) return Promise.resolve(intent.paymentToken);
+  throw new Error(`Payment of order ${orderId} has no card token left to authorize with`);
 }
 
 /** The provider call on an existing authorization, under the key of the order and operation. */

@@ -1,14 +1,18 @@
 import type { EventContract } from '../../events/envelope.js';
-import type { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../events/orders/index.js';
+import type {
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderPlacedV1,
+  OrderPlacedV2,
+} from '../../events/orders/index.js';
 import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import { evolve, type OrderChange, OrderHistoryConflict } from './model.js';
 import type { OrderHistory } from './ports.js';
 
 type DataOf<Contract> = Contract extends EventContract<string, infer Data> ? Data : never;
-type OrderData =
-  | DataOf<typeof OrderPlacedV1>
-  | DataOf<typeof OrderConfirmedV1>
-  | DataOf<typeof OrderCancelledV1>;
+/** Both OrderPlaced versions say the same about the order; the view never reads their card token. */
+type PlacedData = DataOf<typeof OrderPlacedV2> | DataOf<typeof OrderPlacedV1>;
+type OrderData = PlacedData | DataOf<typeof OrderConfirmedV1> | DataOf<typeof OrderCancelledV1>;
 
 /** Timestamps may carry any offset; stored in UTC they compare and sort as strings. */
 const utc = (timestamp: string) => new Date(timestamp).toISOString();
@@ -30,7 +34,7 @@ function common(data: OrderData): Omit<OrderChange, 'status' | 'at' | 'reason'> 
 
 /** What each order event says about its order. */
 export const orderChangeOf = {
-  placed: (data: DataOf<typeof OrderPlacedV1>): OrderChange => ({
+  placed: (data: PlacedData): OrderChange => ({
     ...common(data),
     status: 'PENDING',
     at: utc(data.placedAt),

@@ -19,6 +19,11 @@ export const orderLineSchema = z.looseObject({
   unitPrice: moneySchema,
 });
 
+/**
+ * The first OrderPlaced: it carries the card token in clear, so every subscriber, the event store and the
+ * bus archive kept it. Orders no longer publishes it (V2 replaced it); consumers still read it, because
+ * events already stored or archived are replayed.
+ */
 export const OrderPlacedV1 = defineEvent({
   type: 'OrderPlaced',
   version: 1,
@@ -33,6 +38,33 @@ export const OrderPlacedV1 = defineEvent({
     placedAt: z.iso.datetime({ offset: true }),
     /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
     orderVersion: z.int().positive().optional(),
+  }),
+});
+
+/** The encryption context a sealed payment token is bound to: KMS refuses to open it under any other. */
+export const PAYMENT_TOKEN_PURPOSE = 'payment-token';
+
+/**
+ * OrderPlaced as orders publishes it: the card token travels sealed for payments alone (decisions.md), so
+ * the bus, the event store, the archive and every other subscriber only ever see ciphertext.
+ */
+export const OrderPlacedV2 = defineEvent({
+  type: 'OrderPlaced',
+  version: 2,
+  producer: ORDERS_PRODUCER,
+  data: z.looseObject({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    items: z.array(orderLineSchema).min(1),
+    total: moneySchema,
+    /**
+     * The provider's card token as ciphertext only payments can open, bound to the order id by the
+     * encryption context (`{ orderId, purpose: 'payment-token' }`): base64 of a KMS ciphertext blob.
+     */
+    sealedPaymentToken: z.base64().min(1),
+    placedAt: z.iso.datetime({ offset: true }),
+    /** The order's version after this change: projections keep the newest. */
+    orderVersion: z.int().positive(),
   }),
 });
 

@@ -1,14 +1,16 @@
 import { DynamoDbOrderRepository } from '../../domains/orders/adapters/dynamodb-order-repository.js';
 import { DynamoDbPriceBook } from '../../domains/orders/adapters/dynamodb-price-book.js';
 import type { Requester } from '../../domains/orders/model.js';
-import { dynamoDb } from '../../shared/aws/clients.js';
+import { dynamoDb, kms } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
+import { KmsPaymentTokenCipher } from '../../shared/crypto/kms-payment-token.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Caller } from '../../shared/http/auth.js';
 
 /** The orders' composition root: adapters are built once per execution environment, on first use. */
 let orders: DynamoDbOrderRepository | undefined;
 let prices: DynamoDbPriceBook | undefined;
+let tokens: KmsPaymentTokenCipher | undefined;
 
 export const clock = { now: () => new Date() };
 
@@ -30,6 +32,12 @@ export function orderRepository(): DynamoDbOrderRepository {
 export function priceBook(): DynamoDbPriceBook {
   prices ??= new DynamoDbPriceBook(dynamoDb(), requiredEnv('ORDERS_TABLE_NAME'));
   return prices;
+}
+
+/** Seals card tokens with the payments' key (PAYMENT_TOKEN_KEY_ID): this role may encrypt, never decrypt. */
+export function paymentTokenSealer(): KmsPaymentTokenCipher {
+  tokens ??= new KmsPaymentTokenCipher(kms(), requiredEnv('PAYMENT_TOKEN_KEY_ID'));
+  return tokens;
 }
 
 /** The token's subject is the customer id. */

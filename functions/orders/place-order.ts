@@ -4,7 +4,14 @@ import { placedOrderSchema } from '../../domains/orders/responses.js';
 import { IDEMPOTENCY_KEY_PATTERN, idempotencyKeyOf, placeOrderSchema } from '../../domains/orders/schemas.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
-import { backoff, clock, orderRepository, priceBook, requesterOf } from './dependencies.js';
+import {
+  backoff,
+  clock,
+  orderRepository,
+  paymentTokenSealer,
+  priceBook,
+  requesterOf,
+} from './dependencies.js';
 
 export const route = defineRoute({
   operationId: 'placeOrder',
@@ -33,7 +40,7 @@ export const handler = httpHandler(route, async ({ body, caller, headers, correl
   const placed = await placeOrder(
     body,
     { customerId: requesterOf(caller).customerId, idempotencyKey: idempotencyKeyOf(headers) },
-    { orders: orderRepository(), prices: priceBook(), clock, backoff },
+    { orders: orderRepository(), prices: priceBook(), tokens: paymentTokenSealer(), clock, backoff },
     { correlationId, causationId: correlationId },
   );
   return { ...json(202, placed), headers: { location: `/orders/${placed.orderId}` } };

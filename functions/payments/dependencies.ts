@@ -9,13 +9,15 @@ import {
   ResilientPaymentProvider,
 } from '../../domains/payments/adapters/resilient-payment-provider.js';
 import type { PaymentPorts } from '../../domains/payments/settle.js';
-import { dynamoDb } from '../../shared/aws/clients.js';
+import { dynamoDb, kms } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
+import { KmsPaymentTokenCipher } from '../../shared/crypto/kms-payment-token.js';
 import { logger, metrics } from '../../shared/observability.js';
 
 /** The payments composition root: adapters are built once per execution environment, on first use. */
 let payments: DynamoDbPaymentRepository | undefined;
 let provider: ResilientPaymentProvider | undefined;
+let tokens: KmsPaymentTokenCipher | undefined;
 
 export const clock = { now: () => new Date() };
 
@@ -82,6 +84,12 @@ export function paymentProvider(): ResilientPaymentProvider {
   return provider;
 }
 
+/** Opens the card tokens orders sealed (PAYMENT_TOKEN_KEY_ID): only payments' roles may decrypt with the key. */
+export function paymentTokenOpener(): KmsPaymentTokenCipher {
+  tokens ??= new KmsPaymentTokenCipher(kms(), requiredEnv('PAYMENT_TOKEN_KEY_ID'));
+  return tokens;
+}
+
 export function paymentPorts(): PaymentPorts {
-  return { payments: paymentRepository(), provider: paymentProvider(), clock };
+  return { payments: paymentRepository(), provider: paymentProvider(), tokens: paymentTokenOpener(), clock };
 }

@@ -1,10 +1,19 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { recordPaymentIntent, recordStockReserved } from '../../domains/payments/authorize-payment.js';
+import {
+  recordLegacyPaymentIntent,
+  recordPaymentIntent,
+  recordStockReserved,
+} from '../../domains/payments/authorize-payment.js';
 import { cancelPayment } from '../../domains/payments/cancel-payment.js';
 import { capturePayment } from '../../domains/payments/capture-payment.js';
 import type { PaymentResult } from '../../domains/payments/settle.js';
 import { StockReservedV1 } from '../../events/inventory/index.js';
-import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../events/orders/index.js';
+import {
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderPlacedV1,
+  OrderPlacedV2,
+} from '../../events/orders/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
 import { sqsFifoEventConsumer } from '../../shared/consumers/sqs-fifo.js';
 import { logger, metrics } from '../../shared/observability.js';
@@ -20,7 +29,8 @@ function report(result: PaymentResult): void {
 }
 
 export const handler = sqsFifoEventConsumer([
-  on(OrderPlacedV1, async (event) => report(await recordPaymentIntent(event, paymentPorts()))),
+  on(OrderPlacedV2, async (event) => report(await recordPaymentIntent(event, paymentPorts()))),
+  on(OrderPlacedV1, async (event) => report(await recordLegacyPaymentIntent(event, paymentPorts()))),
   on(StockReservedV1, async (event) => report(await recordStockReserved(event, paymentPorts()))),
   on(OrderConfirmedV1, async (event) => report(await capturePayment(event, paymentPorts()))),
   on(OrderCancelledV1, async (event) => report(await cancelPayment(event, paymentPorts()))),

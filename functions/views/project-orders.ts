@@ -1,6 +1,11 @@
 import type { OrderChange } from '../../domains/views/model.js';
 import { orderChangeOf, projectOrderChange } from '../../domains/views/project-order.js';
-import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../events/orders/index.js';
+import {
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderPlacedV1,
+  OrderPlacedV2,
+} from '../../events/orders/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
 import { eventConsumer } from '../../shared/consumers/event-consumer.js';
 import { logger } from '../../shared/observability.js';
@@ -22,6 +27,7 @@ const project = async (change: OrderChange): Promise<void> => {
  */
 export const handler = eventConsumer(
   [
+    on(OrderPlacedV2, ({ data }) => project(orderChangeOf.placed(data))),
     on(OrderPlacedV1, ({ data }) => project(orderChangeOf.placed(data))),
     on(OrderConfirmedV1, ({ data }) => project(orderChangeOf.confirmed(data))),
     on(OrderCancelledV1, ({ data }) => project(orderChangeOf.cancelled(data))),

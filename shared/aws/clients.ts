@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -14,6 +15,7 @@ let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 let eventBridgeClient: EventBridgeClient | undefined;
 let sesV2Client: SESv2Client | undefined;
+let kmsClient: KMSClient | undefined;
 
 export function dynamoDb(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
@@ -32,6 +34,11 @@ export function sqs(): SQSClient {
 export function eventBridge(): EventBridgeClient {
   eventBridgeClient ??= tracer.captureAWSv3Client(new EventBridgeClient({}));
   return eventBridgeClient;
+}
+
+export function kms(): KMSClient {
+  kmsClient ??= tracer.captureAWSv3Client(new KMSClient({}));
+  return kmsClient;
 }
 
 export function sesV2(): SESv2Client {

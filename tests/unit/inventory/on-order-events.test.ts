@@ -27,7 +27,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Reservation } from '../../../domains/inventory/model.js';
-import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../../events/orders/index.js';
+import {
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderPlacedV1,
+  OrderPlacedV2,
+} from '../../../events/orders/index.js';
 import { handler } from '../../../functions/inventory/on-order-events.js';
 import { FixedClock } from '../catalog/fakes.js';
 import { busEvent } from '../shared/bus-events.js';
@@ -42,7 +47,15 @@ const items = [{ productId: 'espresso-cup', quantity: 2, unitPrice: { amount: 15
 const order = { orderId: ORDER, customerId: 'alice', items, total };
 
 const events = {
-  placed: () => busEvent(OrderPlacedV1, { ...order, paymentToken: 'tok_visa', placedAt: AT }),
+  placed: () =>
+    busEvent(OrderPlacedV2, {
+      ...order,
+      sealedPaymentToken: 'c2VhbGVkLWZvci1wYXltZW50cw==',
+      placedAt: AT,
+      orderVersion: 1,
+    }),
+  /** As published before v2; replays of stored or archived events still deliver it. */
+  legacyPlaced: () => busEvent(OrderPlacedV1, { ...order, paymentToken: 'tok_visa', placedAt: AT }),
   confirmed: () => busEvent(OrderConfirmedV1, { ...order, confirmedAt: AT }),
   cancelled: () =>
     busEvent(OrderCancelledV1, {
@@ -93,10 +106,13 @@ describe('inventoryOnOrderEvents routes each order event to its own use case', (
     expect(level()).toEqual({ onHand: 8, reserved: 0, available: 8 });
   });
 
-  it('OrderPlaced reserves the units', async () => {
+  it.each([
+    ['v2', events.placed],
+    ['v1, replayed', events.legacyPlaced],
+  ])('OrderPlaced (%s) reserves the units', async (_version, placed) => {
     inventory.stock.set('espresso-cup', stockItem('espresso-cup', 10));
 
-    await deliver(events.placed());
+    await deliver(placed());
 
     expect(inventory.reservations.get(ORDER)?.status).toBe('ACTIVE');
     expect(level()).toEqual({ onHand: 10, reserved: 2, available: 8 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdempotencyKeyReused } from '../../../domains/orders/model.js';
 import { placeOrder, requestHashOf } from '../../../domains/orders/place-order.js';
+import { FakePaymentTokenCipher } from '../shared/payment-token-fakes.js';
 import { eur, FixedClock, InMemoryOrderRepository, InMemoryPriceBook, T0 } from './fakes.js';
 
 /*
@@ -26,6 +27,7 @@ function shop() {
       { productId: 'espresso-cup', price: eur(1200), priceVersion: 1 },
       { productId: 'hand-grinder', price: eur(8900), priceVersion: 1 },
     ]),
+    tokens: new FakePaymentTokenCipher(),
     clock: new FixedClock(T0),
     newId: () => `ord-${++ids}`,
   };

@@ -14,7 +14,8 @@ import {
 import { placeOrder, requestHashOf } from '../../../domains/orders/place-order.js';
 import type { IdempotencyRecord } from '../../../domains/orders/ports.js';
 import { projectPrice } from '../../../domains/orders/project-price.js';
-import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../../events/orders/index.js';
+import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV2 } from '../../../events/orders/index.js';
+import { FakePaymentTokenCipher } from '../shared/payment-token-fakes.js';
 import { anOrder, eur, FixedClock, InMemoryOrderRepository, InMemoryPriceBook, T0 } from './fakes.js';
 
 /** A repository on which another request with the same key is always just ahead. */
@@ -49,7 +50,7 @@ function shop(options: { orders?: InMemoryOrderRepository; at?: Date } = {}) {
   ]);
   const clock = new FixedClock(options.at ?? T0);
   let ids = 0;
-  return { orders, prices, clock, newId: () => `ord-${++ids}` };
+  return { orders, prices, tokens: new FakePaymentTokenCipher(), clock, newId: () => `ord-${++ids}` };
 }
 
 const body = {
@@ -87,9 +88,9 @@ describe('placeOrder', () => {
       version: 1,
       createdAt: T0.toISOString(),
     });
-    // and one OrderPlaced, valid against its contract, carrying the payment token and the trace
+    // and one OrderPlaced v2, valid against its contract, carrying the sealed payment token and the trace
     expect(ports.orders.outbox).toHaveLength(1);
-    const event = OrderPlacedV1.envelopeSchema.parse(ports.orders.outbox[0]);
+    const event = OrderPlacedV2.envelopeSchema.parse(ports.orders.outbox[0]);
     expect(event.metadata).toMatchObject({
       correlationId: 'req-7a1f',
       causationId: 'req-7a1f',
@@ -100,10 +101,13 @@ describe('placeOrder', () => {
       customerId: 'alice',
       items: order?.items,
       total: order?.total,
-      paymentToken: 'tok_visa',
+      sealedPaymentToken: expect.any(String),
       placedAt: T0.toISOString(),
       orderVersion: 1,
     });
+    // sealed for this order alone, and in clear nowhere in what is stored
+    expect(ports.tokens.peek(event.data.sealedPaymentToken)).toEqual({ token: 'tok_visa', orderId: 'ord-1' });
+    expect(JSON.stringify([...ports.orders.orders.values(), ports.orders.outbox])).not.toContain('tok_visa');
     // and the key is kept with the order
     expect(await ports.orders.findIdempotencyRecord('alice', 'key-1')).toEqual({
       customerId: 'alice',

@@ -26,7 +26,7 @@ function payment(overrides: Partial<Payment> = {}): Payment {
     orderId: 'order-1',
     paymentId: 'pay-1',
     status: 'AUTHORIZED',
-    intent: { customerId: 'alice', amount: { amount: 3000, currency: 'EUR' }, paymentToken: 'tok_visa' },
+    intent: { customerId: 'alice', amount: { amount: 3000, currency: 'EUR' } },
     stockReserved: true,
     authorizationId: 'auth-1',
     unavailableNotified: false,
@@ -66,6 +66,22 @@ beforeEach(() => {
 });
 
 describe('save', () => {
+  it('replaces the whole item, so a card token the payment no longer holds is removed from the table', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    // given a payment whose sealed token was dropped when its authorization was answered
+    const settled = payment({ version: 3 });
+
+    await repository.save(settled, 2, [authorized]);
+
+    // then it is written with a Put (no partial update that could leave the old attribute behind)
+    const [write] = transactItems();
+    expect(write?.Update).toBeUndefined();
+    expect(write?.Put?.Item?.intent).toEqual({
+      customerId: 'alice',
+      amount: { amount: 3000, currency: 'EUR' },
+    });
+  });
+
   it('writes the payment and its outbox record in one transaction, conditioned on the version', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 

@@ -31,11 +31,13 @@ import {
   OrderCancelledV1,
   OrderConfirmedV1,
   OrderPlacedV1,
+  OrderPlacedV2,
 } from '../../../events/orders/index.js';
 import { handler } from '../../../functions/payments/handle-events.js';
 import { FixedClock } from '../catalog/fakes.js';
 import { busEvent, fifoBatch, type TestBusEvent } from '../shared/bus-events.js';
 import { fakeContext } from '../shared/lambda-fakes.js';
+import { FakePaymentTokenCipher } from '../shared/payment-token-fakes.js';
 import { FakeProvider, InMemoryPaymentRepository } from './fakes.js';
 
 const idempotencyTable = mockClient(DynamoDBClient);
@@ -45,6 +47,17 @@ const total = { amount: 3000, currency: 'EUR' };
 const items = [{ productId: 'espresso-cup', quantity: 2, unitPrice: { amount: 1500, currency: 'EUR' } }];
 
 const orderPlaced = (paymentToken = 'tok_visa') =>
+  busEvent(OrderPlacedV2, {
+    orderId: ORDER,
+    customerId: 'alice',
+    items,
+    total,
+    sealedPaymentToken: tokens.sealNow(paymentToken, { orderId: ORDER }),
+    placedAt: AT,
+    orderVersion: 1,
+  });
+/** As published before v2, and as replays of stored or archived events still deliver it. */
+const legacyOrderPlaced = (paymentToken = 'tok_visa') =>
   busEvent(OrderPlacedV1, {
     orderId: ORDER,
     customerId: 'alice',
@@ -74,13 +87,16 @@ const orderCancelled = (reason: CancellationReason, wasConfirmed: boolean) =>
 
 let payments: InMemoryPaymentRepository;
 let provider: FakeProvider;
+let tokens: FakePaymentTokenCipher;
 
 beforeEach(() => {
   payments = new InMemoryPaymentRepository();
   provider = new FakeProvider();
+  tokens = new FakePaymentTokenCipher();
   composition.ports = {
     payments,
     provider,
+    tokens,
     clock: new FixedClock(new Date(AT)),
   } satisfies PaymentPorts;
   idempotencyTable.reset();
@@ -98,15 +114,31 @@ async function deliver(...events: Array<TestBusEvent<{ orderId: string }>>) {
 const status = async () => (await payments.get(ORDER))?.status;
 
 describe('paymentsHandleEvents routes each saga event to its payment step', () => {
-  it('OrderPlaced alone records the intent and authorizes nothing', async () => {
-    await deliver(orderPlaced());
+  it('OrderPlaced alone records the intent, with its token still sealed, and authorizes nothing', async () => {
+    const placed = orderPlaced();
+    await deliver(placed);
 
     expect(provider.calls).toEqual([]);
-    expect(await payments.get(ORDER)).toMatchObject({
-      status: 'PENDING',
-      stockReserved: false,
-      intent: { customerId: 'alice', amount: total, paymentToken: 'tok_visa' },
-    });
+    expect(await payments.get(ORDER)).toEqual(
+      expect.objectContaining({
+        status: 'PENDING',
+        stockReserved: false,
+        intent: {
+          customerId: 'alice',
+          amount: total,
+          sealedPaymentToken: placed.detail.data.sealedPaymentToken,
+        },
+      }),
+    );
+  });
+
+  it('OrderPlaced v1 (a replay) is still handled: authorized with its clear token, which is then dropped', async () => {
+    await deliver(legacyOrderPlaced(), stockReserved());
+
+    expect(provider.calls[0]?.request).toMatchObject({ amount: total, token: 'tok_visa' });
+    expect(await payments.get(ORDER)).toEqual(
+      expect.objectContaining({ status: 'AUTHORIZED', intent: { customerId: 'alice', amount: total } }),
+    );
   });
 
   it('StockReserved alone records the reservation and authorizes nothing', async () => {

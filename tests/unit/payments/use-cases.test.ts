@@ -1,8 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { recordPaymentIntent, recordStockReserved } from '../../../domains/payments/authorize-payment.js';
+import {
+  recordLegacyPaymentIntent,
+  recordPaymentIntent,
+  recordStockReserved,
+} from '../../../domains/payments/authorize-payment.js';
 import { cancelPayment } from '../../../domains/payments/cancel-payment.js';
 import { capturePayment } from '../../../domains/payments/capture-payment.js';
-import { PaymentVersionConflict } from '../../../domains/payments/model.js';
+import { type Payment, PaymentVersionConflict } from '../../../domains/payments/model.js';
 import { PaymentProviderRejected } from '../../../domains/payments/ports.js';
 import {
   retryPendingPayment,
@@ -16,6 +20,7 @@ import {
   OrderCancelledV1,
   OrderConfirmedV1,
   OrderPlacedV1,
+  OrderPlacedV2,
 } from '../../../events/orders/index.js';
 import {
   PaymentAuthorizedV1,
@@ -26,6 +31,7 @@ import {
   PaymentVoidedV1,
 } from '../../../events/payments/index.js';
 import { FixedClock } from '../catalog/fakes.js';
+import { FakePaymentTokenCipher } from '../shared/payment-token-fakes.js';
 import { FakeProvider, InMemoryPaymentRepository } from './fakes.js';
 
 const T0 = new Date('2026-11-22T10:00:00.000Z');
@@ -36,10 +42,19 @@ const total = { amount: 3000, currency: 'EUR' };
 const items = [{ productId: 'espresso-cup', quantity: 2, unitPrice: { amount: 1500, currency: 'EUR' } }];
 const cause = { correlationId: CORRELATION, causationId: 'req-1' };
 
-const orderPlaced = (paymentToken = 'tok_visa', orderId = ORDER) =>
+/** OrderPlaced as orders publishes it: the token sealed for the order (`sealedFor`: for another one). */
+const orderPlaced = (paymentToken = 'tok_visa', orderId = ORDER, sealedFor = orderId) =>
   createEnvelope(
-    OrderPlacedV1,
-    { orderId, customerId: 'alice', items, total, paymentToken, placedAt: T0.toISOString() },
+    OrderPlacedV2,
+    {
+      orderId,
+      customerId: 'alice',
+      items,
+      total,
+      sealedPaymentToken: tokens.sealNow(paymentToken, { orderId: sealedFor }),
+      placedAt: T0.toISOString(),
+      orderVersion: 1,
+    },
     cause,
     { eventId: `evt-placed-${orderId}`, now: T0 },
   );
@@ -84,13 +99,15 @@ const moved = (timestampField: string) => ({
 let payments: InMemoryPaymentRepository;
 let provider: FakeProvider;
 let clock: FixedClock;
+let tokens: FakePaymentTokenCipher;
 let ports: PaymentPorts;
 
 beforeEach(() => {
   payments = new InMemoryPaymentRepository();
   provider = new FakeProvider();
   clock = new FixedClock(T0);
-  ports = { payments, provider, clock, newId: () => 'pay-1' };
+  tokens = new FakePaymentTokenCipher();
+  ports = { payments, provider, tokens, clock, newId: () => 'pay-1' };
 });
 
 async function authorized(): Promise<void> {
@@ -527,5 +544,139 @@ describe('retryPendingPayments', () => {
     };
 
     await expect(retryPendingPayment(ORDER, ports)).rejects.toBeInstanceOf(PaymentVersionConflict);
+  });
+});
+
+describe('the card token', () => {
+  const cardOf = (payment: Payment | undefined) => ({
+    sealed: payment?.intent?.sealedPaymentToken,
+    clear: payment?.intent?.paymentToken,
+  });
+  const noCard = { sealed: undefined, clear: undefined };
+
+  it('is kept sealed until needed, opened for the provider alone, and dropped once authorized', async () => {
+    // given the order was placed: the stored intent holds the sealed token, never the clear one
+    const placed = orderPlaced('tok_visa');
+    await recordPaymentIntent(placed, ports);
+    expect(cardOf(await payments.get(ORDER))).toEqual({
+      sealed: placed.data.sealedPaymentToken,
+      clear: undefined,
+    });
+    expect(tokens.opened).toEqual([]);
+
+    // when the stock is reserved
+    await recordStockReserved(stockReserved(), ports);
+
+    // then the token is opened for this order and the provider gets it in clear
+    expect(tokens.opened).toEqual([{ sealed: placed.data.sealedPaymentToken, orderId: ORDER }]);
+    expect(provider.calls[0]?.request).toMatchObject({ token: 'tok_visa' });
+    // and the authorized payment keeps no token in any form, nor does anything it published
+    const payment = await payments.get(ORDER);
+    expect(payment).toMatchObject({ status: 'AUTHORIZED', intent: { customerId: 'alice', amount: total } });
+    expect(cardOf(payment)).toEqual(noCard);
+    expect(JSON.stringify([payment, payments.outbox])).not.toContain(placed.data.sealedPaymentToken);
+  });
+
+  it('is dropped once the card is declined', async () => {
+    await recordPaymentIntent(orderPlaced('tok_declined'), ports);
+    await recordStockReserved(stockReserved(), ports);
+
+    const payment = await payments.get(ORDER);
+    expect(payment?.status).toBe('DECLINED');
+    expect(cardOf(payment)).toEqual(noCard);
+  });
+
+  it('is dropped when the order is cancelled before authorization', async () => {
+    // given an intent waiting for its stock
+    await recordPaymentIntent(orderPlaced(), ports);
+
+    // when the order is cancelled
+    await cancelPayment(orderCancelled('OUT_OF_STOCK'), ports);
+
+    // then the token is gone and the provider was never asked
+    expect(cardOf(await payments.get(ORDER))).toEqual(noCard);
+    expect(provider.calls).toEqual([]);
+  });
+
+  it('is dropped when the order is cancelled while the provider is unavailable', async () => {
+    // given an authorization waiting out an outage: the token is still needed for the retry
+    provider.unavailable = true;
+    await authorized();
+    expect(cardOf(await payments.get(ORDER)).sealed).toEqual(expect.any(String));
+
+    // when the order is cancelled
+    await cancelPayment(orderCancelled('PAYMENT_UNAVAILABLE'), ports);
+
+    // then nothing is authorized later, and the token is gone
+    expect(cardOf(await payments.get(ORDER))).toEqual(noCard);
+    provider.unavailable = false;
+    await retryPendingPayments(ports);
+    expect(provider.count('authorize')).toBe(1);
+  });
+
+  it('is opened again by the retry after an outage, then dropped', async () => {
+    provider.unavailable = true;
+    await authorized();
+    provider.unavailable = false;
+
+    await retryPendingPayments(ports);
+
+    expect(provider.calls.map((call) => (call.request as { token: string }).token)).toEqual([
+      'tok_visa',
+      'tok_visa',
+    ]);
+    expect(tokens.opened).toHaveLength(2);
+    const payment = await payments.get(ORDER);
+    expect(payment?.status).toBe('AUTHORIZED');
+    expect(cardOf(payment)).toEqual(noCard);
+  });
+
+  it('is never stored for an order cancelled before its OrderPlaced arrived', async () => {
+    await cancelPayment(orderCancelled(), ports);
+
+    await recordPaymentIntent(orderPlaced(), ports);
+
+    const payment = await payments.get(ORDER);
+    expect(payment).toMatchObject({ status: 'CANCELLED', intent: { customerId: 'alice', amount: total } });
+    expect(cardOf(payment)).toEqual(noCard);
+  });
+
+  it('sealed for another order does not open: the payment is declined without asking the provider', async () => {
+    // given an OrderPlaced whose ciphertext was copied from another order
+    await recordPaymentIntent(orderPlaced('tok_visa', ORDER, 'order-2'), ports);
+
+    const result = await recordStockReserved(stockReserved(), ports);
+
+    expect(result).toMatchObject({ outcome: 'declined', status: 'DECLINED' });
+    expect(provider.calls).toEqual([]);
+    const declined = PaymentDeclinedV1.envelopeSchema.parse(payments.outbox[0]);
+    expect(declined.data.declineReason).toBe('payment_token_unreadable');
+    expect(cardOf(await payments.get(ORDER))).toEqual(noCard);
+  });
+
+  it('from an OrderPlaced v1 (clear, replayed or in flight at the cut-over) pays the same and is dropped', async () => {
+    const legacy = createEnvelope(
+      OrderPlacedV1,
+      {
+        orderId: ORDER,
+        customerId: 'alice',
+        items,
+        total,
+        paymentToken: 'tok_visa',
+        placedAt: T0.toISOString(),
+      },
+      cause,
+      { eventId: 'evt-placed-v1', now: T0 },
+    );
+    await recordLegacyPaymentIntent(legacy, ports);
+    expect(cardOf(await payments.get(ORDER))).toEqual({ sealed: undefined, clear: 'tok_visa' });
+
+    await recordStockReserved(stockReserved(), ports);
+
+    expect(provider.calls[0]?.request).toMatchObject({ token: 'tok_visa' });
+    expect(tokens.opened).toEqual([]);
+    const payment = await payments.get(ORDER);
+    expect(payment?.status).toBe('AUTHORIZED');
+    expect(cardOf(payment)).toEqual(noCard);
   });
 });

@@ -2,7 +2,12 @@ import { OrderHistoryConflict, type ProjectedOrder } from '../../../domains/view
 import type { OrderHistory, OrderHistoryPage } from '../../../domains/views/ports.js';
 import { createEnvelope, type EventEnvelope } from '../../../events/envelope.js';
 import type { Money } from '../../../events/money.js';
-import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../../events/orders/index.js';
+import {
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderPlacedV1,
+  OrderPlacedV2,
+} from '../../../events/orders/index.js';
 
 /**
  * An in-memory OrderHistory with the DynamoDB one's promises: saves are optimistic on `revision`, a
@@ -89,12 +94,25 @@ export function orderEvents(
   const { orderId = 'ord-1', customerId = 'alice', versions = true, placedAt = T.placed } = options;
   const version = (n: number) => (versions ? { orderVersion: n } : {});
   return {
-    placed: createEnvelope(
-      OrderPlacedV1,
-      { ...common(orderId, customerId), paymentToken: 'tok_visa', placedAt, ...version(1) },
-      cause,
-      { eventId: `evt-placed-${orderId}` },
-    ),
+    // Orders published v1 (clear token, optional version) before v2; replays still deliver both.
+    placed: versions
+      ? createEnvelope(
+          OrderPlacedV2,
+          {
+            ...common(orderId, customerId),
+            sealedPaymentToken: 'c2VhbGVkLWZvci1wYXltZW50cw==',
+            placedAt,
+            orderVersion: 1,
+          },
+          cause,
+          { eventId: `evt-placed-${orderId}` },
+        )
+      : createEnvelope(
+          OrderPlacedV1,
+          { ...common(orderId, customerId), paymentToken: 'tok_visa', placedAt },
+          cause,
+          { eventId: `evt-placed-${orderId}` },
+        ),
     confirmed: createEnvelope(
       OrderConfirmedV1,
       { ...common(orderId, customerId), confirmedAt: T.confirmed, ...version(2) },

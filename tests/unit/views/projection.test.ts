@@ -2,14 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { evolve, OrderHistoryConflict, type ProjectedOrder } from '../../../domains/views/model.js';
 import { orderChangeOf, projectOrderChange } from '../../../domains/views/project-order.js';
 import type { EventEnvelope } from '../../../events/envelope.js';
-import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../../events/orders/index.js';
+import {
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderPlacedV1,
+  OrderPlacedV2,
+} from '../../../events/orders/index.js';
 import { anEntry, InMemoryOrderHistory, LINES, orderEvents, permutations, T, TOTAL } from './fakes.js';
 
 /** What the projector's handler does with each event (functions/views/project-orders.ts). */
 function changeOf(event: EventEnvelope) {
   switch (event.metadata.eventType) {
     case 'OrderPlaced':
-      return orderChangeOf.placed(OrderPlacedV1.envelopeSchema.parse(event).data);
+      return orderChangeOf.placed(
+        (event.metadata.eventVersion === 2 ? OrderPlacedV2 : OrderPlacedV1).envelopeSchema.parse(event).data,
+      );
     case 'OrderConfirmed':
       return orderChangeOf.confirmed(OrderConfirmedV1.envelopeSchema.parse(event).data);
     case 'OrderCancelled':
@@ -205,7 +212,7 @@ describe('orderChangeOf', () => {
       channel: 'mobile',
     };
 
-    expect(orderChangeOf.placed(OrderPlacedV1.dataSchema.parse(data))).toEqual({
+    expect(orderChangeOf.placed(OrderPlacedV2.dataSchema.parse(data))).toEqual({
       orderId: 'ord-1',
       customerId: 'alice',
       status: 'PENDING',
