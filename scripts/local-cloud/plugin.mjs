@@ -45,6 +45,7 @@ import {
   removePidFile,
   writePidFile,
 } from './processes.mjs';
+import { startLocalSes } from './ses.mjs';
 import { startSqsPoller } from './sqs-poller.mjs';
 import { startStaticSite } from './static-site.mjs';
 import { createFileCheckpointStore, startStreamPoller, streamFailureRecord } from './stream-poller.mjs';
@@ -73,6 +74,7 @@ export default class LocalCloudPlugin {
     /** @type {any} */ this.issuer = undefined;
     /** @type {any} */ this.bus = undefined;
     /** @type {any} */ this.paymentSandbox = undefined;
+    /** @type {import('./ses.mjs').LocalSes | undefined} */ this.ses = undefined;
     /** @type {any} */ this.webClient = undefined;
     /** @type {Record<string, any>} */ this.resources = {};
     /** @type {Map<string, any>} */ this.localNames = new Map();
@@ -138,6 +140,15 @@ export default class LocalCloudPlugin {
 
     this.paymentSandbox = await startPaymentSandbox({ port: this.config.paymentSandboxPort, log: this.log });
     this.stoppers.push(() => this.paymentSandbox?.stop());
+
+    // SES's SendEmail: accepted mail is captured in .local/<stage>/mail, never delivered.
+    this.ses = await startLocalSes({
+      port: this.config.sesPort,
+      mailDir: join(this.localDir, 'mail'),
+      clearOnStart: !this.config.persistData,
+      log: this.log,
+    });
+    this.stoppers.push(() => this.ses?.stop());
 
     this.webClient = await startStaticSite({
       port: this.config.webPort,
@@ -216,6 +227,7 @@ export default class LocalCloudPlugin {
       'event bus': this.config.eventBusPort,
       'dev issuer': this.config.issuerPort,
       'payment sandbox': this.config.paymentSandboxPort,
+      'SES mail capture': this.config.sesPort,
       'web client': this.config.webPort,
     };
     for (const [what, port] of Object.entries(ports)) {
@@ -337,6 +349,7 @@ export default class LocalCloudPlugin {
       AWS_ENDPOINT_URL_DYNAMODB: this.dynamoDb.endpoint,
       AWS_ENDPOINT_URL_SQS: this.sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${this.config.eventBusPort}`,
+      AWS_ENDPOINT_URL_SESV2: this.ses?.url,
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_DEV: 'false',
@@ -756,6 +769,7 @@ export default class LocalCloudPlugin {
       `  Event bus        http://localhost:${this.config.eventBusPort}  (recent events: /_local/events)`,
       `  JWT issuer       ${issuerUrlForStage(this.stage)}`,
       `  Payment sandbox  http://localhost:${this.config.paymentSandboxPort}  (outage switch: npm run sandbox -- outage on|off)`,
+      `  Mail (SES)       ${this.ses?.url}/_local/mail  (sent mail; .eml files in .local/${this.stage}/mail)`,
       '',
       'Event source mappings',
       ...(this.mappings ?? []).map((mapping) => `  ${mapping}`),
