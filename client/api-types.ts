@@ -22,11 +22,13 @@ export type Notification = {
   orderId: string;
   subject: string;
   body: string;
-  /** `log`, `ses`, or `none` when no e-mail is known */
+  /** `ses`, or `none` when no e-mail is known (`log` on records made before e-mail) */
   channel: string;
   recipient?: string;
   status: 'recorded' | 'sent' | 'failed';
   failureReason?: string;
+  /** The provider's id of the accepted message (SES MessageId), once sent */
+  providerMessageId?: string;
   sourceEventId: string;
   correlationId: string;
   createdAt: string;
