@@ -5,8 +5,9 @@
 // and served to tests and people under the local-only `/_local/` paths:
 //   GET  /_local/mail[?to=address]   the captured messages, oldest first: id, from, to, subject, sentAt, text
 //   GET  /_local/mail/<id>.eml        one message as it would have been sent
-//   POST /_local/mail/fault           `{ "mode": "off" | "throttle" | "reject" }`: SES answers 429
-//                                     TooManyRequestsException or 400 MessageRejected until switched off
+//   POST /_local/mail/fault           `{ "mode": "off" | "throttle" | "reject", "to"?: address }`: SES answers
+//                                     429 TooManyRequestsException or 400 MessageRejected until switched off,
+//                                     for every message or only those to `to` (so parallel tests stay apart)
 //
 // Where it differs from SES: no signature check, no sandbox (any recipient, no verified-identity rule for
 // sender or recipients), no sending quotas or rate (only the fault switch throttles), no configuration sets,
@@ -30,7 +31,7 @@ import { join } from 'node:path';
  * @typedef {{
  *   url: string, port: number, mailDir: string,
  *   messages(filter?: { to?: string }): CapturedMail[],
- *   setFault(mode: FaultMode): void,
+ *   setFault(mode: FaultMode, to?: string): void,
  *   stop(): Promise<void>,
  * }} LocalSes
  */
@@ -233,8 +234,26 @@ export async function startLocalSes(options) {
   const log = options.log ?? ((level, message) => console[level](message));
   if (clearOnStart) rmSync(mailDir, { recursive: true, force: true });
   mkdirSync(mailDir, { recursive: true });
-  /** @type {FaultMode} */
-  let fault = 'off';
+  /** Faults by recipient (lower case), `*` for every message. @type {Map<string, FaultMode>} */
+  const faults = new Map();
+  /** @param {FaultMode} mode @param {string} [to] */
+  function setFault(mode, to) {
+    const key = to?.trim().toLowerCase() || '*';
+    if (mode === 'off') faults.delete(key);
+    else faults.set(key, mode);
+  }
+  /** @param {any} request @returns {FaultMode} */
+  function faultFor(request) {
+    const destination = request?.Destination ?? {};
+    const recipients = ['ToAddresses', 'CcAddresses', 'BccAddresses'].flatMap((field) =>
+      Array.isArray(destination[field]) ? destination[field].map((a) => String(a).trim().toLowerCase()) : [],
+    );
+    for (const key of ['*', ...recipients]) {
+      const mode = faults.get(key);
+      if (mode) return mode;
+    }
+    return 'off';
+  }
 
   /**
    * Every captured message, read back from the folder so a persistent stage lists earlier runs' mail too.
@@ -255,6 +274,7 @@ export async function startLocalSes(options) {
 
   /** @param {any} request */
   function sendEmail(request) {
+    const fault = faultFor(request);
     if (fault === 'throttle')
       throw new SesError(429, 'TooManyRequestsException', 'Too many requests (local fault switch).');
     if (fault === 'reject')
@@ -318,10 +338,11 @@ export async function startLocalSes(options) {
         return res.end(file);
       }
       if (req.method === 'POST' && url.pathname === FAULT_PATH) {
-        const { mode } = parseJson(await readBody(req));
+        const { mode, to } = parseJson(await readBody(req));
         if (!FAULT_MODES.includes(mode)) throw badRequest(`mode must be one of ${FAULT_MODES.join(', ')}.`);
-        fault = mode;
-        log('warn', `[ses] fault switch: ${mode}`);
+        if (to !== undefined && typeof to !== 'string') throw badRequest('to must be an e-mail address.');
+        setFault(mode, to);
+        log('warn', `[ses] fault switch: ${mode}${to ? ' for one recipient' : ''}`);
         return send(res, 200, { mode });
       }
       return send(res, 404, { message: `No route for ${req.method} ${url.pathname}` });
@@ -353,9 +374,7 @@ export async function startLocalSes(options) {
     port: boundPort,
     mailDir,
     messages,
-    setFault(mode) {
-      fault = mode;
-    },
+    setFault,
     stop() {
       stopping ??= new Promise((resolve) => {
         server.close(() => resolve(undefined));

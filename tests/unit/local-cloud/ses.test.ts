@@ -176,6 +176,23 @@ describe('local SES: fault switch, as the SES sender sees it', () => {
   });
 });
 
+describe('local SES: a fault for one recipient', () => {
+  it('throttles only the messages to that address', async () => {
+    await fetch(`${ses.url}/_local/mail/fault`, {
+      method: 'POST',
+      body: JSON.stringify({ mode: 'throttle', to: 'Dora@example.com' }),
+    });
+    const to = (address: string) =>
+      client.send(new SendEmailCommand(simple({ Destination: { ToAddresses: [address] } })));
+
+    await expect(to('dora@example.com')).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+    await expect(to('erin@example.com')).resolves.toMatchObject({ MessageId: expect.any(String) });
+
+    ses.setFault('off', 'dora@example.com');
+    await expect(to('dora@example.com')).resolves.toMatchObject({ MessageId: expect.any(String) });
+  });
+});
+
 describe('local SES: start', () => {
   it('empties the mail folder of a stage that keeps no data', async () => {
     const again = await startLocalSes({ port: 0, mailDir, clearOnStart: true, log: () => undefined });
