@@ -401,6 +401,40 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     expect(pool?.Policies.PasswordPolicy.MinimumLength).toBeGreaterThanOrEqual(12);
   });
 
+  it("lets only the notify function send mail, and only from the stage's SES identity and address", () => {
+    const { mailIdentity, mailFromAddress } = stageParams[stage];
+    const identityArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ses:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:identity/${mailIdentity}`,
+        ],
+      ],
+    };
+    const senders = ofType('AWS::Lambda::Function').flatMap(([functionId]) =>
+      roleStatements(functionId)
+        .filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('ses:')))
+        .map((statement) => ({ functionId, statement })),
+    );
+    expect(senders.map(({ functionId }) => functionId)).toEqual(['NotificationsNotifyLambdaFunction']);
+    expect(senders[0]?.statement).toEqual({
+      Effect: 'Allow',
+      Action: ['ses:SendEmail'],
+      Resource: identityArn,
+      Condition: { StringEquals: { 'ses:FromAddress': mailFromAddress } },
+    });
+    expect(
+      resources.NotificationsNotifyLambdaFunction?.Properties.Environment.Variables.MAIL_FROM_ADDRESS,
+    ).toBe(mailFromAddress);
+    expect(mailFromAddress.endsWith(`@${mailIdentity}`) || mailFromAddress === mailIdentity).toBe(true);
+  });
+
   it('leaves no unused default role behind', () => {
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
