@@ -8,8 +8,13 @@
 //
 // Functions reach it through AWS_ENDPOINT_URL_EVENTBRIDGE. Tests and fault drills use the local-only endpoints
 // under /_local/ (recent events, outage switch, health), which are not part of the AWS API.
+//
+// EventBridge's archive (shared/resources.yml) is not emulated as such: with `archiveFile`, every accepted event is
+// appended to that file as one JSON line, the whole event as the archive keeps it, so tests can see what the
+// archive would hold (and what a replay would send again).
 
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { matchesEventPattern, validateEventPattern } from './event-pattern.mjs';
 
@@ -39,6 +44,8 @@ import { matchesEventPattern, validateEventPattern } from './event-pattern.mjs';
  *   retryBaseDelayMs?: number,
  *   recentLimit?: number,
  *   stopTimeoutMs?: number,
+ *   archiveFile?: string,
+ *   clearArchiveOnStart?: boolean,
  * }} EventBusOptions
  * @typedef {{
  *   version: '0',
@@ -167,6 +174,8 @@ export async function startEventBus(options) {
     retryBaseDelayMs = 200,
     recentLimit = 1000,
     stopTimeoutMs = 5000,
+    archiveFile,
+    clearArchiveOnStart = false,
   } = options;
   /** @type {Log} */
   const log =
@@ -212,6 +221,8 @@ export async function startEventBus(options) {
     const arn = `arn:aws:events:${region}:${accountId}:rule/${busName === DEFAULT_BUS ? '' : `${busName}/`}${rule.name}`;
     return { ...rule, busName, arn, periodMs, targets: rule.targets ?? [] };
   });
+
+  if (archiveFile && clearArchiveOnStart) writeFileSync(archiveFile, '');
 
   let outage = false;
   let aborted = false;
@@ -426,6 +437,9 @@ export async function startEventBus(options) {
 
     for (const item of accepted) {
       recent.push(item);
+    }
+    if (archiveFile && accepted.length > 0) {
+      appendFileSync(archiveFile, accepted.map(({ event }) => `${JSON.stringify(event)}\n`).join(''));
     }
     if (recent.length > recentLimit) recent.splice(0, recent.length - recentLimit);
 

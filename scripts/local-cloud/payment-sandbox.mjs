@@ -6,9 +6,11 @@
 // The payments domain reaches it through PAYMENT_PROVIDER_URL. Tests and fault drills use the local-only
 // endpoints under /_sandbox/ (outage switch, ledger), which a real provider does not have.
 //
-// Tokens: `tok_visa` is approved; anything else (`tok_declined`, …) is declined.
+// Tokens: `tok_visa` is approved, and so is `tok_visa_<anything>` (a test card with its own name, so a test can
+// look for its token everywhere it must not be); anything else (`tok_declined`, …) is declined. The ledger keeps
+// a SHA-256 fingerprint of the token it was given, never the token.
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 
@@ -18,9 +20,9 @@ import { createServer } from 'node:http';
  * @typedef {{ amount: number, currency: string }} Money
  * @typedef {{
  *   authorizationId: string, orderId: string, amount: Money, status: 'authorized' | 'captured' | 'voided' | 'refunded',
- *   idempotencyKey: string, at: string, captureId?: string, refundId?: string,
+ *   idempotencyKey: string, at: string, captureId?: string, refundId?: string, tokenFingerprint: string,
  * }} Authorization
- * @typedef {{ orderId: string, amount: Money, reason: string, idempotencyKey: string, at: string }} Decline
+ * @typedef {{ orderId: string, amount: Money, reason: string, idempotencyKey: string, at: string, tokenFingerprint: string }} Decline
  * @typedef {{ captureId: string, authorizationId: string, orderId: string, amount: Money, at: string }} Capture
  * @typedef {{ authorizationId: string, orderId: string, at: string }} VoidEntry
  * @typedef {{ refundId: string, captureId: string, authorizationId: string, orderId: string, amount: Money, at: string }} Refund
@@ -47,7 +49,7 @@ import { createServer } from 'node:http';
  */
 
 const OUTAGE_MODES = /** @type {const} */ (['off', 'timeout', 'error']);
-const APPROVED_TOKEN = 'tok_visa';
+const APPROVED_TOKEN = /^tok_visa(_[A-Za-z0-9-]+)?$/;
 const MAX_BODY_BYTES = 64 * 1024;
 const AUTHORIZATION_ROUTE = /^\/v1\/authorizations\/([^/]+)\/(capture|void|refund)$/;
 
@@ -192,7 +194,8 @@ export async function startPaymentSandbox(options) {
     };
     const idempotencyKey = requiredString(body, 'idempotencyKey');
     return answerOnce('authorize', idempotencyKey, request, () => {
-      if (request.token !== APPROVED_TOKEN) {
+      const tokenFingerprint = createHash('sha256').update(request.token).digest('hex');
+      if (!APPROVED_TOKEN.test(request.token)) {
         const reason = request.token === 'tok_declined' ? 'card_declined' : 'unknown_token';
         ledger.declines.push({
           orderId: request.orderId,
@@ -200,6 +203,7 @@ export async function startPaymentSandbox(options) {
           reason,
           idempotencyKey,
           at: now(),
+          tokenFingerprint,
         });
         log('info', `[payment-sandbox] declined ${request.orderId} (${reason})`);
         return { status: 402, body: { status: 'declined', reason } };
@@ -212,6 +216,7 @@ export async function startPaymentSandbox(options) {
         status: 'authorized',
         idempotencyKey,
         at: now(),
+        tokenFingerprint,
       };
       authorizations.set(authorization.authorizationId, authorization);
       ledger.authorizations.push(authorization);

@@ -30,6 +30,7 @@ import {
 import { startDynamoDbLocal } from './dynamodb-local.mjs';
 import { ratePeriodMs, startEventBus } from './event-bus.mjs';
 import { startLocalSqs } from './fauxqs-fifo.mjs';
+import { kmsKeysOf, startLocalKms } from './kms.mjs';
 import {
   AWS_RETRY_DELAYS_SECONDS,
   createAsyncInvoker,
@@ -74,6 +75,7 @@ export default class LocalCloudPlugin {
     /** @type {any} */ this.issuer = undefined;
     /** @type {any} */ this.bus = undefined;
     /** @type {any} */ this.paymentSandbox = undefined;
+    /** @type {import('./kms.mjs').LocalKms | undefined} */ this.kms = undefined;
     /** @type {import('./ses.mjs').LocalSes | undefined} */ this.ses = undefined;
     /** @type {any} */ this.webClient = undefined;
     /** @type {Record<string, any>} */ this.resources = {};
@@ -160,6 +162,16 @@ export default class LocalCloudPlugin {
 
     this.resources = collectResources(this.service);
     this.localNames = new Map();
+    // KMS for the stack's keys (card tokens sealed by orders for payments); key material in .local/<stage>.
+    this.kms = await startLocalKms({
+      port: this.config.kmsPort,
+      region: this.region,
+      accountId: ACCOUNT_ID,
+      keys: kmsKeysOf(this.resources),
+      keyStoreFile: join(this.localDir, 'kms-keys.json'),
+      log: this.log,
+    });
+    this.stoppers.push(() => this.kms?.stop());
     await this.createQueues();
     await this.createTables();
     this.resolveFunctionEnvironments();
@@ -206,6 +218,9 @@ export default class LocalCloudPlugin {
           ),
         sqs: (queueArn, body, opts) => this.sendToQueue(queueArn, body, opts),
       },
+      // EventBridge's archive is not emulated: every accepted event is appended here instead.
+      archiveFile: join(this.localDir, 'bus-archive.jsonl'),
+      clearArchiveOnStart: !this.config.persistData,
       log: this.log,
     });
     this.stoppers.push(() => this.bus?.stop());
@@ -227,6 +242,7 @@ export default class LocalCloudPlugin {
       'event bus': this.config.eventBusPort,
       'dev issuer': this.config.issuerPort,
       'payment sandbox': this.config.paymentSandboxPort,
+      KMS: this.config.kmsPort,
       'SES mail capture': this.config.sesPort,
       'web client': this.config.webPort,
     };
@@ -349,6 +365,7 @@ export default class LocalCloudPlugin {
       AWS_ENDPOINT_URL_DYNAMODB: this.dynamoDb.endpoint,
       AWS_ENDPOINT_URL_SQS: this.sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${this.config.eventBusPort}`,
+      AWS_ENDPOINT_URL_KMS: this.kms?.endpoint,
       AWS_ENDPOINT_URL_SESV2: this.ses?.url,
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -402,6 +419,8 @@ export default class LocalCloudPlugin {
     if (local) return local.name;
     const resource = this.resources?.[logicalId];
     if (resource?.Type === 'AWS::Events::EventBus') return resource.Properties.Name;
+    // An alias's Ref is its name (alias/...), which the local KMS knows like KMS does.
+    if (resource?.Type === 'AWS::KMS::Alias') return resource.Properties.AliasName;
     throw new Error(`Cannot resolve { Ref: ${logicalId} } locally: no such emulated resource.`);
   }
 

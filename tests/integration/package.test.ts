@@ -435,6 +435,106 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     expect(mailFromAddress.endsWith(`@${mailIdentity}`) || mailFromAddress === mailIdentity).toBe(true);
   });
 
+  /** An IAM ARN or name built with Fn::Join, as text: `${AWS::Region}` etc. stand for the pseudo parameters. */
+  const rendered = (value: any): string => {
+    if (typeof value === 'string') return value;
+    if (value?.Ref) return `\${${value.Ref}}`;
+    const [separator, parts] = value?.['Fn::Join'] ?? ['', []];
+    return parts.map(rendered).join(separator);
+  };
+  const KMS_CRYPTO = /^kms:(\*|Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/;
+  const TOKEN_USERS = {
+    OrdersPlaceOrderLambdaFunction: 'kms:Encrypt',
+    PaymentsHandleEventsLambdaFunction: 'kms:Decrypt',
+    PaymentsRetryPendingLambdaFunction: 'kms:Decrypt',
+  };
+
+  it('lets only placeOrder seal card tokens and only the payments consumer and retry open them', () => {
+    const keys = ofType('AWS::KMS::Key');
+    expect(keys.map(([logicalId]) => logicalId)).toEqual(['PaymentTokenKey']);
+    expect(keys[0]?.[1].Properties).toMatchObject({
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      EnableKeyRotation: true,
+    });
+    const alias = resources.PaymentTokenKeyAlias?.Properties;
+    expect(alias).toEqual({
+      AliasName: `alias/commerce-${stage}-payment-token`,
+      TargetKeyId: { Ref: 'PaymentTokenKey' },
+    });
+    // given every KMS permission of every function's role
+    const kmsUsers = Object.fromEntries(
+      ofType('AWS::Lambda::Function').flatMap(([functionId]) => {
+        const statements = roleStatements(functionId).filter((statement) =>
+          [statement.Action].flat().some((action: string) => action.startsWith('kms:')),
+        );
+        return statements.length > 0 ? [[functionId, statements]] : [];
+      }),
+    );
+    // then only the three token users have one: one action, on that key, for payment tokens only
+    expect(Object.keys(kmsUsers).sort()).toEqual(Object.keys(TOKEN_USERS).sort());
+    for (const [functionId, action] of Object.entries(TOKEN_USERS)) {
+      expect(kmsUsers[functionId], functionId).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [action],
+          Resource: { 'Fn::GetAtt': ['PaymentTokenKey', 'Arn'] },
+          Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'payment-token' } },
+        },
+      ]);
+      expect(
+        resources[functionId]?.Properties.Environment.Variables.PAYMENT_TOKEN_KEY_ID,
+        functionId,
+      ).toEqual({
+        Ref: 'PaymentTokenKeyAlias',
+      });
+    }
+  });
+
+  it("gives the key a policy with no wildcard principal, whose crypto is only the three functions' roles", () => {
+    const statements: any[] = resources.PaymentTokenKey?.Properties.KeyPolicy.Statement ?? [];
+    expect(statements.length).toBeGreaterThan(0);
+    const account = `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root`;
+    for (const statement of statements) {
+      expect(statement.Effect, statement.Sid).toBe('Allow');
+      expect(rendered(statement.Principal?.AWS), statement.Sid).toBe(account);
+    }
+    // given which roles each statement lets use the key for cryptography
+    const crypto = statements.filter((statement) =>
+      [statement.Action].flat().some((action: string) => KMS_CRYPTO.test(action)),
+    );
+    const roleNameOf = (functionId: string) =>
+      rendered(resources[target(resources[functionId]?.Properties.Role) ?? '']?.Properties.RoleName);
+    const granted = crypto.map((statement) => ({
+      actions: [statement.Action].flat(),
+      roles: [statement.Condition?.ArnEquals?.['aws:PrincipalArn']].flat().map(rendered),
+      purpose: statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'],
+    }));
+    // then encrypting is placeOrder's role alone, decrypting the payments roles' alone, both for payment tokens
+    const roleArn = (functionId: string) =>
+      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleNameOf(functionId)}`;
+    expect(granted).toEqual([
+      {
+        actions: ['kms:Encrypt'],
+        roles: [roleArn('OrdersPlaceOrderLambdaFunction')],
+        purpose: 'payment-token',
+      },
+      {
+        actions: ['kms:Decrypt'],
+        roles: [roleArn('PaymentsHandleEventsLambdaFunction'), roleArn('PaymentsRetryPendingLambdaFunction')],
+        purpose: 'payment-token',
+      },
+    ]);
+    expect(roleNameOf('OrdersPlaceOrderLambdaFunction')).toBe(
+      `commerce-${stage}-ordersPlaceOrder-\${AWS::Region}-lambdaRole`,
+    );
+    for (const functionId of Object.keys(TOKEN_USERS)) {
+      expect(resources[target(resources[functionId]?.Properties.Role) ?? '']?.Properties.Path ?? '/').toBe(
+        '/',
+      );
+    }
+  });
+
   it('leaves no unused default role behind', () => {
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });

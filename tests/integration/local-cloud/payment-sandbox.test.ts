@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startPaymentSandbox } from '../../../scripts/local-cloud/payment-sandbox.mjs';
@@ -61,6 +62,22 @@ describe('API key', () => {
 });
 
 describe('authorizations', () => {
+  it('approves a named test card (tok_visa_<name>) and keeps only a fingerprint of any token', async () => {
+    const approved = await authorize('order-named-card', 'tok_visa_e2e-7f3c');
+    const declined = await authorize('order-named-decline', 'tok_declined');
+
+    expect(approved.status).toBe(201);
+    expect(declined.status).toBe(402);
+    const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex');
+    expect(sandbox.ledger('order-named-card').authorizations).toMatchObject([
+      { tokenFingerprint: fingerprint('tok_visa_e2e-7f3c') },
+    ]);
+    expect(sandbox.ledger('order-named-decline').declines).toMatchObject([
+      { tokenFingerprint: fingerprint('tok_declined') },
+    ]);
+    expect(JSON.stringify(sandbox.ledger())).not.toContain('tok_visa_e2e-7f3c');
+  });
+
   it('approves tok_visa and declines anything else with a reason', async () => {
     const approved = await authorize('order-visa');
     const declined = await authorize('order-declined', 'tok_declined');
