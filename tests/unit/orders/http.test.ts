@@ -11,13 +11,13 @@ vi.hoisted(() => {
   process.env.PAYMENT_TOKEN_KEY_ID = 'alias/commerce-test-payment-token';
 });
 
+import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as getOrder } from '../../../functions/orders/get-order.js';
 import { handler as placeOrder } from '../../../functions/orders/place-order.js';
