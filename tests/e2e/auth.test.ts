@@ -44,6 +44,26 @@ describe('the JWT authorizer, locally as in AWS', () => {
     expect((await call('POST', '/products', { token: other, body: product })).status).toBe(401);
   });
 
+  it("ignores serverless-offline's authorizer-override header: the caller is the token's subject", async () => {
+    // given a customer's valid token, and the header claiming another user who is an admin
+    const customer = await tokenFor('auth-override-customer');
+    const override = {
+      'sls-offline-authorizer-override': JSON.stringify({
+        jwt: { claims: { sub: 'auth-override-victim', 'cognito:groups': ['admin'] }, scopes: null },
+      }),
+    };
+
+    // then an admin route is still forbidden and the profile read is the customer's own
+    const price = await call('PUT', '/products/espresso-cup/price', {
+      token: customer,
+      body: { amount: 1, currency: 'EUR' },
+      headers: override,
+    });
+    const me = await call('GET', '/me', { token: customer, headers: override });
+    expect(price.status).toBe(403);
+    expect(me).toMatchObject({ status: 200, body: { customerId: 'auth-override-customer' } });
+  });
+
   it('answers 403 to a customer on an admin route', async () => {
     const customer = await tokenFor('auth-customer');
     const response = await call('PUT', '/products/espresso-cup/price', {

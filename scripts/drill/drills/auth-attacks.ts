@@ -8,7 +8,7 @@ const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toStr
 export const authAttacks: Drill = {
   name: 'auth-attacks',
   fault:
-    'no token, expired, tampered, alg none, foreign key, wrong issuer/audience, another customer, customer on admin routes',
+    "no token, expired, tampered, alg none, foreign key, wrong issuer/audience, another customer, customer on admin routes, a valid token with serverless-offline's authorizer-override header claiming the victim as admin",
   mustHold: '0 passes: 401 for bad tokens, 403/404 for authorization; nothing changes',
   run: ({ stack, progress }) =>
     guarded(async () => {
@@ -117,6 +117,52 @@ export const authAttacks: Drill = {
         if (!route.expect.includes(r.status))
           failures.push(`customer: ${route.method} ${route.path} → ${r.status}`);
       }
+      // Impersonation: the attacker's own valid token plus serverless-offline's override header naming the
+      // victim, as an admin. API Gateway has no such header; the patched local gateway ignores it too, so
+      // each call is the attacker's: someone else's order is not found, admin routes are forbidden, and the
+      // attacker's own reads show the attacker. (`AUTHORIZER` in the stack's environment is ignored alike:
+      // tests/unit/local-cloud/authorizer-override-patch.test.ts.)
+      const impersonation = {
+        'sls-offline-authorizer-override': JSON.stringify({
+          jwt: {
+            claims: { sub: victimId, 'cognito:username': victimId, 'cognito:groups': ['admin'] },
+            scopes: null,
+          },
+        }),
+      };
+      const asVictim: Array<{ method: string; path: string; body?: unknown; expect: number[] }> = [
+        { method: 'GET', path: `/orders/${orderId}`, expect: [403, 404] },
+        { method: 'POST', path: `/orders/${orderId}/cancel`, expect: [403, 404] },
+        { method: 'PUT', path: `/inventory/${product}`, body: { quantity: 999 }, expect: [403] },
+        { method: 'GET', path: '/admin/events?correlationId=x', expect: [403] },
+        { method: 'GET', path: `/admin/notifications?customerId=${victimId}`, expect: [403] },
+      ];
+      for (const route of asVictim) {
+        attempts++;
+        const r = await call(stack, route.method, route.path, {
+          token: attacker.token,
+          body: route.body,
+          headers: { ...impersonation, ...(route.method === 'POST' ? idem() : {}) },
+        });
+        if (r.status < 300) passes++;
+        if (!route.expect.includes(r.status))
+          failures.push(`override header: ${route.method} ${route.path} → ${r.status}`);
+      }
+      const me = await call(stack, 'GET', '/me', { token: attacker.token, headers: impersonation });
+      const ownOrders = await call(stack, 'GET', '/orders', {
+        token: attacker.token,
+        headers: impersonation,
+      });
+      check(
+        me.status === 200 && me.body?.customerId === attacker.id,
+        `override header: GET /me → ${me.status} ${JSON.stringify(me.body)}, expected the attacker's own profile`,
+      );
+      check(
+        ownOrders.status === 200 &&
+          !(ownOrders.body?.items ?? []).some((item: { orderId?: string }) => item.orderId === orderId),
+        `override header: GET /orders listed the victim's order (${ownOrders.status})`,
+      );
+      progress('override-header impersonation attempts done');
       // Nothing changed.
       const order = await shop.order(owner.token, orderId);
       const stock = await shop.stock(product);
@@ -137,6 +183,6 @@ export const authAttacks: Drill = {
         passes === 0 && failures.length === 0,
         `${passes} passes; unexpected answers: ${failures.join('; ')}`,
       );
-      return `${attempts} attempts (${Object.keys(badTokens).length} bad tokens × ${routes.length} routes + ${authz.length} authorization checks): 0 passes, all 401/403/404 as expected, no state changed`;
+      return `${attempts} attempts (${Object.keys(badTokens).length} bad tokens × ${routes.length} routes + ${authz.length} authorization checks + ${asVictim.length} override-header impersonations, which were answered as the attacker): 0 passes, all 401/403/404 as expected, no state changed`;
     }),
 };
