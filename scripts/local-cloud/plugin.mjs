@@ -788,6 +788,8 @@ export default class LocalCloudPlugin {
       `  Event bus        http://localhost:${this.config.eventBusPort}  (recent events: /_local/events)`,
       `  JWT issuer       ${issuerUrlForStage(this.stage)}`,
       `  Payment sandbox  http://localhost:${this.config.paymentSandboxPort}  (outage switch: npm run sandbox -- outage on|off)`,
+      `  KMS              ${this.kms?.endpoint}  (key material: .local/${this.stage}/kms-keys.json)`,
+      `  Bus archive      .local/${this.stage}/bus-archive.jsonl  (every accepted event, as the archive keeps it)`,
       `  Mail (SES)       ${this.ses?.url}/_local/mail  (sent mail; .eml files in .local/${this.stage}/mail)`,
       '',
       'Event source mappings',
