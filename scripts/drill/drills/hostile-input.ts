@@ -1,4 +1,8 @@
 import fc from 'fast-check';
+// The bounds come from the code that enforces them, so the drill probes exactly at and past each one.
+import { MAX_STOCK_QUANTITY } from '../../../domains/inventory/model.js';
+import { MAX_LINES } from '../../../domains/orders/model.js';
+import { MAX_MONEY_AMOUNT } from '../../../events/money.js';
 import {
   call,
   check,
@@ -6,6 +10,7 @@ import {
   eventually,
   guarded,
   openShop,
+  pool,
   type Shop,
   type Stack,
   sleep,
@@ -72,8 +77,14 @@ function confused<T>(valid: fc.Arbitrary<T>) {
   );
 }
 
+/** An amount of minor units, now and then exactly at the contracts' money limit or one above it. */
+const amount = fc.oneof(
+  { arbitrary: fc.integer({ min: 1, max: 100_000 }), weight: 6 },
+  { arbitrary: fc.constantFrom(MAX_MONEY_AMOUNT, MAX_MONEY_AMOUNT + 1), weight: 1 },
+);
+
 const money = fc.record({
-  amount: confused(fc.integer({ min: 1, max: 100_000 })),
+  amount: confused(amount),
   currency: confused(fc.constantFrom('EUR', 'USD')),
 });
 
@@ -162,13 +173,162 @@ async function ordersOf(stack: Stack, token: string): Promise<any[]> {
   return items;
 }
 
+/** Products the bound probes (and then the generators) order from. */
+interface BoundProducts {
+  /** Priced one minor unit below the money limit: with `penny` an order totals exactly the limit. */
+  top: string;
+  penny: string;
+  /** MAX_LINES distinct products in stock. */
+  lines: string[];
+}
+
+const problemOf = (body: any) => `${body?.type ?? ''} ${JSON.stringify(body?.errors ?? body?.detail ?? '')}`;
+
+/**
+ * Each bound the contracts need, probed exactly at it (accepted, and carried through the saga) and just
+ * past it (the documented 4xx, and nothing stored): the order total, the distinct lines of an order, the
+ * stock quantity and a price.
+ */
+async function probeBounds(
+  shop: Shop,
+  progress: (line: string) => void,
+): Promise<BoundProducts & { report: string }> {
+  const { stack, admin } = shop;
+  const prober = await shop.customer(uniqueId('drill-bounds'));
+  const [top, penny] = await Promise.all([
+    shop.product({ amount: MAX_MONEY_AMOUNT - 1, stock: 1 }),
+    shop.product({ amount: 1, stock: 3 }),
+  ]);
+  const lines = await pool(Array.from({ length: MAX_LINES }), 4, () =>
+    shop.product({ amount: 100, stock: 1 }),
+  );
+  progress(`bounds: ${lines.length + 2} products created`);
+  // A confirmed order's units leave the shelf a moment after it is CONFIRMED (inventory sells them on
+  // OrderConfirmed): what a refusal could touch is read once nothing is reserved any more.
+  const stockOf = (ids: string[]) =>
+    eventually(
+      async () => {
+        const levels = await Promise.all(ids.map((id) => shop.stock(id)));
+        return levels.every((level) => level.reserved === 0) ? JSON.stringify(levels) : undefined;
+      },
+      { description: 'the stock of confirmed orders to be sold', timeoutMs: 30_000 },
+    );
+  const historyOf = async () => (await ordersOf(stack, prober.token)).map((order) => order.orderId).sort();
+  const refused = async (
+    label: string,
+    expected: { status: number; type: string },
+    send: () => Promise<{ status: number; body: any }>,
+    touched: () => Promise<string>,
+  ) => {
+    const before = await touched();
+    const answer = await send();
+    check(
+      answer.status === expected.status && answer.body?.type === `urn:commerce:problem:${expected.type}`,
+      `${label}: expected ${expected.status} ${expected.type}, got ${answer.status} ${problemOf(answer.body)}`,
+    );
+    await sleep(2000);
+    const after = await touched();
+    check(after === before, `${label} answered ${answer.status} but changed ${before} into ${after}`);
+    return answer;
+  };
+  const postOrder = (items: Array<{ productId: string; quantity: number }>) =>
+    call(stack, 'POST', '/orders', {
+      token: prober.token,
+      body: { items, paymentToken: 'tok_visa' },
+      headers: { 'idempotency-key': uniqueId('bounds-key') },
+    });
+
+  // The order total: exactly the limit goes through the whole saga (every consumer accepts its events).
+  const atLimit = await shop.placeOrder(prober.token, [
+    { productId: top, quantity: 1 },
+    { productId: penny, quantity: 1 },
+  ]);
+  const settled = await shop.waitForFinal(prober.token, atLimit.orderId, 90_000);
+  check(
+    settled.status === 'CONFIRMED' && settled.total?.amount === MAX_MONEY_AMOUNT,
+    `an order of exactly ${MAX_MONEY_AMOUNT} minor units ended ${settled.status} with total ${JSON.stringify(settled.total)}`,
+  );
+  const aboveLimit = await refused(
+    `a total of ${MAX_MONEY_AMOUNT + 1}`,
+    { status: 422, type: 'order-total-too-large' },
+    () =>
+      postOrder([
+        { productId: top, quantity: 1 },
+        { productId: penny, quantity: 2 },
+      ]),
+    async () => `${JSON.stringify(await historyOf())} ${await stockOf([top, penny])}`,
+  );
+  check(
+    aboveLimit.body?.total?.amount === MAX_MONEY_AMOUNT + 1 &&
+      aboveLimit.body?.maxTotal?.amount === MAX_MONEY_AMOUNT,
+    `the 422 does not name the total and the limit: ${JSON.stringify(aboveLimit.body)}`,
+  );
+
+  // Distinct lines: the most an order may hold is reserved in one transaction; one more line is a 400.
+  const widest = await shop.placeOrder(
+    prober.token,
+    lines.map((productId) => ({ productId, quantity: 1 })),
+  );
+  const widestSettled = await shop.waitForFinal(prober.token, widest.orderId, 90_000);
+  check(
+    widestSettled.status === 'CONFIRMED' && widestSettled.items?.length === MAX_LINES,
+    `an order of ${MAX_LINES} distinct products ended ${widestSettled.status} (${widestSettled.reason ?? 'no reason'})`,
+  );
+  await refused(
+    `${MAX_LINES + 1} distinct lines`,
+    { status: 400, type: 'validation-failed' },
+    () => postOrder([...lines, penny].map((productId) => ({ productId, quantity: 1 }))),
+    async () => `${JSON.stringify(await historyOf())} ${await stockOf([penny, ...lines.slice(0, 3)])}`,
+  );
+
+  // Stock: the documented maximum is taken, one unit more is the route's 400.
+  const [counted] = lines;
+  const setStock = (quantity: number) =>
+    call(stack, 'PUT', `/inventory/${counted}`, { token: admin, body: { quantity } });
+  const atMaximum = await setStock(MAX_STOCK_QUANTITY);
+  check(
+    atMaximum.status === 200 && atMaximum.body?.onHand === MAX_STOCK_QUANTITY,
+    `PUT /inventory of ${MAX_STOCK_QUANTITY} answered ${atMaximum.status} ${problemOf(atMaximum.body)}`,
+  );
+  await refused(
+    `a stock quantity of ${MAX_STOCK_QUANTITY + 1}`,
+    { status: 400, type: 'validation-failed' },
+    () => setStock(MAX_STOCK_QUANTITY + 1),
+    () => stockOf([counted as string]),
+  );
+
+  // A price above the money limit never reaches the catalog.
+  await refused(
+    `a price of ${MAX_MONEY_AMOUNT + 1}`,
+    { status: 400, type: 'validation-failed' },
+    () =>
+      call(stack, 'PUT', `/products/${penny}/price`, {
+        token: admin,
+        body: { amount: MAX_MONEY_AMOUNT + 1, currency: 'EUR' },
+      }),
+    async () => JSON.stringify((await call(stack, 'GET', `/products/${penny}`)).body?.price),
+  );
+
+  return {
+    top,
+    penny,
+    lines,
+    report:
+      `bounds held: total ${MAX_MONEY_AMOUNT} CONFIRMED, +1 → 422; ${MAX_LINES} distinct lines CONFIRMED, ` +
+      `+1 → 400; stock ${MAX_STOCK_QUANTITY} → 200, +1 → 400; price ${MAX_MONEY_AMOUNT}+1 → 400; refusals stored nothing`,
+  };
+}
+
 /** ≥ 1,000 generated malformed, oversized and type-confused requests on every write route. */
 export function hostileInput(options: { requests?: number } = {}): Drill {
   return {
     name: 'hostile-input',
     fault:
-      '≥ 1,000 generated malformed, oversized and type-confused requests on every write route (fast-check)',
-    mustHold: '0 responses 5xx; 0 partial writes (refused requests change nothing they could touch)',
+      '≥ 1,000 generated malformed, oversized and type-confused requests on every write route (fast-check), ' +
+      'and probes exactly at and one past each bound: order total, distinct lines, stock quantity, price',
+    mustHold:
+      '0 responses 5xx; 0 partial writes (refused requests change nothing they could touch); at each bound ' +
+      'the order goes through the saga, one past it is the documented 422/400 and nothing is stored',
     run: ({ stack, progress, quick }) =>
       guarded(async () => {
         const total = options.requests ?? (quick ? 120 : 1_020);
@@ -184,6 +344,7 @@ export function hostileInput(options: { requests?: number } = {}): Drill {
         const profile = await shop.customer();
         const { orderId } = await shop.placeOrder(owner.token, [{ productId: product, quantity: 1 }]);
         await shop.waitForFinal(owner.token, orderId);
+        const bounds = await probeBounds(shop, progress);
         const products0 = await productsCount(stack);
 
         const productState = async (id: string) => {
@@ -222,7 +383,7 @@ export function hostileInput(options: { requests?: number } = {}): Drill {
             arbitrary: request(
               pathId(priceProduct).map((id) => `/products/${enc(id)}/price`),
               body({
-                amount: confused(fc.integer({ min: 1, max: 100_000 })),
+                amount: confused(amount),
                 currency: confused(fc.constantFrom('EUR', 'USD')),
               }),
             ),
@@ -234,7 +395,12 @@ export function hostileInput(options: { requests?: number } = {}): Drill {
             arbitrary: request(
               pathId(stockProduct).map((id) => `/inventory/${enc(id)}`),
               body({
-                quantity: confused(fc.integer({ min: 500, max: 2000 })),
+                quantity: confused(
+                  fc.oneof(
+                    { arbitrary: fc.integer({ min: 500, max: 2000 }), weight: 6 },
+                    { arbitrary: fc.constantFrom(MAX_STOCK_QUANTITY, MAX_STOCK_QUANTITY + 1), weight: 1 },
+                  ),
+                ),
               }),
             ),
             snapshot: async (req) => {
@@ -249,16 +415,29 @@ export function hostileInput(options: { requests?: number } = {}): Drill {
             arbitrary: request(
               fc.constant('/orders'),
               body({
+                // Lines of the bound products: around the money limit (the top-priced product once is
+                // just under it, with anything else over), and now and then one line more than allowed.
                 items: confused(
-                  fc.array(
-                    fc.record(
-                      {
-                        productId: confused(fc.constant(product)),
-                        quantity: confused(fc.integer({ min: 1, max: 3 })),
-                      },
-                      { requiredKeys: [] },
-                    ),
-                    { maxLength: 4 },
+                  fc.oneof(
+                    {
+                      arbitrary: fc.array(
+                        fc.record(
+                          {
+                            productId: confused(fc.constantFrom(product, product, bounds.top)),
+                            quantity: confused(fc.integer({ min: 1, max: 3 })),
+                          },
+                          { requiredKeys: [] },
+                        ),
+                        { maxLength: 4 },
+                      ),
+                      weight: 6,
+                    },
+                    {
+                      arbitrary: fc.constant(
+                        [...bounds.lines, bounds.penny].map((productId) => ({ productId, quantity: 1 })),
+                      ),
+                      weight: 1,
+                    },
                   ),
                 ),
                 paymentToken: confused(fc.constant('tok_visa')),
@@ -400,7 +579,7 @@ export function hostileInput(options: { requests?: number } = {}): Drill {
         const transportNote = transport.length
           ? `; ${transport.length} without response (${transport[0]?.slice(0, 160)})`
           : '';
-        return `${sent} requests on ${specs.length} write routes: 0 5xx, 0 partial writes; accepted by chance: ${acceptedCounts || 'none'}${transportNote}`;
+        return `${bounds.report}; ${sent} requests on ${specs.length} write routes: 0 5xx, 0 partial writes; accepted by chance: ${acceptedCounts || 'none'}${transportNote}`;
       }),
   };
 }
