@@ -1,4 +1,4 @@
-import { stockLevelOf } from '../../domains/inventory/model.js';
+import { MAX_STOCK_QUANTITY, stockLevelOf } from '../../domains/inventory/model.js';
 import { stockLevelSchema } from '../../domains/inventory/responses.js';
 import { setStockSchema, stockPathSchema } from '../../domains/inventory/schemas.js';
 import { setStock } from '../../domains/inventory/stock-levels.js';
@@ -12,7 +12,7 @@ export const route = defineRoute({
   url: '/inventory/{productId}',
   tag: 'inventory',
   summary: 'Set the on-hand stock of a product',
-  description: 'A quantity below the units reserved by open orders is a 409.',
+  description: `A quantity below the units reserved by open orders is a 409; above ${MAX_STOCK_QUANTITY} units, a 400.`,
   access: 'admin',
   path: stockPathSchema,
   body: setStockSchema,
