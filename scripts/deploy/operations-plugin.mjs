@@ -70,6 +70,32 @@ function failureDestinations(resource) {
   }
 }
 
+/** Domains reserved for documentation (RFC 2606): a value on one of them was never filled in. */
+const PLACEHOLDER_DOMAIN = /(^|[.@])example\.(com|net|org)$/i;
+
+/**
+ * Stage params a deploy cannot do without, and what goes wrong when one is still a placeholder: the
+ * package of an offline stage may keep them (nothing is sent), a deploy may not.
+ * @param {string} stage
+ * @param {Record<string, any>} params
+ */
+export function refusePlaceholders(stage, params) {
+  const needed = {
+    alarmEmail: 'its alarms would go to an address no one reads',
+    mailIdentity: 'SES would refuse every notification (the identity must be verified in SES)',
+    mailFromAddress: 'SES would refuse every notification (it must belong to the verified identity)',
+  };
+  const placeholders = Object.entries(needed).filter(([name]) =>
+    PLACEHOLDER_DOMAIN.test(String(params[name] ?? '')),
+  );
+  if (placeholders.length === 0) return;
+  throw new Error(
+    `Stage "${stage}" still has placeholder params: ${placeholders
+      .map(([name, consequence]) => `${name} "${params[name]}" (${consequence})`)
+      .join('; ')}. Set params.${stage}.${placeholders.map(([name]) => name).join(', ')} in serverless.yml.`,
+  );
+}
+
 export default class OperationsPlugin {
   /**
    * @param {any} serverless
@@ -89,6 +115,7 @@ export default class OperationsPlugin {
     const stage = provider.stage;
     const params = service.custom?.operations ?? {};
 
+    if (this.serverless.processedInput?.commands?.includes('deploy')) refusePlaceholders(stage, params);
     if (params.retainData === true || params.retainData === 'true') this.retainData(resources);
     this.addAlarmTopic(resources, `${service.service}-${stage}`, params.alarmEmail);
     this.grantDestinationPermissions(resources);
