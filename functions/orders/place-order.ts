@@ -21,7 +21,10 @@ export const route = defineRoute({
   summary: 'Place an order',
   description:
     'The same Idempotency-Key with the same body returns the same order; with another body it is a 409. ' +
-    'Unknown products, or products priced in different currencies, are a 422 listing every such line.',
+    'Unknown products, or products priced in different currencies, are a 422 listing every such line. ' +
+    'A total above the largest amount Money carries (100,000,000,000 minor units) is a 422 ' +
+    '`order-total-too-large` with `total` and `maxTotal`. The card token is sealed for payments before ' +
+    'anything is stored or published.',
   access: 'customer',
   body: placeOrderSchema,
   headers: {
