@@ -1,5 +1,5 @@
 import { PriceChangedV1, ProductCreatedV1 } from './catalog/index.js';
-import { CustomerProfileUpdatedV1 } from './customers/index.js';
+import { CustomerProfileUpdatedV1, CustomerProfileUpdatedV2 } from './customers/index.js';
 import type { EventContract } from './envelope.js';
 import {
   StockLevelChangedV1,
@@ -44,4 +44,5 @@ export const allContracts: ReadonlyArray<EventContract<string, unknown>> = [
   PaymentRefundedV1,
   PaymentVoidedV1,
   CustomerProfileUpdatedV1,
+  CustomerProfileUpdatedV2,
 ];

@@ -1,6 +1,9 @@
 import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
 import type { CustomerProfile } from './model.js';
 
+/** Seals the name and e-mail before they leave the request (decisions.md). */
+export type { CustomerContactSealer } from '../../shared/crypto/customer-contact.js';
+
 export interface CustomerRepository {
   get(customerId: string): Promise<CustomerProfile | undefined>;
   /**

@@ -1,4 +1,4 @@
-import { CustomerProfileUpdatedV1 } from '../../events/customers/index.js';
+import { CustomerProfileUpdatedV2 } from '../../events/customers/index.js';
 import { createEnvelope } from '../../events/envelope.js';
 import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import { profileOf } from './get-profile.js';
@@ -10,18 +10,20 @@ import {
   toView,
   withContactDetails,
 } from './model.js';
-import type { Clock, CustomerRepository, Trace } from './ports.js';
+import type { Clock, CustomerContactSealer, CustomerRepository, Trace } from './ports.js';
 
 /**
  * PUT /me: stores the new contact details with `CustomerProfileUpdated` in one transaction, optimistic on
  * `profileVersion`; a concurrent change makes it read again and re-apply (after the shared policy's
  * attempts the conflict reaches the client as a 409). Details equal to the stored ones
- * change nothing and publish nothing, so a client retry is harmless.
+ * change nothing and publish nothing, so a client retry is harmless. The name and e-mail leave this
+ * request only sealed for the customer (decisions.md): the outbox, the bus and every store downstream
+ * see ciphertext.
  */
 export async function updateMyProfile(
   customerId: string,
   details: ContactDetails,
-  ports: { customers: CustomerRepository; clock: Clock },
+  ports: { customers: CustomerRepository; contacts: CustomerContactSealer; clock: Clock },
   trace: Trace,
 ): Promise<ProfileView> {
   return retryOnConflict(
@@ -30,12 +32,15 @@ export async function updateMyProfile(
       if (hasContactDetails(current, details)) return toView(current);
       const now = ports.clock.now();
       const next = withContactDetails(current, details, now);
+      const sealedContact = await ports.contacts.seal(
+        { name: details.name, email: details.email },
+        { customerId },
+      );
       const updated = createEnvelope(
-        CustomerProfileUpdatedV1,
+        CustomerProfileUpdatedV2,
         {
           customerId,
-          name: details.name,
-          email: details.email,
+          sealedContact,
           profileVersion: next.profileVersion,
           updatedAt: next.updatedAt,
         },

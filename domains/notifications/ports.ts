@@ -1,5 +1,8 @@
 import type { Contact, Notification, NotificationStatus } from './model.js';
 
+/** Opens the contact details customers sealed, only to keep them in the contact book (decisions.md). */
+export type { CustomerContactOpener } from '../../shared/crypto/customer-contact.js';
+
 export interface NotificationPage {
   items: Notification[];
   nextCursor: string | null;

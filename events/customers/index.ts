@@ -3,7 +3,11 @@ import { defineEvent } from '../envelope.js';
 
 export const CUSTOMERS_PRODUCER = 'customers';
 
-/** A customer's contact details changed; `profileVersion` lets projections keep the newest. */
+/**
+ * The first CustomerProfileUpdated: it carries the name and the e-mail in clear, so every subscriber, the
+ * event store and the bus archive kept them. Customers no longer publishes it (V2 replaced it); consumers
+ * still read it, because events already stored or archived are replayed.
+ */
 export const CustomerProfileUpdatedV1 = defineEvent({
   type: 'CustomerProfileUpdated',
   version: 1,
@@ -12,6 +16,37 @@ export const CustomerProfileUpdatedV1 = defineEvent({
     customerId: z.string().min(1),
     name: z.string().optional(),
     email: z.email().optional(),
+    profileVersion: z.int().positive(),
+    updatedAt: z.iso.datetime({ offset: true }),
+  }),
+});
+
+/** The encryption context sealed contact details are bound to: KMS refuses to open them under any other. */
+export const CUSTOMER_CONTACT_PURPOSE = 'customer-contact';
+
+/** What `sealedContact` holds once opened: UTF-8 JSON of the customer's contact details. */
+export const customerContactSchema = z.looseObject({
+  name: z.string().optional(),
+  email: z.email().optional(),
+});
+export type CustomerContact = z.infer<typeof customerContactSchema>;
+
+/**
+ * CustomerProfileUpdated as customers publishes it: the contact details travel sealed for the consumers
+ * whose role may open them (notifications), so the bus, the event store, the archive and every other
+ * subscriber only ever see ciphertext (decisions.md). `profileVersion` lets projections keep the newest.
+ */
+export const CustomerProfileUpdatedV2 = defineEvent({
+  type: 'CustomerProfileUpdated',
+  version: 2,
+  producer: CUSTOMERS_PRODUCER,
+  data: z.looseObject({
+    customerId: z.string().min(1),
+    /**
+     * The contact details (`{ name?, email? }` as JSON) as ciphertext bound to the customer by the
+     * encryption context (`{ customerId, purpose: 'customer-contact' }`): base64 of a KMS ciphertext blob.
+     */
+    sealedContact: z.base64().min(1),
     profileVersion: z.int().positive(),
     updatedAt: z.iso.datetime({ offset: true }),
   }),

@@ -1,11 +1,13 @@
 import { DynamoDbCustomerRepository } from '../../domains/customers/adapters/dynamodb-customer-repository.js';
-import { dynamoDb } from '../../shared/aws/clients.js';
+import { dynamoDb, kms } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
+import { KmsCustomerContactCipher } from '../../shared/crypto/kms-customer-contact.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Caller } from '../../shared/http/auth.js';
 
 /** The customers' composition root: adapters are built once per execution environment, on first use. */
 let customers: DynamoDbCustomerRepository | undefined;
+let contacts: KmsCustomerContactCipher | undefined;
 
 export const clock = { now: () => new Date() };
 
@@ -16,6 +18,12 @@ export function customerRepository(): DynamoDbCustomerRepository {
     requiredEnv('EVENT_SOURCE'),
   );
   return customers;
+}
+
+/** Seals contact details with the notifications' contact key (CUSTOMER_CONTACT_KEY_ID): encrypt only. */
+export function contactSealer(): KmsCustomerContactCipher {
+  contacts ??= new KmsCustomerContactCipher(kms(), requiredEnv('CUSTOMER_CONTACT_KEY_ID'));
+  return contacts;
 }
 
 /** The customer id is the token's subject. */

@@ -3,7 +3,7 @@ import { updateProfileSchema } from '../../domains/customers/schemas.js';
 import { updateMyProfile } from '../../domains/customers/update-profile.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
-import { clock, customerIdOf, customerRepository } from './dependencies.js';
+import { clock, contactSealer, customerIdOf, customerRepository } from './dependencies.js';
 
 export const route = defineRoute({
   operationId: 'updateMe',
@@ -23,7 +23,7 @@ export const handler = httpHandler(route, async ({ body, caller, correlationId }
     await updateMyProfile(
       customerIdOf(caller),
       body,
-      { customers: customerRepository(), clock },
+      { customers: customerRepository(), contacts: contactSealer(), clock },
       { correlationId, causationId: correlationId },
     ),
   ),

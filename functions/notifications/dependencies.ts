@@ -2,13 +2,15 @@ import { DynamoDbContactBook } from '../../domains/notifications/adapters/dynamo
 import { DynamoDbNotificationRepository } from '../../domains/notifications/adapters/dynamodb-notification-repository.js';
 import { SesSender } from '../../domains/notifications/adapters/ses-sender.js';
 import type { NotifyPorts } from '../../domains/notifications/notify-customer.js';
-import { dynamoDb, sesV2 } from '../../shared/aws/clients.js';
+import { dynamoDb, kms, sesV2 } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
+import { KmsCustomerContactCipher } from '../../shared/crypto/kms-customer-contact.js';
 
 /** The notifications' composition root: adapters are built once per execution environment, on first use. */
 let notifications: DynamoDbNotificationRepository | undefined;
 let contacts: DynamoDbContactBook | undefined;
 let sender: SesSender | undefined;
+let contactCipher: KmsCustomerContactCipher | undefined;
 
 export const clock = { now: () => new Date() };
 
@@ -20,6 +22,12 @@ export function notificationRepository(): DynamoDbNotificationRepository {
 export function contactBook(): DynamoDbContactBook {
   contacts ??= new DynamoDbContactBook(dynamoDb(), requiredEnv('NOTIFICATIONS_TABLE_NAME'));
   return contacts;
+}
+
+/** Opens the contact details customers sealed (CUSTOMER_CONTACT_KEY_ID): only the projection may decrypt. */
+export function contactOpener(): KmsCustomerContactCipher {
+  contactCipher ??= new KmsCustomerContactCipher(kms(), requiredEnv('CUSTOMER_CONTACT_KEY_ID'));
+  return contactCipher;
 }
 
 /**

@@ -1,12 +1,30 @@
-import { projectContact } from '../../domains/notifications/project-contact.js';
-import { CustomerProfileUpdatedV1 } from '../../events/customers/index.js';
+import { projectContact, projectSealedContact } from '../../domains/notifications/project-contact.js';
+import { CustomerProfileUpdatedV1, CustomerProfileUpdatedV2 } from '../../events/customers/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
 import { eventConsumer } from '../../shared/consumers/event-consumer.js';
 import { logger } from '../../shared/observability.js';
-import { contactBook } from './dependencies.js';
+import { contactBook, contactOpener } from './dependencies.js';
 
-/** The customers' contact details, kept where notifications need them (the newest profile version wins). */
+/**
+ * The customers' contact details, kept where notifications need them (the newest profile version wins).
+ * Customers publishes them sealed (v2); v1, in clear, still comes from replays of stored events. Log lines
+ * hold ids only, never the details.
+ */
 export const handler = eventConsumer([
+  on(CustomerProfileUpdatedV2, async ({ data, metadata }) => {
+    const outcome = await projectSealedContact(data, { contacts: contactBook(), opener: contactOpener() });
+    const ids = {
+      customerId: data.customerId,
+      profileVersion: data.profileVersion,
+      eventId: metadata.eventId,
+    };
+    if (outcome === 'unreadable') {
+      // Acknowledged: no retry can open it. The contact keeps its last readable version.
+      logger.warn('Sealed contact cannot be opened; contact left unchanged', ids);
+      return;
+    }
+    logger.info('Contact projected', { ...ids, outcome });
+  }),
   on(CustomerProfileUpdatedV1, async ({ data }) => {
     const outcome = await projectContact(data, { contacts: contactBook() });
     logger.info('Contact projected', {

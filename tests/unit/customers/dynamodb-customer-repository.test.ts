@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbCustomerRepository } from '../../../domains/customers/adapters/dynamodb-customer-repository.js';
 import { type CustomerProfile, ProfileVersionConflict } from '../../../domains/customers/model.js';
-import { CustomerProfileUpdatedV1 } from '../../../events/customers/index.js';
+import { CustomerProfileUpdatedV2 } from '../../../events/customers/index.js';
 import { createEnvelope } from '../../../events/envelope.js';
 import { transactionConflict } from '../shared/dynamodb-errors.js';
 
@@ -98,11 +98,10 @@ describe('createIfAbsent', () => {
 describe('save', () => {
   const next = profile({ name: 'Alice', email: 'alice@example.com', profileVersion: 2 });
   const updated = createEnvelope(
-    CustomerProfileUpdatedV1,
+    CustomerProfileUpdatedV2,
     {
       customerId: 'alice',
-      name: 'Alice',
-      email: 'alice@example.com',
+      sealedContact: 'c2VhbGVkIGNvbnRhY3Q=',
       profileVersion: 2,
       updatedAt: T0.toISOString(),
     },

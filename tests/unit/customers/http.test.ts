@@ -8,8 +8,10 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.CUSTOMERS_TABLE_NAME = 'commerce-test-customers';
   process.env.EVENT_SOURCE = 'commerce.customers';
+  process.env.CUSTOMER_CONTACT_KEY_ID = 'alias/commerce-test-customer-contact';
 });
 
+import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as getMe } from '../../../functions/customers/get-me.js';
@@ -17,6 +19,8 @@ import { handler as updateMe } from '../../../functions/customers/update-me.js';
 import { fakeContext, type HttpEventOptions, httpEvent } from '../shared/lambda-fakes.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const kms = mockClient(KMSClient);
+const SEALED = Uint8Array.from([9, 8, 7, 6, 5, 4]);
 const ALICE = { sub: 'alice' };
 const STORED = {
   pk: 'CUSTOMER#alice',
@@ -51,8 +55,13 @@ beforeEach(() => {
   ddb.on(GetCommand).resolves({ Item: STORED });
   ddb.on(PutCommand).resolves({});
   ddb.on(TransactWriteCommand).resolves({});
+  kms.reset();
+  kms.on(EncryptCommand).resolves({ CiphertextBlob: SEALED });
 });
-afterEach(() => ddb.reset());
+afterEach(() => {
+  ddb.reset();
+  kms.reset();
+});
 
 describe('GET /me', () => {
   it("creates the caller's profile on first use, keyed by the token's subject", async () => {
@@ -115,8 +124,20 @@ describe('PUT /me', () => {
     expect(items[1]?.Put?.Item).toMatchObject({
       source: 'commerce.customers',
       detailType: 'CustomerProfileUpdated',
-      envelope: { metadata: { correlationId: 'req-me-1' }, data: { profileVersion: 2 } },
+      envelope: {
+        metadata: { correlationId: 'req-me-1', eventVersion: 2 },
+        data: { profileVersion: 2, sealedContact: Buffer.from(SEALED).toString('base64') },
+      },
     });
+    // the outbox (and so the bus) holds the details only as the contact key's ciphertext, bound to alice
+    expect(JSON.stringify(items[1]?.Put?.Item)).not.toMatch(/Liddell|alice@example\.com/);
+    expect(kms.commandCalls(EncryptCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        KeyId: 'alias/commerce-test-customer-contact',
+        Plaintext: Buffer.from(JSON.stringify({ name: 'Alice Liddell', email: 'alice@example.com' })),
+        EncryptionContext: { customerId: 'alice', purpose: 'customer-contact' },
+      },
+    ]);
   });
 
   it('lists every offending field of a bad body', async () => {

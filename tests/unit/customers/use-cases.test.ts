@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { getMyProfile } from '../../../domains/customers/get-profile.js';
 import { type CustomerProfile, ProfileVersionConflict } from '../../../domains/customers/model.js';
 import { updateMyProfile } from '../../../domains/customers/update-profile.js';
-import { CustomerProfileUpdatedV1 } from '../../../events/customers/index.js';
+import { CustomerProfileUpdatedV2 } from '../../../events/customers/index.js';
+import { FakeCustomerContactCipher } from '../shared/customer-contact-fakes.js';
 import { FixedClock, InMemoryCustomerRepository } from './fakes.js';
 
 const T0 = new Date('2026-11-22T10:00:00.000Z');
@@ -21,7 +22,11 @@ function profile(overrides: Partial<CustomerProfile> = {}): CustomerProfile {
 }
 
 function shop(initial: CustomerProfile[] = [], at = T0) {
-  return { customers: new InMemoryCustomerRepository(initial), clock: new FixedClock(at) };
+  return {
+    customers: new InMemoryCustomerRepository(initial),
+    contacts: new FakeCustomerContactCipher(),
+    clock: new FixedClock(at),
+  };
 }
 
 describe('getMyProfile', () => {
@@ -69,7 +74,7 @@ describe('getMyProfile', () => {
 });
 
 describe('updateMyProfile', () => {
-  it('stores the details one version further and publishes CustomerProfileUpdated with them', async () => {
+  it('stores the details one version further and publishes CustomerProfileUpdated with them sealed', async () => {
     // given alice's profile at version 1
     const ports = shop([profile()], T1);
 
@@ -84,15 +89,18 @@ describe('updateMyProfile', () => {
       updatedAt: T1.toISOString(),
     });
     expect(ports.customers.profiles.get('alice')?.profileVersion).toBe(2);
-    // and one event, valid against its contract, carries the new details, the version and the trace
+    // and one event, valid against its contract, carries the version, the trace and the new details,
+    // sealed for alice alone: neither the name nor the e-mail is anywhere in it in clear
     expect(ports.customers.outbox).toHaveLength(1);
-    const event = CustomerProfileUpdatedV1.envelopeSchema.parse(ports.customers.outbox[0]);
+    const event = CustomerProfileUpdatedV2.envelopeSchema.parse(ports.customers.outbox[0]);
     expect(event.data).toEqual({
       customerId: 'alice',
-      ...ALICE,
+      sealedContact: expect.any(String),
       profileVersion: 2,
       updatedAt: T1.toISOString(),
     });
+    expect(ports.contacts.peek(event.data.sealedContact)).toEqual({ contact: ALICE, customerId: 'alice' });
+    expect(JSON.stringify(ports.customers.outbox)).not.toMatch(/Alice|alice@/);
     expect(event.metadata).toMatchObject({
       eventType: 'CustomerProfileUpdated',
       producer: 'customers',
@@ -147,9 +155,12 @@ describe('updateMyProfile', () => {
     expect(view).toMatchObject(ALICE);
     expect(ports.customers.saves).toBe(2);
     expect(ports.customers.profiles.get('alice')).toMatchObject({ ...ALICE, profileVersion: 3 });
-    expect(ports.customers.outbox.map((event) => event.data)).toEqual([
-      expect.objectContaining({ ...ALICE, profileVersion: 3 }),
-    ]);
+    const [published] = ports.customers.outbox.map((event) =>
+      CustomerProfileUpdatedV2.dataSchema.parse(event.data),
+    );
+    expect(ports.customers.outbox).toHaveLength(1);
+    expect(published?.profileVersion).toBe(3);
+    expect(ports.contacts.peek(published?.sealedContact ?? '')?.contact).toEqual(ALICE);
   });
 
   it('gives up with a 409 after five conflicts in a row', async () => {

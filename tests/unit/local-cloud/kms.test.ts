@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmsKeysOf, type LocalKms, startLocalKms } from '../../../scripts/local-cloud/kms.mjs';
+import { CustomerContactUnreadable } from '../../../shared/crypto/customer-contact.js';
+import { KmsCustomerContactCipher } from '../../../shared/crypto/kms-customer-contact.js';
 import { KmsPaymentTokenCipher } from '../../../shared/crypto/kms-payment-token.js';
 import { PaymentTokenUnreadable } from '../../../shared/crypto/payment-token.js';
 
@@ -165,6 +167,24 @@ describe('local KMS emulator (AWS SDK client against it)', () => {
 
     await expect(cipher.open(sealed, { orderId: 'ord-7' })).resolves.toBe('tok_visa_9e2a');
     await expect(cipher.open(sealed, { orderId: 'ord-8' })).rejects.toBeInstanceOf(PaymentTokenUnreadable);
+  });
+
+  it('keeps a second key apart: contact details open with their key only, for their customer only', async () => {
+    const contacts = new KmsCustomerContactCipher(client, OTHER_ALIAS);
+    const sealed = await contacts.seal({ name: 'Ada', email: 'ada@example.com' }, { customerId: 'cus-1' });
+
+    await expect(contacts.open(sealed, { customerId: 'cus-1' })).resolves.toEqual({
+      name: 'Ada',
+      email: 'ada@example.com',
+    });
+    await expect(contacts.open(sealed, { customerId: 'cus-2' })).rejects.toBeInstanceOf(
+      CustomerContactUnreadable,
+    );
+    await expect(
+      new KmsCustomerContactCipher(client, ALIAS).open(sealed, { customerId: 'cus-1' }),
+    ).rejects.toMatchObject({
+      reason: 'IncorrectKeyException',
+    });
   });
 });
 

@@ -10,11 +10,13 @@ vi.hoisted(() => {
   process.env.IDEMPOTENCY_TABLE_NAME = 'commerce-test-idempotency';
   process.env.NOTIFICATIONS_TABLE_NAME = 'commerce-test-notifications';
   process.env.MAIL_FROM_ADDRESS = 'orders@shop.example.com';
+  process.env.CUSTOMER_CONTACT_KEY_ID = 'alias/commerce-test-customer-contact';
 });
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, InvalidCiphertextException, KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import {
   DynamoDBDocumentClient,
@@ -27,6 +29,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as list } from '../../../functions/notifications/list-notifications.js';
 import { handler as notify } from '../../../functions/notifications/notify.js';
 import { handler as projectContacts } from '../../../functions/notifications/project-contacts.js';
+import { logger } from '../../../shared/observability.js';
 import { fakeContext, type HttpEventOptions, httpEvent } from '../shared/lambda-fakes.js';
 
 const TABLE = 'commerce-test-notifications';
@@ -34,14 +37,18 @@ const documents = mockClient(DynamoDBDocumentClient);
 /** Powertools idempotency talks to its table through the plain client. */
 const idempotency = mockClient(DynamoDBClient);
 const ses = mockClient(SESv2Client);
+const kms = mockClient(KMSClient);
 
-const sample = (name: string) =>
-  JSON.parse(readFileSync(join(import.meta.dirname, '../../../events/samples', `${name}.v1.json`), 'utf8'));
+const sample = (name: string, version = 1) =>
+  JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../../events/samples', `${name}.v${version}.json`), 'utf8'),
+  );
 
 beforeEach(() => {
   documents.reset();
   idempotency.reset();
   ses.reset();
+  kms.reset();
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-1' });
   idempotency.on(PutItemCommand).resolves({});
   idempotency.on(UpdateItemCommand).resolves({});
@@ -120,7 +127,62 @@ describe('notificationsNotify', () => {
 });
 
 describe('notificationsProjectContacts', () => {
-  it('stores the contact of a CustomerProfileUpdated event if it is newer', async () => {
+  it('opens the sealed contact of a CustomerProfileUpdated v2 with the contact key and stores it if newer', async () => {
+    const event = sample('CustomerProfileUpdated', 2);
+    kms
+      .on(DecryptCommand)
+      .resolves({ Plaintext: Buffer.from(JSON.stringify({ name: 'Alice', email: 'alice@example.com' })) });
+
+    await projectContacts(event, fakeContext('commerce-test-project-contacts'));
+
+    expect(kms.commandCalls(DecryptCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        KeyId: 'alias/commerce-test-customer-contact',
+        CiphertextBlob: Buffer.from(event.detail.data.sealedContact, 'base64'),
+        EncryptionContext: { customerId: 'alice', purpose: 'customer-contact' },
+      },
+    ]);
+    expect(documents.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      Item: {
+        pk: 'CUSTOMER#alice',
+        sk: 'CONTACT',
+        name: 'Alice',
+        email: 'alice@example.com',
+        profileVersion: 2,
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR profileVersion < :version',
+    });
+  });
+
+  it('acknowledges a v2 whose contact can never be opened, stores nothing and warns with ids only', async () => {
+    kms.on(DecryptCommand).rejects(new InvalidCiphertextException({ message: 'invalid', $metadata: {} }));
+    const warn = vi.spyOn(logger, 'warn');
+
+    await expect(
+      projectContacts(sample('CustomerProfileUpdated', 2), fakeContext('commerce-test-project-contacts')),
+    ).resolves.toBeUndefined();
+
+    expect(documents.commandCalls(PutCommand)).toEqual([]);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('cannot be opened'), {
+      customerId: 'alice',
+      profileVersion: 2,
+      eventId: '00000000-0000-0000-0000-000000000bbb',
+    });
+  });
+
+  it('fails a v2 when KMS is throttled, so the event is delivered again', async () => {
+    kms
+      .on(DecryptCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    await expect(
+      projectContacts(sample('CustomerProfileUpdated', 2), fakeContext('commerce-test-project-contacts')),
+    ).rejects.toThrow('Rate exceeded');
+    expect(documents.commandCalls(PutCommand)).toEqual([]);
+  });
+
+  it('still stores the clear contact of a CustomerProfileUpdated v1 (replays of stored events)', async () => {
     await projectContacts(sample('CustomerProfileUpdated'), fakeContext('commerce-test-project-contacts'));
 
     expect(documents.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({

@@ -13,11 +13,13 @@ vi.hoisted(() => {
   process.env.CUSTOMERS_TABLE_NAME = 'commerce-test-customers';
   process.env.EVENT_SOURCE = 'commerce.customers';
   process.env.MAIL_FROM_ADDRESS = 'orders@shop.example.com';
+  process.env.CUSTOMER_CONTACT_KEY_ID = 'alias/commerce-test-customer-contact';
 });
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   MessageRejected,
   SESv2Client,
@@ -42,11 +44,12 @@ const NAME = 'Zelda Quintero';
 const documents = mockClient(DynamoDBDocumentClient);
 const idempotency = mockClient(DynamoDBClient);
 const ses = mockClient(SESv2Client);
+const kms = mockClient(KMSClient);
 let printed: string[] = [];
 
-const sample = (name: string) => {
+const sample = (name: string, version = 1) => {
   const event = JSON.parse(
-    readFileSync(join(import.meta.dirname, '../../../events/samples', `${name}.v1.json`), 'utf8'),
+    readFileSync(join(import.meta.dirname, '../../../events/samples', `${name}.v${version}.json`), 'utf8'),
   );
   if (event.detail.data.email) Object.assign(event.detail.data, { email: EMAIL, name: NAME });
   return event;
@@ -68,6 +71,9 @@ beforeEach(() => {
   documents.reset();
   idempotency.reset();
   ses.reset();
+  kms.reset();
+  kms.on(EncryptCommand).resolves({ CiphertextBlob: Uint8Array.from([1, 2, 3, 4]) });
+  kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from(JSON.stringify({ name: NAME, email: EMAIL })) });
   idempotency.on(PutItemCommand).resolves({});
   idempotency.on(UpdateItemCommand).resolves({});
   documents.on(PutCommand).resolves({});
@@ -114,6 +120,7 @@ describe('logs hold no e-mail address, name or message', () => {
   });
 
   it('when a contact is projected, or an event has no handler', async () => {
+    await projectContacts(sample('CustomerProfileUpdated', 2), fakeContext('commerce-test-project-contacts'));
     await projectContacts(sample('CustomerProfileUpdated'), fakeContext('commerce-test-project-contacts'));
     await notify(sample('CustomerProfileUpdated'), fakeContext('commerce-test-notify'));
 

@@ -9,7 +9,8 @@ import {
   type SourceEvent,
 } from '../../../domains/notifications/model.js';
 import { notifyCustomer } from '../../../domains/notifications/notify-customer.js';
-import { projectContact } from '../../../domains/notifications/project-contact.js';
+import { projectContact, projectSealedContact } from '../../../domains/notifications/project-contact.js';
+import { FakeCustomerContactCipher } from '../shared/customer-contact-fakes.js';
 import { FixedClock, InMemoryContactBook, InMemoryNotificationRepository, RecordingSender } from './fakes.js';
 
 const T0 = new Date('2026-11-22T10:00:00.000Z');
@@ -248,6 +249,55 @@ describe('projectContact', () => {
 
     expect(outcome).toBe('sent');
     expect(ports.sender.sent[0]?.to).toBe('alice@example.com');
+  });
+});
+
+describe('projectSealedContact', () => {
+  const cipher = new FakeCustomerContactCipher();
+  const sealedFor = (customerId: string, profileVersion: number, email: string) => ({
+    customerId: 'alice',
+    sealedContact: cipher.sealNow({ name: 'Alice', email }, { customerId }),
+    profileVersion,
+    updatedAt: '2026-11-22T09:00:00.000Z',
+  });
+
+  it('opens the details sealed for the customer and keeps the newest version, as a clear report', async () => {
+    const ports = { contacts: new InMemoryContactBook(), opener: cipher };
+
+    expect(await projectSealedContact(sealedFor('alice', 3, 'alice@new.example.com'), ports)).toBe('applied');
+    expect(await projectSealedContact(sealedFor('alice', 2, 'alice@example.com'), ports)).toBe('stale');
+
+    expect(await ports.contacts.get('alice')).toEqual({
+      customerId: 'alice',
+      name: 'Alice',
+      email: 'alice@new.example.com',
+      profileVersion: 3,
+      updatedAt: '2026-11-22T09:00:00.000Z',
+    });
+  });
+
+  it('leaves the stored contact as it is when the details can never be opened (sealed for someone else)', async () => {
+    const ports = { contacts: new InMemoryContactBook([ALICE]), opener: cipher };
+
+    const outcome = await projectSealedContact(sealedFor('mallory', 9, 'mallory@example.com'), ports);
+
+    expect(outcome).toBe('unreadable');
+    expect(await ports.contacts.get('alice')).toEqual(ALICE);
+  });
+
+  it('lets a transient failure of the opener through, for the event to be delivered again', async () => {
+    const ports = {
+      contacts: new InMemoryContactBook([ALICE]),
+      opener: {
+        open: () =>
+          Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })),
+      },
+    };
+
+    await expect(projectSealedContact(sealedFor('alice', 3, 'a@example.com'), ports)).rejects.toThrow(
+      'Rate exceeded',
+    );
+    expect(await ports.contacts.get('alice')).toEqual(ALICE);
   });
 });
 
