@@ -6,9 +6,10 @@
 // The payments domain reaches it through PAYMENT_PROVIDER_URL. Tests and fault drills use the local-only
 // endpoints under /_sandbox/ (outage switch, ledger), which a real provider does not have.
 //
-// Tokens: `tok_visa` is approved, and so is `tok_visa_<anything>` (a test card with its own name, so a test can
-// look for its token everywhere it must not be); anything else (`tok_declined`, …) is declined. The ledger keeps
-// a SHA-256 fingerprint of the token it was given, never the token.
+// Tokens: `tok_visa` is approved; anything else (`tok_declined`, …) is declined (../shared/API.md). A test
+// that must follow one token everywhere it must not be registers its own test card first
+// (`POST /_sandbox/test-cards {"token"}`, local only), which is then approved too. The sandbox keeps a SHA-256
+// fingerprint of a registered or authorized token, never the token.
 
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -49,7 +50,7 @@ import { createServer } from 'node:http';
  */
 
 const OUTAGE_MODES = /** @type {const} */ (['off', 'timeout', 'error']);
-const APPROVED_TOKEN = /^tok_visa(_[A-Za-z0-9-]+)?$/;
+const APPROVED_TOKEN = 'tok_visa';
 const MAX_BODY_BYTES = 64 * 1024;
 const AUTHORIZATION_ROUTE = /^\/v1\/authorizations\/([^/]+)\/(capture|void|refund)$/;
 
@@ -157,6 +158,8 @@ export async function startPaymentSandbox(options) {
   const answers = new Map();
   /** @type {Set<{ timer: NodeJS.Timeout, res: import('node:http').ServerResponse }>} */
   const held = new Set();
+  /** Fingerprints of the test cards registered through /_sandbox/test-cards: approved like tok_visa. */
+  const testCards = new Set();
 
   const now = () => new Date().toISOString();
 
@@ -195,7 +198,7 @@ export async function startPaymentSandbox(options) {
     const idempotencyKey = requiredString(body, 'idempotencyKey');
     return answerOnce('authorize', idempotencyKey, request, () => {
       const tokenFingerprint = createHash('sha256').update(request.token).digest('hex');
-      if (!APPROVED_TOKEN.test(request.token)) {
+      if (request.token !== APPROVED_TOKEN && !testCards.has(tokenFingerprint)) {
         const reason = request.token === 'tok_declined' ? 'card_declined' : 'unknown_token';
         ledger.declines.push({
           orderId: request.orderId,
@@ -332,6 +335,15 @@ export async function startPaymentSandbox(options) {
         }
         setOutage(body.mode);
         return { status: 200, body: { mode: outage } };
+      }
+      case 'POST /_sandbox/test-cards': {
+        const body = await readJson(req);
+        const token = isPlainObject(body) ? body.token : undefined;
+        if (typeof token !== 'string' || !/^tok_[A-Za-z0-9_-]{1,120}$/.test(token)) {
+          throw new HttpError(400, 'Expected a JSON body { "token": "tok_<letters, digits, _ or ->" }');
+        }
+        testCards.add(createHash('sha256').update(token).digest('hex'));
+        return { status: 201, body: { registered: true } };
       }
       case 'GET /_sandbox/ledger':
         return { status: 200, body: ledgerOf(url.searchParams.get('orderId') ?? undefined) };

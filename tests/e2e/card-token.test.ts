@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_KEY_PREFIX } from '../../shared/outbox/record.js';
 import { call, uniqueId } from '../support/api.js';
 import { eventually } from '../support/eventually.js';
-import { openShop, type Shop, sandboxLedger } from '../support/saga.js';
+import { openShop, registeredTestCard, type Shop, sandboxLedger } from '../support/saga.js';
 import { stack, TEST_STAGE } from '../support/stack.js';
 import { logLinesMentioning } from '../support/stack-logs.js';
 
@@ -39,8 +39,8 @@ afterAll(() => documents.destroy());
 
 describe('the card token of an order', () => {
   it('pays the order and is found nowhere else: not in the event store, the archive, the logs or a table', async () => {
-    // given a named test card the sandbox approves, used by no other test
-    const token = `tok_visa_${uniqueId('card')}`;
+    // given a test card of its own, registered with the sandbox and used by no other test
+    const token = await registeredTestCard(uniqueId('card'));
     const product = await shop.product({ amount: 2500, stock: 2 });
     const buyer = await shop.customer();
 

@@ -161,6 +161,21 @@ export async function sandboxLedger(orderId?: string): Promise<any> {
   return (await fetch(`${sandbox}/_sandbox/ledger${query}`)).json();
 }
 
+/**
+ * A card token of its own that the sandbox approves (registered through its local-only test-cards
+ * endpoint): a test can then look for exactly this token everywhere it must not be.
+ */
+export async function registeredTestCard(name: string): Promise<string> {
+  const token = `tok_test_${name}`;
+  const response = await fetch(`${sandbox}/_sandbox/test-cards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  if (response.status !== 201) throw new Error(`The sandbox refused test card ${token}: ${response.status}`);
+  return token;
+}
+
 /** How many of each provider operation one order has in the sandbox's ledger. */
 export async function ledgerCounts(orderId: string): Promise<Record<string, number>> {
   const ledger: Record<string, unknown[]> = await sandboxLedger(orderId);

@@ -62,7 +62,10 @@ describe('API key', () => {
 });
 
 describe('authorizations', () => {
-  it('approves a named test card (tok_visa_<name>) and keeps only a fingerprint of any token', async () => {
+  it('approves a registered test card, declines it unregistered, and keeps only fingerprints', async () => {
+    expect((await authorize('order-unregistered-card', 'tok_visa_e2e-7f3c')).status).toBe(402);
+    expect((await call('POST', '/_sandbox/test-cards', { token: 'tok_visa_e2e-7f3c' })).status).toBe(201);
+    expect((await call('POST', '/_sandbox/test-cards', { token: 'not a token' })).status).toBe(400);
     const approved = await authorize('order-named-card', 'tok_visa_e2e-7f3c');
     const declined = await authorize('order-named-decline', 'tok_declined');
 
