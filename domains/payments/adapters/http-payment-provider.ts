@@ -8,6 +8,9 @@ import {
 } from '../ports.js';
 import type { ProviderApiKey } from './provider-api-key.js';
 
+/** What an error code looks like (`idempotency_key_reused`): never free text that could quote a request. */
+const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+
 export interface HttpPaymentProviderOptions {
   /** The provider's base URL (PAYMENT_PROVIDER_URL). */
   baseUrl: string;
@@ -91,9 +94,16 @@ export class HttpPaymentProvider implements PaymentProvider {
     return `/v1/authorizations/${encodeURIComponent(authorizationId)}/${action}`;
   }
 
+  /**
+   * The refusal names only the provider's error code: its free text may echo the request (the card token
+   * among it), and this message reaches logs and the payment's `lastProviderError`.
+   */
   private rejected(operation: string, answer: ProviderAnswer): PaymentProviderRejected {
+    const code = [answer.body.error, answer.body.reason].find(
+      (value): value is string => typeof value === 'string' && ERROR_CODE.test(value),
+    );
     return new PaymentProviderRejected(
-      `The provider refused ${operation} with ${answer.status}: ${JSON.stringify(answer.body)}`,
+      `The provider refused ${operation} with ${answer.status}${code ? ` (${code})` : ''}`,
       answer.status,
     );
   }

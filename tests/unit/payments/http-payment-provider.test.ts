@@ -114,6 +114,27 @@ describe('answers', () => {
   });
 });
 
+describe('a refusal that echoes the request', () => {
+  it('is reported by status and error code only, never with the card token it quoted', async () => {
+    const echoing = createServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'invalid_request', message: 'token tok_secret_4e1a is malformed' }));
+    });
+    await new Promise<void>((resolve) => echoing.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = echoing.address() as AddressInfo;
+      const refusal = await providerAt(`http://127.0.0.1:${port}`)
+        .authorize(authorization('order-echo', 'tok_secret_4e1a'))
+        .catch((error: unknown) => error);
+
+      expect(refusal).toBeInstanceOf(PaymentProviderRejected);
+      expect((refusal as Error).message).toBe('The provider refused authorize with 400 (invalid_request)');
+    } finally {
+      await new Promise((resolve) => echoing.close(resolve));
+    }
+  });
+});
+
 describe('a rotated API key', () => {
   /** A key source that still serves the key it read first, until refreshed (a cache within its maxAge). */
   function cachedKey(first: string, stored: () => string) {
