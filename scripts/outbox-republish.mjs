@@ -29,8 +29,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { namesFor, stageClients } from './stage-clients.mjs';
+import { namesFor, scanItems, stageClients } from './stage-clients.mjs';
 
 /**
  * @typedef {import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient} DynamoDBDocumentClient
@@ -117,29 +116,18 @@ function isOutboxEvent(item) {
  * @param {{ from: string, to: string }} window ISO-8601 in UTC, as the envelopes store them
  */
 export async function readOutbox(dynamo, tableName, { from, to }) {
-  /** @type {Record<string, any>[]} */
-  const items = [];
-  /** @type {Record<string, any> | undefined} */
-  let startKey;
-  do {
-    const page = await dynamo.send(
-      new ScanCommand({
-        TableName: tableName,
-        ExclusiveStartKey: startKey,
-        // Envelopes store occurredAt as toISOString(), so the strings compare like the times.
-        FilterExpression: '#type = :outbox AND #envelope.#metadata.#occurredAt BETWEEN :from AND :to',
-        ExpressionAttributeNames: {
-          '#type': 'entityType',
-          '#envelope': 'envelope',
-          '#metadata': 'metadata',
-          '#occurredAt': 'occurredAt',
-        },
-        ExpressionAttributeValues: { ':outbox': OUTBOX_ENTITY_TYPE, ':from': from, ':to': to },
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const items = await scanItems(dynamo, {
+    TableName: tableName,
+    // Envelopes store occurredAt as toISOString(), so the strings compare like the times.
+    FilterExpression: '#type = :outbox AND #envelope.#metadata.#occurredAt BETWEEN :from AND :to',
+    ExpressionAttributeNames: {
+      '#type': 'entityType',
+      '#envelope': 'envelope',
+      '#metadata': 'metadata',
+      '#occurredAt': 'occurredAt',
+    },
+    ExpressionAttributeValues: { ':outbox': OUTBOX_ENTITY_TYPE, ':from': from, ':to': to },
+  });
   const [start, end] = [Date.parse(from), Date.parse(to)];
   /** @type {OutboxEvent[]} */
   const events = [];

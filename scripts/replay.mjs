@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { matchesEventPattern } from './local-cloud/event-pattern.mjs';
-import { invokeOnce, namesFor, stageClients } from './stage-clients.mjs';
+import { invokeOnce, namesFor, scanItems, stageClients } from './stage-clients.mjs';
 
 /**
  * @typedef {import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient} DynamoDBDocumentClient
@@ -222,28 +222,16 @@ export async function scanEventStore(dynamo, tableName, filter) {
     values[':aggregate'] = filter.aggregate;
     conditions.push('#aggregate = :aggregate');
   }
-  /** @type {Record<string, any>[]} */
-  const items = [];
-  /** @type {Record<string, any> | undefined} */
-  let startKey;
-  do {
-    const page = await dynamo.send(
-      new ScanCommand({
-        TableName: tableName,
-        ExclusiveStartKey: startKey,
-        ...(conditions.length > 0
-          ? {
-              FilterExpression: conditions.join(' AND '),
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            }
-          : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  return scanItems(dynamo, {
+    TableName: tableName,
+    ...(conditions.length > 0
+      ? {
+          FilterExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }
+      : {}),
+  });
 }
 
 /**

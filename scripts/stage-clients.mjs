@@ -14,7 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { PROJECT_ROOT, readStages } from './local-cloud/dev-issuer.mjs';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -93,6 +93,34 @@ export function stageClients(stage, region) {
     },
   };
   return clients;
+}
+
+/**
+ * Every item of a Scan, page by page (a Scan answers at most 1 MB per call).
+ * @param {DynamoDBDocumentClient} dynamo
+ * @param {Omit<import('@aws-sdk/lib-dynamodb').ScanCommandInput, 'ExclusiveStartKey'>} input
+ * @returns {AsyncGenerator<Record<string, any>>}
+ */
+export async function* scanAll(dynamo, input) {
+  /** @type {Record<string, any> | undefined} */
+  let startKey;
+  do {
+    const page = await dynamo.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }));
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/**
+ * Every item of a Scan, in one array.
+ * @param {DynamoDBDocumentClient} dynamo
+ * @param {Omit<import('@aws-sdk/lib-dynamodb').ScanCommandInput, 'ExclusiveStartKey'>} input
+ * @returns {Promise<Record<string, any>[]>}
+ */
+export async function scanItems(dynamo, input) {
+  const items = [];
+  for await (const item of scanAll(dynamo, input)) items.push(item);
+  return items;
 }
 
 /**

@@ -1,0 +1,188 @@
+// @ts-check
+/**
+ * `npm run scrub -- --stage <stage> [--region <r>] [--apply]`: removes what was stored in clear before
+ * card tokens and contact details were sealed (decisions 22 and 28), from the stores that keep it:
+ *
+ * - the event store (no TTL, served by `GET /admin/events`): `OrderPlaced` v1 keeps its schema with the
+ *   token replaced by `[redacted]`; `CustomerProfileUpdated` v1 loses its optional `name` and `email`.
+ *   Replaying them stays valid: payments ignores an OrderPlaced it has seen, and a fresh payment built
+ *   from a redacted one is declined rather than charged; contacts keep their newer versions.
+ * - the payments table: a payment whose authorization is answered (or that was cancelled) loses the token
+ *   payments kept before it started deleting it, conditioned on its version, which it bumps, so a consumer
+ *   writing the same payment meanwhile retries on the scrubbed item instead of restoring the token.
+ *
+ * Outbox items are left alone: they expire within 15 days (TTL), and one not yet relayed still needs its
+ * event. The EventBridge archive cannot be edited: its events age out with its retention (decision 22).
+ * Without `--apply` it only counts what it would change.
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { namesFor, scanAll, stageClients } from './stage-clients.mjs';
+
+export const REDACTED = '[redacted]';
+
+/** Payment statuses in which the card token may still be needed (the authorization is not answered). */
+const AUTHORIZATION_OPEN = ['PENDING', 'AWAITING_PROVIDER'];
+
+export const USAGE = [
+  'usage: npm run scrub -- --stage <stage> [--region <region>] [--apply]',
+  '  Counts (or, with --apply, removes) card tokens and contact details stored in clear before they were',
+  '  sealed: in the event store and in settled payments. Safe to run again.',
+].join('\n');
+
+/**
+ * @typedef {{ eventStoreTokens: number, eventStoreContacts: number, paymentTokens: number, conflicts: number }} ScrubSummary
+ * @typedef {{ dynamo: import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient, progress?: (line: string) => void }} ScrubDeps
+ */
+
+/**
+ * @param {ScrubDeps} deps
+ * @param {{ eventStoreTable: string, paymentsTable: string, apply: boolean }} options
+ * @returns {Promise<ScrubSummary>}
+ */
+export async function scrubSecrets({ dynamo, progress = () => {} }, options) {
+  /** @type {ScrubSummary} */
+  const summary = { eventStoreTokens: 0, eventStoreContacts: 0, paymentTokens: 0, conflicts: 0 };
+  /** @param {import('@aws-sdk/lib-dynamodb').UpdateCommandInput} input @returns {Promise<boolean>} */
+  const update = async (input) => {
+    if (!options.apply) return true;
+    try {
+      await dynamo.send(new UpdateCommand(input));
+      return true;
+    } catch (error) {
+      if (/** @type {{ name?: string }} */ (error).name !== 'ConditionalCheckFailedException') throw error;
+      summary.conflicts++;
+      return false;
+    }
+  };
+  const eventData = { '#event': 'event', '#detail': 'detail', '#data': 'data' };
+
+  progress(`scanning ${options.eventStoreTable} for OrderPlaced and CustomerProfileUpdated v1 …`);
+  for await (const item of scanAll(dynamo, {
+    TableName: options.eventStoreTable,
+    FilterExpression:
+      'eventVersion = :v1 AND ((eventType = :placed AND #event.#detail.#data.#token <> :redacted) OR ' +
+      '(eventType = :profile AND (attribute_exists(#event.#detail.#data.#name) OR attribute_exists(#event.#detail.#data.#email))))',
+    ExpressionAttributeNames: { ...eventData, '#token': 'paymentToken', '#name': 'name', '#email': 'email' },
+    ExpressionAttributeValues: {
+      ':v1': 1,
+      ':placed': 'OrderPlaced',
+      ':profile': 'CustomerProfileUpdated',
+      ':redacted': REDACTED,
+    },
+  })) {
+    const key = { eventId: item.eventId };
+    if (item.eventType === 'OrderPlaced') {
+      const done = await update({
+        TableName: options.eventStoreTable,
+        Key: key,
+        UpdateExpression: 'SET #event.#detail.#data.#token = :redacted',
+        ConditionExpression: 'attribute_exists(eventId)',
+        ExpressionAttributeNames: { ...eventData, '#token': 'paymentToken' },
+        ExpressionAttributeValues: { ':redacted': REDACTED },
+      });
+      if (done) summary.eventStoreTokens++;
+    } else {
+      const done = await update({
+        TableName: options.eventStoreTable,
+        Key: key,
+        UpdateExpression: 'REMOVE #event.#detail.#data.#name, #event.#detail.#data.#email',
+        ConditionExpression: 'attribute_exists(eventId)',
+        ExpressionAttributeNames: { ...eventData, '#name': 'name', '#email': 'email' },
+      });
+      if (done) summary.eventStoreContacts++;
+    }
+  }
+
+  progress(`scanning ${options.paymentsTable} for settled payments that still hold a card token …`);
+  for await (const item of scanAll(dynamo, {
+    TableName: options.paymentsTable,
+    FilterExpression:
+      'entityType = :payment AND NOT (#status IN (:pending, :awaiting)) AND ' +
+      '(attribute_exists(#intent.#token) OR attribute_exists(#intent.#sealed))',
+    ExpressionAttributeNames: {
+      '#status': 'status',
+      '#intent': 'intent',
+      '#token': 'paymentToken',
+      '#sealed': 'sealedPaymentToken',
+    },
+    ExpressionAttributeValues: {
+      ':payment': 'PAYMENT',
+      ':pending': AUTHORIZATION_OPEN[0],
+      ':awaiting': AUTHORIZATION_OPEN[1],
+    },
+  })) {
+    const done = await update({
+      TableName: options.paymentsTable,
+      Key: { pk: item.pk, sk: item.sk },
+      UpdateExpression: 'REMOVE #intent.#token, #intent.#sealed SET #version = :next',
+      ConditionExpression: '#version = :seen AND #status = :status',
+      ExpressionAttributeNames: {
+        '#intent': 'intent',
+        '#token': 'paymentToken',
+        '#sealed': 'sealedPaymentToken',
+        '#version': 'version',
+        '#status': 'status',
+      },
+      ExpressionAttributeValues: { ':seen': item.version, ':next': item.version + 1, ':status': item.status },
+    });
+    if (done) summary.paymentTokens++;
+  }
+  return summary;
+}
+
+/**
+ * @param {string[]} argv
+ * @param {{ stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown } }} io
+ * @returns {Promise<number>}
+ */
+export async function main(argv, io = process) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        apply: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr.write(`scrub: ${/** @type {Error} */ (error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.stage) {
+    io.stderr.write(`scrub: --stage is required\n${USAGE}\n`);
+    return 2;
+  }
+  const names = namesFor(values.stage);
+  const clients = stageClients(values.stage, values.region);
+  try {
+    const summary = await scrubSecrets(
+      { dynamo: clients.dynamo, progress: (line) => io.stderr.write(`${line}\n`) },
+      { eventStoreTable: names.eventStoreTable, paymentsTable: names.table('payments'), apply: values.apply },
+    );
+    const verb = values.apply ? 'scrubbed' : 'would scrub (run again with --apply)';
+    io.stdout.write(
+      `${verb}: ${summary.eventStoreTokens} OrderPlaced v1 token(s) and ${summary.eventStoreContacts} ` +
+        `CustomerProfileUpdated v1 contact(s) in ${names.eventStoreTable}, ${summary.paymentTokens} settled ` +
+        `payment(s) in ${names.table('payments')}` +
+        (summary.conflicts ? `; ${summary.conflicts} changed meanwhile: run again` : '') +
+        '\n',
+    );
+    return summary.conflicts ? 1 : 0;
+  } finally {
+    clients.destroy();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,146 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { startDynamoDbLocal } from '../../scripts/local-cloud/dynamodb-local.mjs';
+import { REDACTED, scrubSecrets } from '../../scripts/scrub-secrets.mjs';
+import { freePort } from './local-cloud/harness.js';
+
+/**
+ * `npm run scrub` against DynamoDB Local, on tables created from the domains' own resources.yml: what was
+ * stored in clear before sealing is gone, what is still needed stays.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const EVENT_STORE = 'commerce-itscrub-event-store';
+const PAYMENTS = 'commerce-itscrub-payments';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const workDir = mkdtempSync(join(tmpdir(), 'scrub-test-'));
+
+let stopDynamoDb: (() => Promise<void>) | undefined;
+let raw: DynamoDBClient;
+let dynamo: DynamoDBDocumentClient;
+
+async function createTableLike(domain: string, logicalId: string, tableName: string) {
+  const { Properties } = parseYaml(readFileSync(join(ROOT, 'domains', domain, 'resources.yml'), 'utf8'))
+    .Resources[logicalId];
+  await raw.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: Properties.AttributeDefinitions,
+      KeySchema: Properties.KeySchema,
+      GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes,
+    }),
+  );
+}
+
+const stored = (eventId: string, eventType: string, eventVersion: number, data: Record<string, unknown>) => ({
+  eventId,
+  eventType,
+  eventVersion,
+  occurredAt: '2026-11-01T10:00:00.000Z',
+  occurredAtEventId: `2026-11-01T10:00:00.000Z#${eventId}`,
+  correlationId: `corr-${eventId}`,
+  time: '2026-11-01T10:00:00Z',
+  event: {
+    id: eventId,
+    'detail-type': eventType,
+    source: 'commerce.test',
+    time: '2026-11-01T10:00:00Z',
+    detail: { metadata: { eventId, eventType, eventVersion }, data },
+  },
+});
+
+const payment = (orderId: string, status: string, intent: Record<string, unknown>) => ({
+  pk: `PAYMENT#${orderId}`,
+  sk: 'PAYMENT',
+  entityType: 'PAYMENT',
+  orderId,
+  status,
+  version: 3,
+  intent: { customerId: 'c-1', amount: { amount: 100, currency: 'EUR' }, ...intent },
+});
+
+const dataOf = async (eventId: string) =>
+  (await dynamo.send(new GetCommand({ TableName: EVENT_STORE, Key: { eventId } }))).Item?.event.detail.data;
+const paymentOf = async (orderId: string) =>
+  (
+    await dynamo.send(
+      new GetCommand({ TableName: PAYMENTS, Key: { pk: `PAYMENT#${orderId}`, sk: 'PAYMENT' } }),
+    )
+  ).Item;
+
+beforeAll(async () => {
+  const database = await startDynamoDbLocal({
+    port: await freePort(),
+    pidFile: join(workDir, 'dynamodb.pid'),
+    log: () => undefined,
+  });
+  stopDynamoDb = database.stop;
+  raw = new DynamoDBClient({ endpoint: database.endpoint, region: 'us-east-1', credentials });
+  dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  await createTableLike('eventstore', 'EventStoreTable', EVENT_STORE);
+  await createTableLike('payments', 'PaymentsTable', PAYMENTS);
+  const items = [
+    [EVENT_STORE, stored('placed-v1', 'OrderPlaced', 1, { orderId: 'o-1', paymentToken: 'tok_old_clear' })],
+    [EVENT_STORE, stored('placed-v2', 'OrderPlaced', 2, { orderId: 'o-2', sealedPaymentToken: 'c2VhbGVk' })],
+    [
+      EVENT_STORE,
+      stored('profile-v1', 'CustomerProfileUpdated', 1, {
+        customerId: 'c-1',
+        name: 'Ada Clear',
+        email: 'ada@clear.example',
+        profileVersion: 1,
+      }),
+    ],
+    [EVENT_STORE, stored('confirmed', 'OrderConfirmed', 1, { orderId: 'o-1' })],
+    [PAYMENTS, payment('o-settled', 'CAPTURED', { paymentToken: 'tok_old_clear' })],
+    [PAYMENTS, payment('o-open', 'AWAITING_PROVIDER', { sealedPaymentToken: 'c2VhbGVk' })],
+  ] as const;
+  for (const [TableName, Item] of items) await dynamo.send(new PutCommand({ TableName, Item }));
+}, 120_000);
+
+afterAll(async () => {
+  raw?.destroy();
+  await stopDynamoDb?.();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('npm run scrub', () => {
+  const options = (apply: boolean) => ({ eventStoreTable: EVENT_STORE, paymentsTable: PAYMENTS, apply });
+
+  it('only counts without --apply', async () => {
+    const summary = await scrubSecrets({ dynamo }, options(false));
+
+    expect(summary).toEqual({ eventStoreTokens: 1, eventStoreContacts: 1, paymentTokens: 1, conflicts: 0 });
+    expect(await dataOf('placed-v1')).toMatchObject({ paymentToken: 'tok_old_clear' });
+  });
+
+  it('removes clear tokens and contact details, keeps what is still needed, and is safe to run again', async () => {
+    expect(await scrubSecrets({ dynamo }, options(true))).toEqual({
+      eventStoreTokens: 1,
+      eventStoreContacts: 1,
+      paymentTokens: 1,
+      conflicts: 0,
+    });
+
+    expect(await dataOf('placed-v1')).toEqual({ orderId: 'o-1', paymentToken: REDACTED });
+    expect(await dataOf('profile-v1')).toEqual({ customerId: 'c-1', profileVersion: 1 });
+    expect(await dataOf('placed-v2')).toMatchObject({ sealedPaymentToken: 'c2VhbGVk' });
+    const settled = await paymentOf('o-settled');
+    expect(settled?.intent).toEqual({ customerId: 'c-1', amount: { amount: 100, currency: 'EUR' } });
+    expect(settled?.version).toBe(4);
+    // an authorization still owed needs its token
+    expect((await paymentOf('o-open'))?.intent.sealedPaymentToken).toBe('c2VhbGVk');
+
+    expect(await scrubSecrets({ dynamo }, options(true))).toEqual({
+      eventStoreTokens: 0,
+      eventStoreContacts: 0,
+      paymentTokens: 0,
+      conflicts: 0,
+    });
+  });
+});
