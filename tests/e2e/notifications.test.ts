@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,8 @@ import { logLinesMentioning, stackLogs } from '../support/stack-logs.js';
 
 /** The local SES of the test stack (scripts/local-cloud/ses.mjs): what the functions "sent". */
 const mailCapture = `http://127.0.0.1:${stages.test.sesPort}`;
+/** What EventBridge's archive would keep: the local bus appends every event it takes (one JSON a line). */
+const ARCHIVE = join(import.meta.dirname, '..', '..', '.local', TEST_STAGE, 'bus-archive.jsonl');
 
 interface CapturedMail {
   id: string;
@@ -177,4 +181,79 @@ describe('notifications are e-mailed through SES (local capture)', () => {
     expect(logLinesMentioning(customer.email)).toEqual([]);
     expect(logLinesMentioning(customer.name)).toEqual([]);
   }, 90_000);
+});
+
+describe("a customer's name and e-mail travel sealed (issue 10)", () => {
+  it('reach the mail, and nowhere else in clear: not the event store, the archive or the logs', async () => {
+    // given a customer who set a name and an e-mail no one else has (the projection opened them: the wait
+    // in customerWithContact is for the e-mail to land in the contacts)
+    const customer = await customerWithContact();
+
+    // when their order is confirmed
+    const product = await shop.product({ amount: 1800, stock: 3 });
+    const { orderId, correlationId } = await shop.placeOrder(customer.token, [
+      { productId: product, quantity: 1 },
+    ]);
+    await shop.waitForStatus(customer.token, orderId, 'CONFIRMED');
+
+    // then SES took the confirmation to that very address, addressed by that very name
+    const [mail] = await eventually(
+      async () => {
+        const received = await mailTo(customer.email);
+        return received.some((sent) => sent.subject.includes(orderId)) ? received : undefined;
+      },
+      { description: 'the confirmation mail to be captured' },
+    );
+    expect(mail?.to).toEqual([customer.email]);
+    expect(mail?.text).toContain(`Hello ${customer.name},`);
+
+    // and the event store has the profile change only as CustomerProfileUpdated v2, with the sealed contact
+    const profileEvents = await eventually(
+      async () => {
+        const { body } = await call('GET', `/admin/events?aggregateId=${customer.id}`, { token: shop.admin });
+        const updates = (body.items ?? []).filter(
+          (event: any) => event['detail-type'] === 'CustomerProfileUpdated',
+        );
+        return updates.length > 0 ? updates : undefined;
+      },
+      { description: "the customer's profile change in the event store" },
+    );
+    expect(profileEvents.map((event: any) => event.detail.metadata.eventVersion)).toEqual([2]);
+    const [{ detail: updated }] = profileEvents;
+    expect(Object.keys(updated.data).sort()).toEqual([
+      'customerId',
+      'profileVersion',
+      'sealedContact',
+      'updatedAt',
+    ]);
+    const sealed: string = updated.data.sealedContact;
+    expect(sealed).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(Buffer.from(sealed, 'base64').toString('latin1')).not.toContain(customer.email);
+
+    // and neither it nor the order's saga holds the e-mail or the name
+    const saga = await eventually(
+      async () => {
+        const { body } = await call('GET', `/admin/events?correlationId=${correlationId}`, {
+          token: shop.admin,
+        });
+        const types = body.items?.map((event: any) => event['detail-type']) ?? [];
+        return types.includes('OrderConfirmed') ? body.items : undefined;
+      },
+      { description: 'the saga, up to OrderConfirmed, in the event store' },
+    );
+    const stored = JSON.stringify([...profileEvents, ...saga]);
+    expect(stored).not.toContain(customer.email);
+    expect(stored).not.toContain(customer.name);
+
+    // and the archive kept the profile change sealed, and the e-mail and the name nowhere
+    const archive = readFileSync(ARCHIVE, 'utf8');
+    expect(archive).toContain(updated.metadata.eventId);
+    expect(archive).toContain(sealed);
+    expect(archive).not.toContain(customer.email);
+    expect(archive).not.toContain(customer.name);
+
+    // and nothing the stack printed holds them
+    expect(logLinesMentioning(customer.email)).toEqual([]);
+    expect(logLinesMentioning(customer.name)).toEqual([]);
+  });
 });

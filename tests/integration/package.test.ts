@@ -443,25 +443,40 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     return parts.map(rendered).join(separator);
   };
   const KMS_CRYPTO = /^kms:(\*|Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/;
-  const TOKEN_USERS = {
-    OrdersPlaceOrderLambdaFunction: 'kms:Encrypt',
-    PaymentsHandleEventsLambdaFunction: 'kms:Decrypt',
-    PaymentsRetryPendingLambdaFunction: 'kms:Decrypt',
+  /** Each key, the one purpose it serves, and the functions that may use it: who seals, who opens. */
+  const SEALING_KEYS = {
+    PaymentTokenKey: {
+      purpose: 'payment-token',
+      keyIdVariable: 'PAYMENT_TOKEN_KEY_ID',
+      sealers: ['OrdersPlaceOrderLambdaFunction'],
+      openers: ['PaymentsHandleEventsLambdaFunction', 'PaymentsRetryPendingLambdaFunction'],
+    },
+    CustomerContactKey: {
+      purpose: 'customer-contact',
+      keyIdVariable: 'CUSTOMER_CONTACT_KEY_ID',
+      sealers: ['CustomersUpdateMeLambdaFunction'],
+      openers: ['NotificationsProjectContactsLambdaFunction'],
+    },
   };
+  /** An IAM role's name as text (see `rendered`), by the function it belongs to. */
+  const roleNameOf = (functionId: string) =>
+    rendered(resources[target(resources[functionId]?.Properties.Role) ?? '']?.Properties.RoleName);
 
-  it('lets only placeOrder seal card tokens and only the payments consumer and retry open them', () => {
+  it("lets only each key's sealers encrypt and its openers decrypt, one action on one key for one purpose", () => {
     const keys = ofType('AWS::KMS::Key');
-    expect(keys.map(([logicalId]) => logicalId)).toEqual(['PaymentTokenKey']);
-    expect(keys[0]?.[1].Properties).toMatchObject({
-      KeySpec: 'SYMMETRIC_DEFAULT',
-      KeyUsage: 'ENCRYPT_DECRYPT',
-      EnableKeyRotation: true,
-    });
-    const alias = resources.PaymentTokenKeyAlias?.Properties;
-    expect(alias).toEqual({
-      AliasName: `alias/commerce-${stage}-payment-token`,
-      TargetKeyId: { Ref: 'PaymentTokenKey' },
-    });
+    expect(keys.map(([logicalId]) => logicalId).sort()).toEqual(Object.keys(SEALING_KEYS).sort());
+    for (const [keyId, key] of keys) {
+      expect(key.Properties, keyId).toMatchObject({
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        EnableKeyRotation: true,
+      });
+      const { purpose } = SEALING_KEYS[keyId as keyof typeof SEALING_KEYS];
+      expect(resources[`${keyId}Alias`]?.Properties, keyId).toEqual({
+        AliasName: `alias/commerce-${stage}-${purpose}`,
+        TargetKeyId: { Ref: keyId },
+      });
+    }
     // given every KMS permission of every function's role
     const kmsUsers = Object.fromEntries(
       ofType('AWS::Lambda::Function').flatMap(([functionId]) => {
@@ -471,68 +486,70 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
         return statements.length > 0 ? [[functionId, statements]] : [];
       }),
     );
-    // then only the three token users have one: one action, on that key, for payment tokens only
-    expect(Object.keys(kmsUsers).sort()).toEqual(Object.keys(TOKEN_USERS).sort());
-    for (const [functionId, action] of Object.entries(TOKEN_USERS)) {
+    // then only the keys' users have one: one action, on their key, for its purpose only
+    const expected = Object.entries(SEALING_KEYS).flatMap(([keyId, key]) => [
+      ...key.sealers.map((functionId) => ({ functionId, keyId, key, action: 'kms:Encrypt' })),
+      ...key.openers.map((functionId) => ({ functionId, keyId, key, action: 'kms:Decrypt' })),
+    ]);
+    expect(Object.keys(kmsUsers).sort()).toEqual(expected.map(({ functionId }) => functionId).sort());
+    for (const { functionId, keyId, key, action } of expected) {
       expect(kmsUsers[functionId], functionId).toEqual([
         {
           Effect: 'Allow',
           Action: [action],
-          Resource: { 'Fn::GetAtt': ['PaymentTokenKey', 'Arn'] },
-          Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'payment-token' } },
+          Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+          Condition: { StringEquals: { 'kms:EncryptionContext:purpose': key.purpose } },
         },
       ]);
-      expect(
-        resources[functionId]?.Properties.Environment.Variables.PAYMENT_TOKEN_KEY_ID,
-        functionId,
-      ).toEqual({
-        Ref: 'PaymentTokenKeyAlias',
+      expect(resources[functionId]?.Properties.Environment.Variables[key.keyIdVariable], functionId).toEqual({
+        Ref: `${keyId}Alias`,
       });
     }
   });
 
-  it("gives the key a policy with no wildcard principal, whose crypto is only the three functions' roles", () => {
-    const statements: any[] = resources.PaymentTokenKey?.Properties.KeyPolicy.Statement ?? [];
-    expect(statements.length).toBeGreaterThan(0);
-    const account = `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root`;
-    for (const statement of statements) {
-      expect(statement.Effect, statement.Sid).toBe('Allow');
-      expect(rendered(statement.Principal?.AWS), statement.Sid).toBe(account);
-    }
-    // given which roles each statement lets use the key for cryptography
-    const crypto = statements.filter((statement) =>
-      [statement.Action].flat().some((action: string) => KMS_CRYPTO.test(action)),
-    );
-    const roleNameOf = (functionId: string) =>
-      rendered(resources[target(resources[functionId]?.Properties.Role) ?? '']?.Properties.RoleName);
-    const granted = crypto.map((statement) => ({
-      actions: [statement.Action].flat(),
-      roles: [statement.Condition?.ArnEquals?.['aws:PrincipalArn']].flat().map(rendered),
-      purpose: statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'],
-    }));
-    // then encrypting is placeOrder's role alone, decrypting the payments roles' alone, both for payment tokens
-    const roleArn = (functionId: string) =>
-      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleNameOf(functionId)}`;
-    expect(granted).toEqual([
-      {
-        actions: ['kms:Encrypt'],
-        roles: [roleArn('OrdersPlaceOrderLambdaFunction')],
-        purpose: 'payment-token',
-      },
-      {
-        actions: ['kms:Decrypt'],
-        roles: [roleArn('PaymentsHandleEventsLambdaFunction'), roleArn('PaymentsRetryPendingLambdaFunction')],
-        purpose: 'payment-token',
-      },
-    ]);
+  it.each(Object.entries(SEALING_KEYS))(
+    "gives %s a policy with no wildcard principal, whose crypto is only its users' roles",
+    (keyId, key) => {
+      const statements: any[] = resources[keyId]?.Properties.KeyPolicy.Statement ?? [];
+      expect(statements.length).toBeGreaterThan(0);
+      const account = `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root`;
+      for (const statement of statements) {
+        expect(statement.Effect, statement.Sid).toBe('Allow');
+        expect(rendered(statement.Principal?.AWS), statement.Sid).toBe(account);
+      }
+      // given which roles each statement lets use the key for cryptography
+      const crypto = statements.filter((statement) =>
+        [statement.Action].flat().some((action: string) => KMS_CRYPTO.test(action)),
+      );
+      const granted = crypto.map((statement) => ({
+        actions: [statement.Action].flat(),
+        roles: [statement.Condition?.ArnEquals?.['aws:PrincipalArn']].flat().map(rendered),
+        purpose: statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose'],
+      }));
+      // then encrypting is the sealers' roles alone, decrypting the openers' alone, both for its purpose; the
+      // names match the roles' real names on this stage (the plugin shortens names over IAM's 64 characters)
+      const roleArn = (functionId: string) =>
+        `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleNameOf(functionId)}`;
+      expect(granted).toEqual([
+        { actions: ['kms:Encrypt'], roles: key.sealers.map(roleArn), purpose: key.purpose },
+        { actions: ['kms:Decrypt'], roles: key.openers.map(roleArn), purpose: key.purpose },
+      ]);
+      for (const functionId of [...key.sealers, ...key.openers]) {
+        expect(roleNameOf(functionId).length, functionId).toBeLessThanOrEqual(64);
+        expect(resources[target(resources[functionId]?.Properties.Role) ?? '']?.Properties.Path ?? '/').toBe(
+          '/',
+        );
+      }
+    },
+  );
+
+  it('names the sealing roles as the key policies spell them', () => {
     expect(roleNameOf('OrdersPlaceOrderLambdaFunction')).toBe(
       `commerce-${stage}-ordersPlaceOrder-\${AWS::Region}-lambdaRole`,
     );
-    for (const functionId of Object.keys(TOKEN_USERS)) {
-      expect(resources[target(resources[functionId]?.Properties.Role) ?? '']?.Properties.Path ?? '/').toBe(
-        '/',
-      );
-    }
+    expect(roleNameOf('NotificationsProjectContactsLambdaFunction')).toBe(
+      `commerce-${stage}-contactProjection-\${AWS::Region}-lambdaRole`,
+    );
   });
 
   it('leaves no unused default role behind', () => {

@@ -10,6 +10,8 @@ vi.hoisted(() => {
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   process.env.VIEWS_TABLE_NAME = 'commerce-itest-views';
+  process.env.NOTIFICATIONS_TABLE_NAME = 'commerce-itest-notifications';
+  process.env.CUSTOMER_CONTACT_KEY_ID = 'alias/commerce-itest-customer-contact';
 });
 
 import { execFile } from 'node:child_process';
@@ -18,17 +20,28 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { DynamoDbOrderHistory } from '../../domains/views/adapters/dynamodb-order-history.js';
 import { listMyOrders } from '../../domains/views/list-my-orders.js';
 import type { OrderHistoryEntry } from '../../domains/views/model.js';
 import { PriceChangedV1 } from '../../events/catalog/index.js';
+import { CustomerProfileUpdatedV1, CustomerProfileUpdatedV2 } from '../../events/customers/index.js';
 import { createEnvelope, type EventContract } from '../../events/envelope.js';
 import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../events/orders/index.js';
+import { handler as projectContacts } from '../../functions/notifications/project-contacts.js';
 import { handler as projectOrders } from '../../functions/views/project-orders.js';
 import { startDynamoDbLocal } from '../../scripts/local-cloud/dynamodb-local.mjs';
+import { type LocalKms, startLocalKms } from '../../scripts/local-cloud/kms.mjs';
 import {
   consumerPatterns,
   invokeOnce,
@@ -37,6 +50,7 @@ import {
   replay,
   UsageError,
 } from '../../scripts/replay.mjs';
+import { KmsCustomerContactCipher } from '../../shared/crypto/kms-customer-contact.js';
 import { type FakeLambda, type Invocation, startFakeLambda } from '../support/fake-lambda.js';
 import { fakeContext } from '../unit/shared/lambda-fakes.js';
 
@@ -50,6 +64,8 @@ const STAGE = 'itest';
 const STORE_TABLE = `commerce-${STAGE}-event-store`;
 const VIEWS_TABLE = `commerce-${STAGE}-views`;
 const PROJECTOR = `commerce-${STAGE}-viewsProjectOrders`;
+const CONTACT_PROJECTOR = `commerce-${STAGE}-notificationsProjectContacts`;
+const NOTIFICATIONS_TABLE = `commerce-${STAGE}-notifications`;
 
 const workDir = mkdtempSync(join(tmpdir(), 'replay-test-'));
 let stopDynamoDb: (() => Promise<void>) | undefined;
@@ -67,6 +83,7 @@ const failing = new Set<string>();
 async function runFunction({ functionName, event }: Invocation) {
   if (failing.has(event?.detail?.metadata?.eventId)) throw new Error('projection failed');
   if (functionName === PROJECTOR) await projectOrders(event, fakeContext(PROJECTOR));
+  if (functionName === CONTACT_PROJECTOR) await projectContacts(event, fakeContext(CONTACT_PROJECTOR));
 }
 
 function freePort(): Promise<number> {
@@ -486,5 +503,86 @@ describe('npm run replay (the CLI)', () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('ResourceNotFoundException');
+  });
+});
+
+describe('replaying profile changes to the contact projection (sealed contacts, issue 10)', () => {
+  const CAROL = { pk: 'CUSTOMER#carol', sk: 'CONTACT' };
+  let kms: LocalKms;
+
+  beforeAll(async () => {
+    // the contact key, served by the local KMS the stack runs, found through the SDK's endpoint variable
+    kms = await startLocalKms({
+      port: 0,
+      region: 'us-east-1',
+      accountId: '000000000000',
+      keys: [{ name: 'CustomerContactKey', aliases: [String(process.env.CUSTOMER_CONTACT_KEY_ID)] }],
+      keyStoreFile: join(workDir, 'kms-keys.json'),
+    });
+    process.env.AWS_ENDPOINT_URL_KMS = kms.endpoint;
+    const { Properties } = parseYaml(
+      readFileSync(join(ROOT, 'domains', 'notifications', 'resources.yml'), 'utf8'),
+    ).Resources.NotificationsTable;
+    await raw.send(
+      new CreateTableCommand({
+        TableName: NOTIFICATIONS_TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: Properties.AttributeDefinitions,
+        KeySchema: Properties.KeySchema,
+        GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes,
+      }),
+    );
+    // carol's history: her first details in clear (v1, stored before contacts were sealed), then sealed (v2)
+    const client = new KMSClient({ endpoint: kms.endpoint, region: 'us-east-1' });
+    const sealedContact = await new KmsCustomerContactCipher(
+      client,
+      String(process.env.CUSTOMER_CONTACT_KEY_ID),
+    ).seal({ name: 'Carol Vance', email: 'carol@new.example.com' }, { customerId: 'carol' });
+    client.destroy();
+    const updatedAt = at('09:30:00');
+    for (const item of [
+      stored(CustomerProfileUpdatedV2, 'carol-v3', 'carol', updatedAt, {
+        customerId: 'carol',
+        sealedContact,
+        profileVersion: 3,
+        updatedAt,
+      }),
+      stored(CustomerProfileUpdatedV1, 'carol-v2', 'carol', at('09:00:00'), {
+        customerId: 'carol',
+        name: 'Carol',
+        email: 'carol@old.example.com',
+        profileVersion: 2,
+        updatedAt: at('09:00:00'),
+      }),
+    ]) {
+      await dynamo.send(new PutCommand({ TableName: STORE_TABLE, Item: item }));
+    }
+  }, 60_000);
+  afterAll(() => kms?.stop());
+
+  it('rebuilds a wiped contact from the sealed v2 over the clear v1, as often as it is replayed', async () => {
+    for (const round of [1, 2]) {
+      // given the projection lost carol's contact
+      await dynamo.send(new DeleteCommand({ TableName: NOTIFICATIONS_TABLE, Key: CAROL }));
+
+      // when her profile changes are replayed to it
+      const { sink } = output();
+      const summary = await replay(options(['--consumer', 'notificationsProjectContacts']), {
+        dynamo,
+        lambda,
+        patterns: consumerPatterns('notificationsProjectContacts'),
+        output: sink,
+      });
+
+      // then both were delivered, and the newest, opened from its ciphertext, is her contact again
+      expect(summary, `round ${round}`).toMatchObject({ selected: 2, delivered: 2, failed: [] });
+      const { Item } = await dynamo.send(new GetCommand({ TableName: NOTIFICATIONS_TABLE, Key: CAROL }));
+      expect(Item, `round ${round}`).toMatchObject({
+        name: 'Carol Vance',
+        email: 'carol@new.example.com',
+        profileVersion: 3,
+      });
+    }
+    expect(sentIds()).toEqual(['evt-carol-v2', 'evt-carol-v3', 'evt-carol-v2', 'evt-carol-v3']);
   });
 });
