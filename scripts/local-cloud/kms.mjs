@@ -1,7 +1,7 @@
 // @ts-check
 // Local AWS KMS emulator: the AWS JSON 1.1 endpoint (`X-Amz-Target: TrentService.<Operation>`) for what the
-// functions use of KMS, symmetric Encrypt and Decrypt with an encryption context, so card tokens are sealed and
-// opened locally exactly as on AWS. Functions reach it through AWS_ENDPOINT_URL_KMS.
+// functions use of KMS, symmetric Encrypt and Decrypt with an encryption context, so card tokens and contact
+// details are sealed and opened locally exactly as on AWS. Functions reach it through AWS_ENDPOINT_URL_KMS.
 //
 // Keys: one per AWS::KMS::Key of the stack, reachable by its key id, key ARN, alias name or alias ARN. Each has
 // 256 bits of material generated on first start and kept in `.local/<stage>/kms-keys.json` (gitignored, mode

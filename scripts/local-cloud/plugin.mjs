@@ -162,7 +162,8 @@ export default class LocalCloudPlugin {
 
     this.resources = collectResources(this.service);
     this.localNames = new Map();
-    // KMS for the stack's keys (card tokens sealed by orders for payments); key material in .local/<stage>.
+    // KMS for every key of the stack (card tokens sealed for payments, contact details for notifications);
+    // key material in .local/<stage>.
     this.kms = await startLocalKms({
       port: this.config.kmsPort,
       region: this.region,
@@ -371,9 +372,19 @@ export default class LocalCloudPlugin {
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_DEV: 'false',
     };
+    // `npm run bench` meters every AWS call of the functions (scripts/bench/sdk-meter.ts): its pass-through
+    // endpoint stands in front of every emulator, and the SDK's app id names the calling function.
+    const meter = process.env.LOCAL_CLOUD_SDK_METER_URL;
+    if (meter) {
+      for (const name of Object.keys(provider.environment)) {
+        if (name.startsWith('AWS_ENDPOINT_URL_')) provider.environment[name] = meter;
+      }
+      provider.environment.AWS_ENDPOINT_URL_SECRETS_MANAGER = meter;
+    }
     for (const key of this.service.getAllFunctions()) {
       const fn = this.service.getFunction(key);
       if (fn.environment) fn.environment = this.resolve(fn.environment);
+      if (meter) fn.environment = { ...fn.environment, AWS_SDK_UA_APP_ID: key };
     }
   }
 
