@@ -1,8 +1,9 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { projectContact, projectSealedContact } from '../../domains/notifications/project-contact.js';
 import { CustomerProfileUpdatedV1, CustomerProfileUpdatedV2 } from '../../events/customers/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
 import { eventConsumer } from '../../shared/consumers/event-consumer.js';
-import { logger } from '../../shared/observability.js';
+import { logger, metrics } from '../../shared/observability.js';
 import { contactBook, contactOpener } from './dependencies.js';
 
 /**
@@ -21,8 +22,10 @@ export const handler = eventConsumer(
         eventId: metadata.eventId,
       };
       if (outcome === 'unreadable') {
-        // Acknowledged: no retry can open it. The contact keeps its last readable version.
+        // Acknowledged: no retry can open it. The contact keeps its last readable version; the metric's
+        // alarm tells someone, since every event failing alike means a wrong key, not a tampered one.
         logger.warn('Sealed contact cannot be opened; contact left unchanged', ids);
+        metrics.addMetric('ContactsUnreadable', MetricUnit.Count, 1);
         return;
       }
       logger.info('Contact projected', { ...ids, outcome });

@@ -543,6 +543,13 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     },
   );
 
+  it('alarms when sealed contact details cannot be opened (the projection acknowledges them)', () => {
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(
+      ([, candidate]) => candidate.Properties.MetricName === 'ContactsUnreadable',
+    );
+    expect(alarm?.[1].Properties).toMatchObject({ Namespace: `commerce-${stage}`, Threshold: 0 });
+  });
+
   it('names the sealing roles as the key policies spell them', () => {
     expect(roleNameOf('OrdersPlaceOrderLambdaFunction')).toBe(
       `commerce-${stage}-ordersPlaceOrder-\${AWS::Region}-lambdaRole`,

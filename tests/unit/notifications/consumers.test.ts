@@ -29,7 +29,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as list } from '../../../functions/notifications/list-notifications.js';
 import { handler as notify } from '../../../functions/notifications/notify.js';
 import { handler as projectContacts } from '../../../functions/notifications/project-contacts.js';
-import { logger } from '../../../shared/observability.js';
+import { logger, metrics } from '../../../shared/observability.js';
 import { fakeContext, type HttpEventOptions, httpEvent } from '../shared/lambda-fakes.js';
 
 const TABLE = 'commerce-test-notifications';
@@ -158,6 +158,7 @@ describe('notificationsProjectContacts', () => {
   it('acknowledges a v2 whose contact can never be opened, stores nothing and warns with ids only', async () => {
     kms.on(DecryptCommand).rejects(new InvalidCiphertextException({ message: 'invalid', $metadata: {} }));
     const warn = vi.spyOn(logger, 'warn');
+    const addMetric = vi.spyOn(metrics, 'addMetric');
 
     await expect(
       projectContacts(sample('CustomerProfileUpdated', 2), fakeContext('commerce-test-project-contacts')),
@@ -169,6 +170,7 @@ describe('notificationsProjectContacts', () => {
       profileVersion: 2,
       eventId: '00000000-0000-0000-0000-000000000bbb',
     });
+    expect(addMetric).toHaveBeenCalledWith('ContactsUnreadable', 'Count', 1);
   });
 
   it('fails a v2 when KMS is throttled, so the event is delivered again', async () => {
