@@ -16,8 +16,8 @@ const UNREADABLE = new Set(['InvalidCiphertextException', 'IncorrectKeyException
 
 /**
  * Small values (card tokens, contact details) sealed with one symmetric KMS key under one scheme
- * (decisions.md, "Card tokens and personal data travel sealed"). They are far below KMS's 4 KB plaintext
- * limit, so they are encrypted directly, with no data key.
+ * (decisions.md: "Card tokens travel sealed", "Personal data travels sealed"). They are far below KMS's
+ * 4 KB plaintext limit, so they are encrypted directly, with no data key.
  */
 export class KmsSealedValueCipher<Subject extends string>
   implements ValueSealer<Subject>, ValueOpener<Subject>
