@@ -10,14 +10,6 @@ import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListStreamsCommand,
-} from '@aws-sdk/client-dynamodb-streams';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
@@ -29,7 +21,7 @@ import {
   chartSvg,
   costPerMillionOrders,
   countBy,
-  dynamoItemBytes,
+  describeProcess,
   type Hop,
   hopSummary,
   jsonLine,
@@ -39,23 +31,23 @@ import {
   type PerOrderUsage,
   PRICES,
   percentile,
-  readUnits,
+  processTree,
+  RESULT_KEYS,
   round,
   sagaHops,
   TARGETS,
   type TargetKey,
   table,
-  writeUnits,
-  XRAY_SAMPLING_RATE,
   zipEntries,
 } from './lib.js';
+import { tracesPerOrder } from './metering.js';
+import type { MeterRecord } from './sdk-meter.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STAGE = 'bench';
 const config = stages.bench;
 const API = `http://127.0.0.1:${config.httpPort}`;
 const BUS = `http://127.0.0.1:${config.eventBusPort}`;
-const DYNAMODB = `http://127.0.0.1:${config.dynamodbPort}`;
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const JSON_OUTPUT = args.has('--json');
@@ -93,7 +85,6 @@ const say = (message: string) =>
   process.stdout.write(
     `[bench ${((Date.now() - benchStarted) / 1000).toFixed(0).padStart(4)} s] ${message}\n`,
   );
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const memo: Record<string, unknown> = {};
 
 // ------------------------------------------------------------------------------------ functions' config
@@ -276,7 +267,7 @@ interface Stack {
   log: string[];
 }
 
-async function bootStack(): Promise<Stack> {
+async function bootStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
   for (const entry of ['stream-checkpoints.json', 'dynamodb', 'seeded']) {
     rmSync(join(ROOT, '.local', STAGE, entry), { recursive: true, force: true });
   }
@@ -284,7 +275,7 @@ async function bootStack(): Promise<Stack> {
   const child = spawn(join(ROOT, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', STAGE], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stack: Stack = { child, log: [] };
@@ -364,6 +355,8 @@ interface SagaRun {
   correlationIds: Set<string>;
   startedAt: number;
   endedAt: number;
+  /** When the saga's tail (capture, stock sale, notifications, projections) had time to finish. */
+  settledAt: number;
   logFrom: number;
   logTo: number;
 }
@@ -423,6 +416,7 @@ async function runSaga(stack: Stack, beforeOrders: () => Promise<void>): Promise
     correlationIds: new Set(),
     startedAt: Date.now(),
     endedAt: 0,
+    settledAt: 0,
     logFrom: stack.log.length,
     logTo: 0,
   };
@@ -461,6 +455,7 @@ async function runSaga(stack: Stack, beforeOrders: () => Promise<void>): Promise
   run.endedAt = Date.now();
   // Let the tail of the saga (capture, stock sale, notifications, projections) finish before counting.
   await sleep(6000);
+  run.settledAt = Date.now();
   run.logTo = stack.log.length;
   return run;
 }
@@ -479,229 +474,406 @@ async function waitConfirmed(customer: string, orderId: string, timeoutMs: numbe
 
 // ------------------------------------------------------------------------------------------------- cost
 
-const TABLES = {
-  streamed: ['catalog', 'customers', 'inventory', 'orders', 'payments'],
-  // Tables without a stream: item count and size from a scan; `writesPerItem` is read from the code.
-  unstreamed: { views: 2, 'event-store': 1, notifications: 1, idempotency: 2 } as Record<string, number>,
-};
-
-async function scanTables(): Promise<Record<string, { count: number; bytes: number }>> {
-  const dynamo = new DynamoDBClient({ endpoint: DYNAMODB, region: 'us-east-1', credentials });
-  const result: Record<string, { count: number; bytes: number }> = {};
-  for (const table of Object.keys(TABLES.unstreamed)) {
-    let count = 0;
-    let bytes = 0;
-    let start: Record<string, any> | undefined;
-    do {
-      const page = await dynamo.send(
-        new ScanCommand({ TableName: `commerce-${STAGE}-${table}`, ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) {
-        count++;
-        bytes += dynamoItemBytes(item as Record<string, unknown>);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    result[table] = { count, bytes };
-  }
-  return result;
+interface Meter {
+  child: ChildProcess;
+  url: string;
+  records(): Promise<MeterRecord[]>;
+  stop(): void;
 }
 
-/**
- * Every write on the streamed tables that is not in `seenBefore` (sequence numbers read before the saga),
- * read from their DynamoDB Streams with our own iterators. Adds what it reads to `seenBefore`.
- */
-async function streamWrites(seenBefore: Set<string>) {
-  const streams = new DynamoDBStreamsClient({ endpoint: DYNAMODB, region: 'us-east-1', credentials });
-  const perTable: Record<string, { writes: number; units: number; outboxInserts: number }> = {};
-  for (const table of TABLES.streamed) {
-    const stats = { writes: 0, units: 0, outboxInserts: 0 };
-    const records: Array<{ bytes: number; outbox: boolean; eventName: string }> = [];
-    let seen = 0;
-    const listed = await streams.send(new ListStreamsCommand({ TableName: `commerce-${STAGE}-${table}` }));
-    for (const stream of listed.Streams ?? []) {
-      const described = await streams.send(new DescribeStreamCommand({ StreamArn: stream.StreamArn }));
-      for (const shard of described.StreamDescription?.Shards ?? []) {
-        let iterator = (
-          await streams.send(
-            new GetShardIteratorCommand({
-              StreamArn: stream.StreamArn,
-              ShardId: shard.ShardId,
-              ShardIteratorType: 'TRIM_HORIZON',
-            }),
-          )
-        ).ShardIterator;
-        // An open shard always hands out a next iterator, and pages may be empty before the data: stop
-        // after a few empty pages in a row.
-        for (let page = 0, empty = 0; iterator && page < 500 && empty < 3; page++) {
-          const got = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-          empty = got.Records?.length ? 0 : empty + 1;
-          for (const record of got.Records ?? []) {
-            seen++;
-            const sequence = `${table}/${record.dynamodb?.SequenceNumber}`;
-            if (seenBefore.has(sequence)) continue;
-            seenBefore.add(sequence);
-            const image = (record.dynamodb?.NewImage ?? record.dynamodb?.OldImage ?? {}) as Record<
-              string,
-              unknown
-            >;
-            records.push({
-              bytes: dynamoItemBytes(image),
-              outbox: JSON.stringify(image.entityType ?? '').includes('OUTBOX'),
-              eventName: record.eventName ?? '',
-            });
-          }
-          iterator = got.NextShardIterator;
-        }
-      }
-    }
-    // A table that writes outbox items writes them in a transaction with its state: those writes cost 2×.
-    const transactional = records.some((r) => r.outbox);
-    for (const record of records) {
-      if (record.outbox && record.eventName === 'REMOVE') continue; // TTL deletes are free
-      stats.writes++;
-      stats.units += writeUnits(record.bytes, transactional && record.eventName !== 'REMOVE');
-      if (record.outbox && record.eventName === 'INSERT') stats.outboxInserts++;
-    }
-    perTable[table] = stats;
-    say(`  ${table}: ${seen} stream records, ${records.length} new`);
-  }
-  return perTable;
+/** Forks the SDK meter (scripts/bench/sdk-meter.ts) in front of the bench stage's emulators. */
+function startMeter(): Promise<Meter> {
+  const upstreams = {
+    dynamodb: `http://127.0.0.1:${config.dynamodbPort}`,
+    sqs: `http://127.0.0.1:${config.sqsPort}`,
+    events: `http://127.0.0.1:${config.eventBusPort}`,
+    kms: `http://127.0.0.1:${config.kmsPort}`,
+    ses: `http://127.0.0.1:${config.sesPort}`,
+  };
+  const child = fork(join(ROOT, 'scripts', 'bench', 'sdk-meter.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, SDK_METER_UPSTREAMS: JSON.stringify(upstreams) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the SDK meter exited (${code})`)));
+    child.once('message', (message: any) => {
+      const url = `http://127.0.0.1:${message.listening}`;
+      say(`SDK meter on ${url} (every function's AWS endpoint points there)`);
+      resolve({
+        child,
+        url,
+        records: () =>
+          new Promise((done) => {
+            child.once('message', (answer: any) => done(answer.records as MeterRecord[]));
+            child.send({ snapshot: true });
+          }),
+        stop: () => {
+          child.removeAllListeners('exit');
+          child.kill();
+        },
+      });
+    });
+  });
 }
+
+/** Bytes of the Lambda platform's own lines per invocation (START, END, REPORT), as CloudWatch ingests them. */
+const PLATFORM_LOG_BYTES = 250;
+
+interface FunctionUnits {
+  invocations: number;
+  billedMs: number;
+  writeUnits: number;
+  indexWriteUnits: number;
+  readUnits: number;
+  events: number;
+  sqsRequests: number;
+  kmsRequests: number;
+  secretsManagerCalls: number;
+  emails: number;
+  logBytes: number;
+  sdkCalls: number;
+}
+
+const emptyUnits = (): FunctionUnits => ({
+  invocations: 0,
+  billedMs: 0,
+  writeUnits: 0,
+  indexWriteUnits: 0,
+  readUnits: 0,
+  events: 0,
+  sqsRequests: 0,
+  kmsRequests: 0,
+  secretsManagerCalls: 0,
+  emails: 0,
+  logBytes: 0,
+  sdkCalls: 0,
+});
 
 interface CostInputs {
   usage: PerOrderUsage;
-  invocationTable: Array<[string, number, number]>;
-  dynamoTable: Array<[string, number, number]>;
-  busEventsByType: Record<string, number>;
+  perFunction: Array<[string, FunctionUnits]>;
+  perTable: Array<
+    [
+      string,
+      { writeUnits: number; indexWriteUnits: number; readUnits: number; calls: Record<string, number> },
+    ]
+  >;
+  eventsByType: Record<string, number>;
+  sqsByOperation: Record<string, number>;
+  traceRoots: Record<string, number>;
+  unmetered: string[];
   notes: string[];
 }
 
-async function modelCost(
+/**
+ * Units per order, counted: invocations and billed durations from serverless-offline's report lines,
+ * every AWS call from the SDK meter, log bytes from what the functions printed, all between the first
+ * bench order and the end of the saga's tail. The bench's own polling (GET /orders/{id} every 50 ms)
+ * counts as one GET per order, at its measured average; scheduled functions run per minute, not per
+ * order, and are left out.
+ */
+function modelCost(
   stack: Stack,
   saga: SagaRun,
   functions: Map<string, FunctionInfo>,
-  before: Record<string, { count: number; bytes: number }>,
-  streamSeen: Set<string>,
-): Promise<CostInputs> {
+  records: MeterRecord[],
+): CostInputs {
   const orders = saga.latenciesMs.length + saga.failures.length;
   const notes: string[] = [];
-  // Invocations and billed durations, from serverless-offline's per-invocation lines.
-  const perFunction = new Map<string, { count: number; billedMs: number }>();
-  let jsonLogBytes = 0;
+  const units = new Map<string, FunctionUnits>();
+  const of = (name: string) => {
+    let entry = units.get(name);
+    if (!entry) {
+      entry = emptyUnits();
+      units.set(name, entry);
+    }
+    return entry;
+  };
+  const prefix = `commerce-${STAGE}-`;
   for (const line of stack.log.slice(saga.logFrom, saga.logTo)) {
-    const match = /^\(λ: (\w+)\) RequestId: \S+\s+Duration: [\d.]+ ms\s+Billed Duration: (\d+) ms/.exec(line);
-    if (match) {
-      const entry = perFunction.get(match[1] as string) ?? { count: 0, billedMs: 0 };
-      entry.count++;
-      entry.billedMs += Number(match[2]);
-      perFunction.set(match[1] as string, entry);
+    const report = /^\(λ: (\w+)\) RequestId: \S+\s+Duration: [\d.]+ ms\s+Billed Duration: (\d+) ms/.exec(
+      line,
+    );
+    if (report) {
+      const entry = of(report[1] as string);
+      entry.invocations++;
+      entry.billedMs += Number(report[2]);
     } else if (line.startsWith('{')) {
-      jsonLogBytes += Buffer.byteLength(line) + 1;
+      const name = /"function_name":"([^"]+)"/.exec(line)?.[1]?.replace(prefix, '') ?? '(no function_name)';
+      of(name).logBytes += Buffer.byteLength(line) + 1;
     }
   }
-  const excluded = ['ordersGetOrder', 'benchBare', 'catalogListProducts'];
+  const perTableMap = new Map<
+    string,
+    { writeUnits: number; indexWriteUnits: number; readUnits: number; calls: Record<string, number> }
+  >();
+  const eventsByType: Record<string, number> = {};
+  const sqsByOperation: Record<string, number> = {};
+  const unmetered: string[] = [];
+  const inWindow = records.filter((r) => r.t >= saga.startedAt && r.t <= saga.settledAt);
+  // For a post-mortem of the meter's figures: every metered call of the saga window, one JSON per line.
+  if (process.env.BENCH_METER_DUMP) {
+    writeFileSync(process.env.BENCH_METER_DUMP, inWindow.map((r) => JSON.stringify(r)).join('\n'));
+  }
+  for (const record of inWindow) {
+    const entry = of(record.fn);
+    entry.sdkCalls++;
+    entry.writeUnits += record.writeUnits ?? 0;
+    entry.indexWriteUnits += record.indexWriteUnits ?? 0;
+    entry.readUnits += record.readUnits ?? 0;
+    entry.sqsRequests += record.sqsRequests ?? 0;
+    entry.emails += record.emails ?? 0;
+    if (record.service === 'kms') entry.kmsRequests++;
+    if (record.service === 'secretsmanager') entry.secretsManagerCalls++;
+    for (const count of Object.values(record.events ?? {})) entry.events += count;
+    if (record.op.includes('(unmetered')) unmetered.push(`${record.fn}: ${record.op}`);
+  }
+  // Scheduled functions and the bench's own routes are not per order; GET /orders/{id} counts once.
   const scheduled = [...functions.values()].filter((f) => f.kinds.includes('schedule')).map((f) => f.name);
-  let invocations = 0;
-  let gbSeconds = 0;
-  let readCount = 0;
-  const invocationTable: Array<[string, number, number]> = [];
-  for (const [name, { count, billedMs }] of [...perFunction.entries()].sort(
-    (a, b) => b[1].count - a[1].count,
-  )) {
-    if (excluded.includes(name) || scheduled.includes(name)) continue;
-    const info = functions.get(name);
-    const perOrder = count / orders;
-    invocations += perOrder;
-    gbSeconds += ((billedMs / 1000) * (info?.memoryMB ?? 512)) / 1024 / orders;
-    invocationTable.push([name, round(perOrder, 2), round(billedMs / count, 1)]);
-    const relayOrForwarder = /OutboxRelay$|Forward/.test(name);
-    if (!relayOrForwarder) readCount += perOrder * (1 + (info?.idempotent ? 1 : 0));
+  const excluded = new Set(['benchBare', 'catalogListProducts', ...scheduled]);
+  const modelledOnce = 'ordersGetOrder';
+  const perOrder = new Map<string, FunctionUnits>();
+  for (const [name, entry] of units) {
+    if (excluded.has(name)) continue;
+    const scale = name === modelledOnce ? 1 / Math.max(1, entry.invocations) : 1 / Math.max(1, orders);
+    const scaled = Object.fromEntries(
+      Object.entries(entry).map(([key, value]) => [
+        key,
+        key === 'billedMs' ? value / Math.max(1, entry.invocations) : value * scale,
+      ]),
+    ) as unknown as FunctionUnits;
+    perOrder.set(name === modelledOnce ? `${name} (1 per order)` : name, scaled);
   }
-  // The customer's own GET /orders/{id}: one per order in the model (the bench polls more often).
-  const getOrder = perFunction.get('ordersGetOrder');
-  if (getOrder) {
-    invocations += 1;
-    gbSeconds += ((getOrder.billedMs / getOrder.count / 1000) * 512) / 1024;
-    readCount += 1;
-    invocationTable.push([
-      'ordersGetOrder (model: 1 per order)',
-      1,
-      round(getOrder.billedMs / getOrder.count, 1),
-    ]);
+  for (const record of inWindow) {
+    if (excluded.has(record.fn)) continue;
+    const scale =
+      record.fn === modelledOnce ? 1 / Math.max(1, units.get(modelledOnce)?.invocations ?? 1) : 1 / orders;
+    if (record.table) {
+      const entry = perTableMap.get(record.table) ?? {
+        writeUnits: 0,
+        indexWriteUnits: 0,
+        readUnits: 0,
+        calls: {},
+      };
+      entry.writeUnits += (record.writeUnits ?? 0) * scale;
+      entry.indexWriteUnits += (record.indexWriteUnits ?? 0) * scale;
+      entry.readUnits += (record.readUnits ?? 0) * scale;
+      entry.calls[record.op] = (entry.calls[record.op] ?? 0) + scale;
+      perTableMap.set(record.table, entry);
+    }
+    for (const [type, count] of Object.entries(record.events ?? {})) {
+      eventsByType[type] = (eventsByType[type] ?? 0) + count * scale;
+    }
+    if (record.service === 'sqs')
+      sqsByOperation[record.op] = (sqsByOperation[record.op] ?? 0) + (record.sqsRequests ?? 0) * scale;
   }
-  notes.push(
-    `Scheduled functions (${scheduled.join(', ')}) run per minute, not per order, and are left out; so are the bench's own polling GETs beyond one per order.`,
-  );
-  // Bus events of the bench orders (the local bus keeps the last 1000 events).
-  const events = (await (await fetch(`${BUS}/_local/events`)).json()) as Array<{
-    'detail-type': string;
-    detail: any;
-  }>;
-  const busEventsByType: Record<string, number> = {};
-  let busEvents = 0;
-  for (const event of events) {
-    if (!saga.correlationIds.has(event.detail?.metadata?.correlationId)) continue;
-    busEventsByType[event['detail-type']] = (busEventsByType[event['detail-type']] ?? 0) + 1;
-    busEvents++;
+  // DynamoDB Local's own ReturnConsumedCapacity, against the meter's figure, over the same calls.
+  const dynamoCalls = inWindow.filter((r) => r.service === 'dynamodb' && !excluded.has(r.fn));
+  const reported = dynamoCalls.reduce((total, r) => total + (r.reportedUnits ?? 0), 0);
+  const counted = dynamoCalls
+    .filter((r) => r.status === 200)
+    .reduce((total, r) => total + (r.writeUnits ?? 0) + (r.indexWriteUnits ?? 0) + (r.readUnits ?? 0), 0);
+  const byOperation = new Map<string, { reported: number; counted: number }>();
+  for (const r of dynamoCalls.filter((call) => call.status === 200)) {
+    const entry = byOperation.get(r.op) ?? { reported: 0, counted: 0 };
+    entry.reported += r.reportedUnits ?? 0;
+    entry.counted += (r.writeUnits ?? 0) + (r.indexWriteUnits ?? 0) + (r.readUnits ?? 0);
+    byOperation.set(r.op, entry);
   }
-  if (events.length >= 1000)
-    notes.push('The local bus keeps 1000 recent events: early events may be missing from the count.');
-  // FIFO messages: one per invocation of an SQS-triggered consumer (batches of one group are mostly 1).
-  const sqsConsumers = [...functions.values()].filter((f) => f.kinds.includes('sqs')).map((f) => f.name);
-  const fifoMessages =
-    sqsConsumers.reduce((sum, name) => sum + (perFunction.get(name)?.count ?? 0), 0) / orders;
-  const sqsRequests = fifoMessages * 3; // SendMessage + ReceiveMessage + DeleteMessage
+  const differing = [...byOperation]
+    .filter(([, e]) => Math.abs(e.reported - e.counted) / orders >= 0.05)
+    .map(([op, e]) => `${op} ${round(e.reported / orders, 2)} vs ${round(e.counted / orders, 2)}`);
+  const failedWrites = dynamoCalls.filter((r) => r.status !== 200 && (r.writeUnits ?? 0) > 0);
   notes.push(
-    "SQS: 3 requests per FIFO message (send, receive, delete); the Lambda pollers' empty long polls are a per-queue constant (≈ 5 queues × 3 pollers × 1 req/20 s ≈ 2 M requests/month ≈ $1/month), not per order.",
+    `Cross-check: over the same successful DynamoDB calls (GET /orders/{id} polls included), DynamoDB Local's own ReturnConsumedCapacity (asked for by the meter, removed from the answer) sums to ${round(reported / orders, 2)} units per order, the meter's count to ${round(counted / orders, 2)}; ${round(failedWrites.length / orders, 2)} failed conditional writes per order (${round(failedWrites.reduce((t, r) => t + (r.writeUnits ?? 0), 0) / orders, 2)} WRU) are billed by AWS but reported by neither DynamoDB Local nor in that sum.${differing.length ? ` Where they differ (DynamoDB Local vs meter, per order): ${differing.join('; ')}.` : ''}`,
   );
-  // DynamoDB.
-  const streamed = await streamWrites(streamSeen);
-  const after = await scanTables();
-  const dynamoTable: Array<[string, number, number]> = [];
-  let writeUnitsTotal = 0;
-  for (const [table, stats] of Object.entries(streamed)) {
-    dynamoTable.push([
-      `${table} (stream records)`,
-      round(stats.writes / orders, 2),
-      round(stats.units / orders, 2),
-    ]);
-    writeUnitsTotal += stats.units / orders;
+  const sum = (key: keyof FunctionUnits) =>
+    [...perOrder.values()].reduce((total, entry) => total + entry[key], 0);
+  // Lambda's SQS event source mapping receives each batch and deletes it (DeleteMessageBatch): 2 billed
+  // requests per SQS-triggered invocation; its empty long polls are a per-queue constant, not per order.
+  const sqsTriggered = [...functions.values()].filter((f) => f.kinds.includes('sqs')).map((f) => f.name);
+  const pollerRequests = sqsTriggered.reduce(
+    (total, name) => total + 2 * (perOrder.get(name)?.invocations ?? 0),
+    0,
+  );
+  sqsByOperation['ReceiveMessage + DeleteMessageBatch (Lambda poller, modelled)'] = pollerRequests;
+  // X-Ray: an HTTP request or a stream batch starts a trace; EventBridge and SQS pass the caller's trace
+  // header on, so their targets join it (no new trace).
+  const traceRoots: Record<string, number> = {};
+  for (const [name, entry] of perOrder) {
+    const info = functions.get(name.replace(' (1 per order)', ''));
+    if (info?.kinds.some((kind) => kind === 'httpApi' || kind === 'stream'))
+      traceRoots[name] = entry.invocations;
   }
-  for (const [table, writesPerItem] of Object.entries(TABLES.unstreamed)) {
-    const added = Math.max(0, (after[table]?.count ?? 0) - (before[table]?.count ?? 0));
-    const avgBytes = (after[table]?.bytes ?? 0) / Math.max(1, after[table]?.count ?? 1);
-    const units = (added * writesPerItem * writeUnits(avgBytes)) / orders;
-    dynamoTable.push([
-      `${table} (scan Δ × ${writesPerItem})`,
-      round((added * writesPerItem) / orders, 2),
-      round(units, 2),
-    ]);
-    writeUnitsTotal += units;
-  }
-  notes.push(
-    "DynamoDB: the code does not ask for ReturnConsumedCapacity and DynamoDB Local does not report it reliably, so write units are estimated from item sizes: every write seen on the streamed tables' streams during the run (1 WRU per started KB, ×2 on tables that write state + outbox in one transaction — an upper bound, a few writes there are not transactional); tables without a stream from the growth of their item count × writes per item read from the code (views: placed + confirmed; idempotency: in-progress + completed). Read units: 1 per HTTP/consumer invocation plus 1 per idempotency check (items < 4 KB).",
-  );
-  const invocationsAll = invocations;
-  const platformLogBytes = invocationsAll * 330; // START + END + REPORT lines of the Lambda platform
-  notes.push(
-    `Logs: ${round(jsonLogBytes / orders, 0)} B/order of structured logs at the bench stage's WARN level (prod logs INFO: more) plus ≈ 330 B of platform lines (START/END/REPORT) per invocation.`,
-  );
-  notes.push(
-    'Lambda durations are measured locally (serverless-offline worker threads on x86, 2 shared cores, emulators on the same machine, the saga running 4 orders at a time): they are higher than warm arm64 Lambda durations on AWS, and they dominate this bill.',
-  );
+  const invocations = sum('invocations');
+  const gbSeconds = [...perOrder.entries()].reduce((total, [name, entry]) => {
+    const memoryMB = functions.get(name.replace(' (1 per order)', ''))?.memoryMB ?? 512;
+    return total + ((entry.invocations * entry.billedMs) / 1000) * (memoryMB / 1024);
+  }, 0);
   const usage: PerOrderUsage = {
-    invocations: invocationsAll,
+    invocations,
     gbSeconds,
-    dynamoWriteUnits: writeUnitsTotal,
-    dynamoReadUnits: readCount * readUnits(1000),
+    dynamoWriteUnits: sum('writeUnits') + sum('indexWriteUnits'),
+    dynamoReadUnits: sum('readUnits'),
     apiRequests: 2, // POST /orders + one GET /orders/{id}
-    busEvents: busEvents / orders,
-    sqsRequests,
-    logBytes: jsonLogBytes / orders + platformLogBytes,
-    traces: invocationsAll,
+    busEvents: sum('events'),
+    sqsRequests: sum('sqsRequests') + pollerRequests,
+    kmsRequests: sum('kmsRequests'),
+    secretsManagerCalls: sum('secretsManagerCalls'),
+    emails: sum('emails'),
+    logBytes: sum('logBytes') + invocations * PLATFORM_LOG_BYTES,
+    traces: tracesPerOrder(traceRoots),
   };
-  return { usage, invocationTable, dynamoTable, busEventsByType, notes };
+  const unknown = units.get('unknown');
+  if (unknown?.sdkCalls)
+    notes.push(
+      `${unknown.sdkCalls} SDK calls came without a function name (no SDK app id) and are counted under "unknown".`,
+    );
+  notes.push(
+    `Scheduled functions (${scheduled.join(', ')}) run per minute, not per order, and are left out, with their AWS calls; so are the bench's own polling GETs beyond one per order (ordersGetOrder counts once, at its measured average).`,
+  );
+  return {
+    usage,
+    perFunction: [...perOrder.entries()].sort(
+      (a, b) => b[1].invocations - a[1].invocations || a[0].localeCompare(b[0]),
+    ),
+    perTable: [...perTableMap.entries()].sort((a, b) => b[1].writeUnits - a[1].writeUnits),
+    eventsByType,
+    sqsByOperation,
+    traceRoots,
+    unmetered,
+    notes,
+  };
+}
+
+/** The local bus's own record of the bench orders' events, against the meter's PutEvents count. */
+async function busCrossCheck(saga: SagaRun, meteredPerOrder: number): Promise<string> {
+  const events = (await (await fetch(`${BUS}/_local/events`)).json()) as Array<{ detail: any }>;
+  const ours = events.filter((event) =>
+    saga.correlationIds.has(event.detail?.metadata?.correlationId),
+  ).length;
+  const orders = saga.latenciesMs.length + saga.failures.length;
+  return `Cross-check: the local bus recorded ${round(ours / orders, 2)} events per order carrying the bench orders' correlation ids${events.length >= 1000 ? ' (it keeps the last 1000: early ones may be missing)' : ''}; the meter counted ${round(meteredPerOrder, 2)} billed PutEvents entries per order.`;
+}
+
+// ------------------------------------------------------------------------------------ local stack memory
+
+interface StackMemory {
+  totalMB: number;
+  members: Array<{ pid: number; name: string; rssMB: number }>;
+}
+
+/** Resident memory of a process and all its descendants, from /proc (VmRSS of each, summed). */
+function processTreeRss(rootPid: number): StackMemory {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: the fields after it start at the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const members: StackMemory['members'] = [];
+  for (const pid of processTree(parents, rootPid)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const rssKB = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      members.push({ pid, name: describeProcess(cmdline), rssMB: rssKB / 1024 });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  members.sort((a, b) => b.rssMB - a.rssMB);
+  return { totalMB: members.reduce((total, m) => total + m.rssMB, 0), members };
+}
+
+const FUNCTION_HEADERS = [
+  'function',
+  'invocations',
+  'avg billed ms',
+  'WRU',
+  'index WRU',
+  'RRU',
+  'bus events',
+  'SQS requests',
+  'KMS',
+  'log bytes',
+  'AWS calls',
+];
+
+function functionRows(cost: CostInputs): Array<Array<string | number>> {
+  return cost.perFunction.map(([name, u]) => [
+    name,
+    round(u.invocations, 2),
+    round(u.billedMs, 0),
+    round(u.writeUnits, 2),
+    round(u.indexWriteUnits, 2),
+    round(u.readUnits, 2),
+    round(u.events, 2),
+    round(u.sqsRequests, 2),
+    round(u.kmsRequests, 2),
+    round(u.logBytes, 0),
+    round(u.sdkCalls, 1),
+  ]);
+}
+
+const TABLE_HEADERS = ['table', 'WRU', 'index WRU', 'RRU', 'calls per order'];
+
+function tableRows(cost: CostInputs): Array<Array<string | number>> {
+  return cost.perTable.map(([name, t]) => [
+    name.replace(`commerce-${STAGE}-`, ''),
+    round(t.writeUnits, 2),
+    round(t.indexWriteUnits, 2),
+    round(t.readUnits, 2),
+    Object.entries(t.calls)
+      .sort((a, b) => b[1] - a[1])
+      .map(([op, count]) => `${op} ${round(count, 2)}`)
+      .join(', '),
+  ]);
+}
+
+function memoryRows(memory: StackMemory): Array<Array<string | number>> {
+  return memory.members.slice(0, 8).map((m) => [m.name, m.pid, round(m.rssMB, 0)]);
+}
+
+interface Baseline {
+  label: string;
+  runs: Array<{ when: string; commit: string; result: BenchResult }>;
+}
+
+/** One row per numeric result key: target, each recorded "before" run, this run. */
+function beforeAfter(baseline: Baseline, result: BenchResult): string {
+  const saved = baseline.runs.some((run) => run.result === result);
+  const runs = saved ? baseline.runs.filter((run) => run.result !== result) : baseline.runs;
+  const keys = RESULT_KEYS.filter((key) => typeof result[key] === 'number');
+  return markdownTable(
+    [
+      'key',
+      'target',
+      ...runs.map((run, i) => `before ${i + 1} (${run.commit}, ${run.when.slice(0, 10)})`),
+      saved ? 'this run (before)' : 'this run (after)',
+    ],
+    keys.map((key) => {
+      const target = (TARGETS as Record<string, { limit: number; kind: string }>)[key];
+      const value = (r: BenchResult) => {
+        const v = r[key] as number | null | undefined;
+        return v === null || v === undefined || Number.isNaN(v) ? '–' : String(v);
+      };
+      return [
+        key,
+        target ? `${target.kind === 'max' ? '≤' : '≥'} ${target.limit}` : '',
+        ...runs.map((run) => value(run.result)),
+        value(result),
+      ];
+    }),
+  );
 }
 
 // ------------------------------------------------------------------------------------------- throughput
@@ -943,6 +1115,14 @@ async function flashSaleOnly() {
         middlewareOverheadMs: nothing,
         costPer1MOrdersUSD: nothing,
         ...flashSaleResult(sale),
+        invocationsPerOrder: nothing,
+        writeUnitsPerOrder: nothing,
+        readUnitsPerOrder: nothing,
+        eventsPerOrder: nothing,
+        sqsRequestsPerOrder: nothing,
+        logBytesPerOrder: nothing,
+        tracesPerOrder: nothing,
+        localStackRssMB: nothing,
       })}\n`,
     );
   }
@@ -1001,39 +1181,51 @@ async function main() {
 
   // 4–6. The stack: saga, cost inputs, throughput.
   let stack: Stack | undefined;
+  let meterChild: ChildProcess | undefined;
   const stop = () => {
-    void stopStack(stack).finally(() => process.exit(130));
+    void stopStack(stack).finally(() => {
+      meterChild?.kill();
+      process.exit(130);
+    });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let saga: SagaRun;
   let cost: CostInputs;
-  const streamSeen = new Set<string>();
+  let memory: StackMemory;
   let throughput: Awaited<ReturnType<typeof measureThroughput>>;
   let sale: FlashSale;
+  let meter: Meter | undefined;
   try {
+    meter = await startMeter();
+    meterChild = meter.child;
     const booted = Date.now();
-    stack = await bootStack();
+    stack = await bootStack({ LOCAL_CLOUD_SDK_METER_URL: meter.url });
     say(`stack ready in ${round((Date.now() - booted) / 1000, 1)} s`);
-    let before: Record<string, { count: number; bytes: number }> = {};
-    saga = await runSaga(stack, async () => {
-      // What the set-up and warm-up orders wrote is not the bench orders' cost.
-      before = await scanTables();
-      await streamWrites(streamSeen);
-    });
+    saga = await runSaga(stack, async () => {});
     if (saga.failures.length)
       say(`${saga.failures.length} orders failed: ${saga.failures.slice(0, 3).join('; ')}`);
-    say('counting what the orders cost (invocations, bus events, DynamoDB stream records, table growth) …');
-    cost = await modelCost(stack, saga, functions, before, streamSeen);
+    memory = processTreeRss(stack.child.pid as number);
+    say(
+      `local stack after the saga: ${round(memory.totalMB, 0)} MB resident in ${memory.members.length} processes (largest: ${memory.members
+        .slice(0, 3)
+        .map((m) => `${m.name} ${round(m.rssMB, 0)} MB`)
+        .join(', ')})`,
+    );
+    say('counting what the orders cost (invocations, every AWS call through the SDK meter, log lines) …');
+    cost = modelCost(stack, saga, functions, await meter.records());
+    cost.notes.push(await busCrossCheck(saga, cost.usage.busEvents));
     throughput = await measureThroughput();
     sale = await measureFlashSale();
   } finally {
     await stopStack(stack);
+    meter?.stop();
   }
 
   const sagaP50 = percentile(saga.latenciesMs, 50);
   const sagaP95 = percentile(saga.latenciesMs, 95);
-  const { lines: costLines, total: costTotal } = costPerMillionOrders(cost.usage);
+  const { lines: costLines, total: costTotal, outsideTotal } = costPerMillionOrders(cost.usage);
+  const u = cost.usage;
 
   process.stdout.write(
     `\nSaga latency (${saga.latenciesMs.length} confirmed, ${saga.failures.length} failed)\n${table(
@@ -1054,10 +1246,10 @@ async function main() {
     `\nThroughput (autocannon, same offline stack)\n${table(['route', 'round', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+errors'], throughput.rows)}\n`,
   );
   process.stdout.write(
-    `\nInvocations per order (measured)\n${table(['function', 'per order', 'avg billed ms'], cost.invocationTable)}\n`,
+    `\nUnits per order, by function (counted)\n${table(FUNCTION_HEADERS, functionRows(cost))}\n`,
   );
   process.stdout.write(
-    `\nDynamoDB writes per order (estimated)\n${table(['table', 'writes', 'WRU'], cost.dynamoTable)}\n`,
+    `\nDynamoDB per order, by table (counted)\n${table(TABLE_HEADERS, tableRows(cost))}\n`,
   );
   process.stdout.write(
     `\nModelled AWS bill for 1M orders (us-east-1)\n${table(
@@ -1065,8 +1257,12 @@ async function main() {
       [
         ...costLines.map((l) => [l.item, round(l.unitsPerOrder, 3), round(l.usdPerMillionOrders, 2)]),
         ['total', '', round(costTotal, 2)],
+        ...outsideTotal.map((l) => [l.item, round(l.unitsPerOrder, 3), round(l.usdPerMillionOrders, 2)]),
       ],
     )}\n`,
+  );
+  process.stdout.write(
+    `\nLocal stack memory after the saga (${round(memory.totalMB, 0)} MB)\n${table(['process', 'pid', 'RSS MB'], memoryRows(memory))}\n`,
   );
 
   const result: BenchResult = {
@@ -1079,6 +1275,14 @@ async function main() {
     middlewareOverheadMs: round(middleware.overheadMs, 4),
     costPer1MOrdersUSD: round(costTotal, 2),
     ...flashSaleResult(sale),
+    invocationsPerOrder: round(u.invocations, 2),
+    writeUnitsPerOrder: round(u.dynamoWriteUnits, 2),
+    readUnitsPerOrder: round(u.dynamoReadUnits, 2),
+    eventsPerOrder: round(u.busEvents, 2),
+    sqsRequestsPerOrder: round(u.sqsRequests, 2),
+    logBytesPerOrder: round(u.logBytes, 0),
+    tracesPerOrder: round(u.traces, 3),
+    localStackRssMB: round(memory.totalMB, 0),
   };
   printFlashSale(sale);
   const summaryRows = (Object.keys(TARGETS) as TargetKey[]).map((key) => [
@@ -1088,6 +1292,26 @@ async function main() {
     meetsTarget(key, result[key]) ? 'met' : 'MISSED',
   ]);
   process.stdout.write(`\nSummary\n${table(['key', 'measured', 'target', ''], summaryRows)}\n`);
+
+  // Before/after: the recorded "before" runs, plus this one (recorded too with --save-baseline).
+  const baselineFile = join(ROOT, 'scripts', 'bench', 'baseline.json');
+  let baseline: Baseline = { label: 'no before run recorded yet', runs: [] };
+  try {
+    baseline = JSON.parse(readFileSync(baselineFile, 'utf8')) as Baseline;
+  } catch {
+    // first run
+  }
+  if (args.has('--save-baseline')) {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    baseline = {
+      label: `"before": the design at commit ${commit}${baseline.runs.length ? ` and earlier runs' commits` : ''}`,
+      runs: [...baseline.runs, { when: new Date().toISOString(), commit, result }],
+    };
+    writeFileSync(baselineFile, `${JSON.stringify(baseline, null, 2)}\n`);
+  }
 
   // Documents.
   const docs = join(ROOT, 'docs', 'bench');
@@ -1179,9 +1403,46 @@ process, ${plan.mwRounds} rounds × ${plan.mwIterations} invocations, median per
 **${round(middleware.oursMs * 1000, 1)} µs vs ${round(middleware.bareMs * 1000, 2)} µs → ${round(middleware.overheadMs, 4)} ms**. Outside Lambda the tracer
 is disabled (no X-Ray segment work), the EMF metrics flush is included.
 
-## Cost
+## Units per order and cost
 
-**$${round(costTotal, 2)} per 1M orders** — model, prices and per-order counts in [cost.md](cost.md).
+Counted during the saga run: every AWS SDK call of every function passes through the bench's SDK meter,
+DynamoDB units follow AWS's published capacity rules from the real item sizes. How each is counted, the
+prices and where the units go (by function, by table) are in [cost.md](cost.md).
+
+${markdownTable(
+  ['unit', 'per order'],
+  [
+    ['Lambda invocations', round(u.invocations, 2)],
+    ['DynamoDB write request units (index writes included)', round(u.dynamoWriteUnits, 2)],
+    ['DynamoDB read request units', round(u.dynamoReadUnits, 2)],
+    ['EventBridge events', round(u.busEvents, 2)],
+    ['SQS requests', round(u.sqsRequests, 2)],
+    ['KMS requests', round(u.kmsRequests, 2)],
+    ['SES e-mails', round(u.emails, 2)],
+    ['log bytes (INFO + platform lines)', round(u.logBytes, 0)],
+    ['X-Ray traces recorded', round(u.traces, 3)],
+  ],
+)}
+
+**$${round(costTotal, 2)} per 1M orders** (SES e-mails, priced beside it: $${round(
+      outsideTotal.reduce((sum, l) => sum + l.usdPerMillionOrders, 0),
+      2,
+    )}).
+
+## Local stack memory after the saga run
+
+**${round(memory.totalMB, 0)} MB** resident: the sum of VmRSS (from \`/proc\`) over the stack's whole process tree — \`sls
+offline\` (serverless-offline and its worker threads), every child it started (DynamoDB Local's java, esbuild's
+service, …) — read right after the saga's last order and its tail, before the load tests. Largest members:
+
+${markdownTable(['process', 'pid', 'RSS MB'], memoryRows(memory))}
+
+## Before / after
+
+Each run adds a column here; \`npm run bench -- --save-baseline\` records the run as a "before" run in
+\`scripts/bench/baseline.json\` (${baseline.label}).
+
+${beforeAfter(baseline, result)}
 `,
   );
   writeFileSync(
@@ -1189,8 +1450,10 @@ is disabled (no X-Ray segment work), the EMF metrics flush is included.
     `# Modelled AWS bill per 1M orders
 
 Generated by \`npm run bench\` on ${when} from the saga run of ${saga.latenciesMs.length + saga.failures.length} orders (one line,
-1–2 units, \`tok_visa\`), on the local stack of stage \`bench\`. Public us-east-1 list prices, on-demand, no free
-tier, arm64, 512 MB.
+1–2 units, \`tok_visa\`), on the local stack of stage \`bench\` at log level INFO (prod's). Public us-east-1 list
+prices, on-demand, no free tier, arm64. Units are **counted**, not estimated: every AWS SDK call of every
+function passes through the bench's SDK meter (below), so the per-function and per-table tables say where
+the units go.
 
 ## Prices
 
@@ -1202,46 +1465,108 @@ ${markdownTable(
     ['DynamoDB on-demand write request units, per 1M', PRICES.dynamoWriteRequestUnitPerMillion],
     ['DynamoDB on-demand read request units, per 1M', PRICES.dynamoReadRequestUnitPerMillion],
     ['API Gateway HTTP API requests, per 1M (first 300M)', PRICES.httpApiRequestPerMillion],
-    ['EventBridge custom events published, per 1M', PRICES.eventBridgeCustomEventPerMillion],
+    ['EventBridge custom events published, per 1M (64 KB chunks)', PRICES.eventBridgeCustomEventPerMillion],
     ['SQS FIFO requests, per 1M (64 KB chunks)', PRICES.sqsFifoRequestPerMillion],
     ['X-Ray traces recorded, per 1M', PRICES.xrayTraceRecordedPerMillion],
     ['CloudWatch Logs ingestion, per GB', PRICES.cloudWatchLogsIngestedPerGb],
+    ['KMS requests, per 1M ($0.03 per 10,000)', PRICES.kmsRequestPerMillion],
+    ['Secrets Manager API calls, per 1M ($0.05 per 10,000)', PRICES.secretsManagerCallPerMillion],
+    ['SES e-mails, per 1M ($0.10 per 1,000)', PRICES.sesEmailPerMillion],
   ],
 )}
 
-DynamoDB Streams reads by Lambda triggers and TTL deletes are free; storage, CloudWatch custom metrics
-(a monthly per-metric price, not per order), alarms and data transfer are left out.
+DynamoDB Streams reads by Lambda event source mappings, the stream-triggered invocations' GetRecords and
+TTL deletes are free, and so are not counted. Storage, KMS key-months, CloudWatch custom metrics (a
+monthly per-metric price), alarms and data transfer are not per order and are left out.
 
-## Model
+## How each unit is counted
 
-cost per 1M orders = Σ units per order × price per unit × 1M, where
-
-- **Lambda requests**: invocations per order, counted from serverless-offline's per-invocation report lines
-  during the run (table below); compute = Σ billed duration × memory.
-- **DynamoDB**: see the note below — estimated from item sizes, not from ReturnConsumedCapacity.
+- **SDK meter** (\`scripts/bench/sdk-meter.ts\`): the bench starts the stack with \`LOCAL_CLOUD_SDK_METER_URL\`;
+  the local cloud then points every function's \`AWS_ENDPOINT_URL_<SERVICE>\` at the meter, a pass-through
+  HTTP endpoint in front of the emulators, and sets \`AWS_SDK_UA_APP_ID\` to the function's name, which the SDK
+  puts in its user agent. Every call — our clients and Powertools' own (idempotency, parameters) — is
+  recorded with its service, operation, function and billed units. Nothing of it is in a deployed bundle.
+- **DynamoDB** (\`scripts/bench/metering.ts\`, AWS's published rules, links in its header): item size = attribute
+  names + values; a write is 1 WRU per started KB of the larger of the before and after images, ×2 inside
+  TransactWriteItems (ConditionCheck included), and a failed condition still consumes units; each secondary
+  index entry a write puts, changes or removes is another write; reads are 1 RRU per started 4 KB strongly
+  consistent, ½ eventually consistent, 2 in TransactGetItems; Query and Scan sum the items then round.
+  Before images are what the meter saw written (the stage starts empty); an UpdateItem's after image is read
+  back from DynamoDB Local after the answer. DynamoDB Local's own ReturnConsumedCapacity is not used.
+- **EventBridge**: PutEvents entries, each 64 KB chunk of an entry one event (entry size per AWS's rule).
+- **SQS FIFO**: every SendMessage / SendMessageBatch the functions make, one request per 64 KB chunk of the
+  payload, plus 2 requests (ReceiveMessage, DeleteMessageBatch) per SQS-triggered invocation for Lambda's
+  poller (modelled: the local poller is not metered); the pollers' empty long polls are a per-queue
+  constant (≈ 5 queues × a few pollers × 3 req/min), not per order.
+- **Lambda**: invocations and billed durations from serverless-offline's report lines; compute = Σ billed
+  duration × memory. Durations are local (x86 worker threads, 2 shared cores, emulators on the same
+  machine): higher than warm arm64 Lambda on AWS.
 - **HTTP API**: 2 per order (POST /orders and one GET /orders/{id}).
-- **EventBridge**: events of the bench orders' correlation ids on the bench stack's bus (\`/_local/events\`).
-- **SQS FIFO**: 3 requests per message, one message per SQS-triggered invocation.
-- **X-Ray**: one trace per invocation (upper bound: async hops usually continue the caller's trace) × ${XRAY_SAMPLING_RATE * 100}% sampling.
-- **Logs**: bytes of structured log lines during the run + platform lines.
+- **X-Ray**: a trace starts at an HTTP request or a stream batch (trace-starting invocations below); EventBridge
+  and SQS pass the caller's trace header on, so their targets join it. Lambda samples a request without a
+  sampled header by X-Ray's default rule, 1 request per second (the reservoir) + 5% of the rest, assumed per
+  function, at 1M orders a month spread evenly (0.39 orders/s, Poisson): at that volume the reservoir records
+  most of them, so traces per order ≈ trace-starting invocations per order × ${round(
+    cost.usage.traces /
+      Math.max(
+        1e-9,
+        Object.values(cost.traceRoots).reduce((a, b) => a + b, 0),
+      ),
+    2,
+  )}. Were the reservoir shared by all functions instead (one rule for the account), it would be
+  ${round(tracesPerOrder({ all: Object.values(cost.traceRoots).reduce((a, b) => a + b, 0) }), 2)} traces per order; far above the reservoir's volume, 5% of the trace-starting invocations.
+- **Logs**: the bytes of every JSON line the functions printed during the run at INFO, by \`function_name\`,
+  plus ${PLATFORM_LOG_BYTES} B of Lambda platform lines (START, END, REPORT) per invocation. Powertools' EMF metric
+  lines are switched off locally (\`POWERTOOLS_METRICS_DISABLED\`), so they are not in the figure.
+- **SES**: e-mails (one per recipient), priced beside the total, not in it: they are what the shop sends its
+  customers, not what the design spends moving an order.
 
-${cost.notes.map((note) => `- ${note}`).join('\n')}
+${cost.notes.map((note) => `- ${note}`).join('\n')}${cost.unmetered.length ? `\n- Calls the meter could not price: ${[...new Set(cost.unmetered)].slice(0, 10).join('; ')}.` : ''}
 
 ## Per-order counts of this run
 
-${markdownTable(['item', 'units per order', 'USD per 1M orders'], [...costLines.map((l) => [l.item, round(l.unitsPerOrder, 3), round(l.usdPerMillionOrders, 2)]), ['**total**', '', `**${round(costTotal, 2)}**`]])}
+${markdownTable(
+  ['item', 'units per order', 'USD per 1M orders'],
+  [
+    ...costLines.map((l) => [l.item, round(l.unitsPerOrder, 3), round(l.usdPerMillionOrders, 2)]),
+    ['**total**', '', `**${round(costTotal, 2)}**`],
+    ...outsideTotal.map((l) => [l.item, round(l.unitsPerOrder, 3), round(l.usdPerMillionOrders, 2)]),
+  ],
+)}
 
-### Invocations
+### By function (per order)
 
-${markdownTable(['function', 'invocations per order', 'avg billed ms (local)'], cost.invocationTable)}
+WRU includes transactions' doubling; index WRU is the secondary indexes' share; KMS and log bytes exclude the
+platform lines; "AWS calls" counts every SDK call the function made.
 
-### DynamoDB writes (estimated)
+${markdownTable(FUNCTION_HEADERS, functionRows(cost))}
 
-${markdownTable(['table', 'writes per order', 'WRU per order'], cost.dynamoTable)}
+### By table (per order)
 
-### Bus events of the bench orders
+${markdownTable(TABLE_HEADERS, tableRows(cost))}
 
-${markdownTable(['detail-type', 'count'], Object.entries(cost.busEventsByType))}
+### Bus events (per order, by detail-type)
+
+${markdownTable(
+  ['detail-type', 'events per order'],
+  Object.entries(cost.eventsByType)
+    .sort((a, b) => b[1] - a[1])
+    .map(([type, count]) => [type, round(count, 2)]),
+)}
+
+### SQS requests (per order, by operation)
+
+${markdownTable(
+  ['operation', 'requests per order'],
+  Object.entries(cost.sqsByOperation).map(([op, count]) => [op, round(count, 2)]),
+)}
+
+### Trace-starting invocations (per order)
+
+${markdownTable(
+  ['function', 'invocations per order'],
+  Object.entries(cost.traceRoots).map(([name, count]) => [name, round(count, 2)]),
+)}
 `,
   );
   say(

@@ -45,12 +45,15 @@ describe('bench cost model', () => {
     apiRequests: 2,
     busEvents: 6,
     sqsRequests: 9,
+    kmsRequests: 2,
+    secretsManagerCalls: 0,
+    emails: 1,
     logBytes: 1024 ** 3 / 1_000_000, // 1 GB per million orders
-    traces: 10,
+    traces: 0.5,
   };
 
   it('prices each unit per million orders and sums them', () => {
-    const { lines, total } = costPerMillionOrders(usage);
+    const { lines, total, outsideTotal } = costPerMillionOrders(usage);
     const byItem = Object.fromEntries(lines.map((line) => [line.item, line.usdPerMillionOrders]));
     expect(byItem['Lambda requests']).toBeCloseTo(10 * PRICES.lambdaRequestPerMillion);
     expect(byItem['Lambda compute (GB-s, arm64)']).toBeCloseTo(0.5 * 1_000_000 * PRICES.lambdaArmGbSecond);
@@ -60,9 +63,14 @@ describe('bench cost model', () => {
     expect(byItem['EventBridge custom events']).toBeCloseTo(6);
     expect(byItem['SQS FIFO requests']).toBeCloseTo(4.5);
     expect(byItem['CloudWatch Logs ingestion (bytes)']).toBeCloseTo(0.5);
-    expect(byItem['X-Ray traces (5% sampled)']).toBeCloseTo(10 * 0.05 * 5);
+    expect(byItem['X-Ray traces recorded (default sampling)']).toBeCloseTo(0.5 * 5);
+    expect(byItem['KMS requests']).toBeCloseTo(2 * 3);
     expect(total).toBeCloseTo(lines.reduce((sum, line) => sum + line.usdPerMillionOrders, 0));
-    expect(total).toBeCloseTo(2 + 6.667 + 5 + 0.5 + 2 + 6 + 4.5 + 0.5 + 2.5, 2);
+    expect(total).toBeCloseTo(2 + 6.667 + 5 + 0.5 + 2 + 6 + 4.5 + 0.5 + 2.5 + 6, 2);
+    // E-mail is priced beside the data path's total, not in it.
+    expect(outsideTotal).toEqual([
+      { item: 'SES e-mails (not in the total)', unitsPerOrder: 1, usdPerMillionOrders: 100 },
+    ]);
   });
 
   it('counts write units per started KB, doubled in transactions, and item sizes as DynamoDB does', () => {
@@ -90,6 +98,14 @@ describe('bench output', () => {
     flashSaleGetProductsSeconds: 2.5,
     flashSaleToGetProductsRatio: 5,
     flashSaleOutcomes: { CONFIRMED: 50, OUT_OF_STOCK: 150 },
+    invocationsPerOrder: 25,
+    writeUnitsPerOrder: 60,
+    readUnitsPerOrder: 20,
+    eventsPerOrder: 7,
+    sqsRequestsPerOrder: 8,
+    logBytesPerOrder: 9000,
+    tracesPerOrder: 4.2,
+    localStackRssMB: 2100,
   };
 
   it('prints one JSON object on one line, every key, non-finite values as null', () => {
@@ -109,6 +125,14 @@ describe('bench output', () => {
       'flashSaleGetProductsSeconds',
       'flashSaleToGetProductsRatio',
       'flashSaleOutcomes',
+      'invocationsPerOrder',
+      'writeUnitsPerOrder',
+      'readUnitsPerOrder',
+      'eventsPerOrder',
+      'sqsRequestsPerOrder',
+      'logBytesPerOrder',
+      'tracesPerOrder',
+      'localStackRssMB',
     ]);
     expect(parsed.initRatio).toBeNull();
     expect(parsed.sagaLatencyP50Ms).toBe(900);
@@ -131,6 +155,8 @@ describe('bench output', () => {
     expect(meetsTarget('getProductsThroughputRatio', 0.79)).toBe(false);
     expect(meetsTarget('maxZipKB', 251)).toBe(false);
     expect(meetsTarget('initRatio', Number.NaN)).toBe(false);
+    expect(meetsTarget('writeUnitsPerOrder', 24)).toBe(true);
+    expect(meetsTarget('localStackRssMB', 1501)).toBe(false);
   });
 
   it('reads zip entry sizes from the central directory', () => {
