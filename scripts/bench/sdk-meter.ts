@@ -11,7 +11,8 @@
  * tables); an UpdateItem's after image is read back from DynamoDB Local right after the answer went to
  * the function, so the function waits for nothing but the extra hop.
  *
- * IPC: sends { listening: port } once; answers { snapshot: true } with { records: MeterRecord[] }.
+ * IPC: sends { listening: port } once; answers { snapshot: true } with { records: MeterRecord[] }, and
+ * from then on only passes calls through: the load tests after the saga pay the hop, not the accounting.
  */
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import {
@@ -67,6 +68,7 @@ const CAPACITY_OPERATIONS = new Set([
 const upstreams = JSON.parse(process.env.SDK_METER_UPSTREAMS ?? '{}') as Record<string, string>;
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 const records: MeterRecord[] = [];
+let metering = true;
 const schemas = new Map<string, Promise<TableSchema | undefined>>();
 /** Last item image the meter saw written, by table and key; null: deleted. */
 const images = new Map<string, Item | null>();
@@ -373,7 +375,7 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   // and taken out of the answer again, so the function reads exactly what it would have read.
   let asked = false;
   let sent = body;
-  if (service === 'dynamodb' && CAPACITY_OPERATIONS.has(op)) {
+  if (metering && service === 'dynamodb' && CAPACITY_OPERATIONS.has(op)) {
     const input = JSON.parse(text || '{}');
     if (!input.ReturnConsumedCapacity) {
       asked = true;
@@ -404,6 +406,7 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   }
   res.writeHead(answer.status, answer.headers);
   res.end(answer.body);
+  if (!metering) return;
   try {
     const metered = await meter(service, op, fn, t, text, answer);
     if (reportedUnits !== undefined && metered[0]) metered[0].reportedUnits = reportedUnits;
@@ -431,6 +434,9 @@ server.listen(Number(process.env.SDK_METER_PORT ?? 0), '127.0.0.1', () => {
   process.send?.({ listening: typeof address === 'object' && address ? address.port : 0 });
 });
 process.on('message', (message: any) => {
-  if (message?.snapshot) process.send?.({ records });
+  if (message?.snapshot) {
+    metering = false;
+    process.send?.({ records });
+  }
 });
 process.on('disconnect', () => process.exit(0));
