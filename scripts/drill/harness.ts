@@ -716,6 +716,7 @@ export async function openShop(stack: Stack): Promise<Shop> {
       // One Idempotency-Key for every attempt: a retry after a lost/failed answer can never order twice.
       const key = uniqueId('key');
       let transientRetries = 0;
+      let lastAnswer = 'none';
       const response = await eventually(
         async () => {
           const placed = await call(stack, 'POST', '/orders', {
@@ -723,6 +724,7 @@ export async function openShop(stack: Stack): Promise<Shop> {
             body: { items, paymentToken },
             headers: { 'idempotency-key': key, 'x-correlation-id': correlationId },
           });
+          lastAnswer = `${placed.status} ${JSON.stringify(placed.body).slice(0, 300)}`;
           if (placed.status === 422) return undefined; // prices not projected yet
           if (placed.status >= 500 || placed.body?.errorMessage) {
             transientRetries++;
@@ -732,7 +734,10 @@ export async function openShop(stack: Stack): Promise<Shop> {
           return placed;
         },
         { description: 'the order to be accepted', timeoutMs: 60_000, intervalMs: 250 },
-      );
+      ).catch((error: Error) => {
+        // A timeout alone does not say whether the API kept refusing, failing or not answering.
+        throw new Error(`${error.message}; last answer to POST /orders: ${lastAnswer}`);
+      });
       check(
         response.status === 202,
         `POST /orders answered ${response.status}: ${JSON.stringify(response.body)}`,
