@@ -68,7 +68,14 @@ export const fifoPoisonBatch: Drill = {
         const orderPlaced = busEvent('OrderPlaced', outbox.source, outbox.envelope);
         const metadata = outbox.envelope.metadata;
         const poison = busEvent('StockReserved', 'commerce.inventory', {
-          metadata: { ...metadata, eventId: poisonId, eventType: 'StockReserved', producer: 'inventory' },
+          // StockReserved v1, which payments handles: only its data breaks the contract (OrderPlaced is v2).
+          metadata: {
+            ...metadata,
+            eventId: poisonId,
+            eventType: 'StockReserved',
+            eventVersion: 1,
+            producer: 'inventory',
+          },
           data: { orderId, items: 'not a list of lines', reservedAt: metadata.occurredAt },
         });
         await sendBatchToQueue(stack, QUEUE, [
