@@ -19,6 +19,7 @@ declare global {
 export async function startOfflineLambda(
   port: number,
   functions: Record<string, { handler: TestHandler; timeoutSeconds?: number }>,
+  options: { maxSandboxesPerFunction?: number } = {},
 ) {
   globalThis.__localCloudHandlers ??= {};
   const serverless = {
@@ -36,6 +37,7 @@ export async function startOfflineLambda(
     noTimeout: false,
     terminateIdleLambdaTime: 60,
     useInProcess: true,
+    ...options,
   });
   const names: Record<string, string> = {};
   lambda.create(
