@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The metadata every event on the bus carries (ARCHITECTURE.md, "Events"). */
 export const eventMetadataSchema = z.looseObject({
@@ -35,19 +35,24 @@ export function defineEvent<Type extends string, Data>(definition: {
   producer: string;
   data: z.ZodType<Data>;
 }): EventContract<Type, Data> {
-  const envelopeSchema = z.object({
-    metadata: eventMetadataSchema.extend({
-      eventType: z.literal(definition.type),
-      eventVersion: z.literal(definition.version),
-    }),
-    data: definition.data,
-  }) as unknown as z.ZodType<EventEnvelope<Data>>;
+  let envelopeSchema: z.ZodType<EventEnvelope<Data>> | undefined;
   return {
     type: definition.type,
     version: definition.version,
     producer: definition.producer,
     dataSchema: definition.data,
-    envelopeSchema,
+    // Built on first use: a function loads every contract of the events it may see, but a cold start
+    // should pay only for the envelopes it validates (decisions.md, "Lean bundles").
+    get envelopeSchema() {
+      envelopeSchema ??= z.object({
+        metadata: eventMetadataSchema.extend({
+          eventType: z.literal(definition.type),
+          eventVersion: z.literal(definition.version),
+        }),
+        data: definition.data,
+      }) as unknown as z.ZodType<EventEnvelope<Data>>;
+      return envelopeSchema;
+    },
   };
 }
 

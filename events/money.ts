@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The largest amount, in minor units, any price or total may carry: 1e11 (a billion in a two-decimal

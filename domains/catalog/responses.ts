@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { moneyResponseSchema } from '../../events/money.js';
 import { describes, pageOf } from '../../shared/http/route.js';
 import type { Product } from './model.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { moneySchema } from '../../events/money.js';
 import { PRODUCT_ID_PATTERN } from './model.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describes } from '../../shared/http/route.js';
 import type { ProfileView } from './model.js';
 

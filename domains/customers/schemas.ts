@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** PUT /me: both fields are required (API.md, "update { name, email }"); nothing else is accepted. */
 export const updateProfileSchema = z.strictObject({

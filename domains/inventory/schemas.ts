@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_STOCK_QUANTITY } from './model.js';
 
 /**

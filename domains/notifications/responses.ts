@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describes, pageOf } from '../../shared/http/route.js';
 import type { Notification } from './model.js';
 

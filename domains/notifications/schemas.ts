@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** GET /admin/notifications: one customer's notifications, paged like every list. */
 export const listNotificationsQuerySchema = z.object({

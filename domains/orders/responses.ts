@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { moneyResponseSchema } from '../../events/money.js';
 import { cancellationReasonSchema } from '../../events/orders/index.js';
 import { describes } from '../../shared/http/route.js';

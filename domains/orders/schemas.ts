@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../shared/errors.js';
 import { MAX_LINES, MAX_QUANTITY } from './model.js';
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Money } from '../../events/money.js';
 import type { CancellationReason, orderLineSchema } from '../../events/orders/index.js';
 import { ConflictError } from '../../shared/errors.js';

@@ -1,11 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { appendEvent } from '../../domains/eventstore/append-event.js';
 import { recordableEventSchema } from '../../domains/eventstore/schemas.js';
-import { logger, metrics, tracer, useCorrelationId } from '../../shared/observability.js';
+import { logger, metrics, useCorrelationId } from '../../shared/observability.js';
 import { eventStore } from './dependencies.js';
 
 /**
@@ -34,6 +33,5 @@ const append = async (raw: unknown): Promise<void> => {
 };
 
 export const handler = middy(append)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

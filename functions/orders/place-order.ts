@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { placeOrder } from '../../domains/orders/place-order.js';
 import { placedOrderSchema } from '../../domains/orders/responses.js';
 import { IDEMPOTENCY_KEY_PATTERN, idempotencyKeyOf, placeOrderSchema } from '../../domains/orders/schemas.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fifoForwarder } from '../../shared/consumers/fifo-forwarder.js';
 
 const orderEvent = z.object({ data: z.object({ orderId: z.string().min(1) }) });

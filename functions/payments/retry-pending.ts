@@ -1,11 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type RetrySummary, retryPendingPayments } from '../../domains/payments/retry-pending-payments.js';
-import { logger, metrics, tracer } from '../../shared/observability.js';
+import { logger, metrics } from '../../shared/observability.js';
 import { paymentPorts } from './dependencies.js';
 
 /** Time kept in reserve: one more payment may take a few provider attempts. */
@@ -23,6 +22,5 @@ async function retryPending(_event: unknown, context: Context): Promise<RetrySum
 }
 
 export const handler = middy(retryPending)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

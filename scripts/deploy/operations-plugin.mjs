@@ -12,6 +12,7 @@
  *   it only to its default role, which no function uses (serverless-iam-roles-per-function);
  * - HTTP API throttling from the stage's params (`httpApiRateLimit`, `httpApiBurstLimit`);
  * - no unused default Lambda role;
+ * - no source map in any function's zip;
  * - on stages whose `retainData` param is true (prod): `Retain` on deletion and on replacement for every
  *   resource that holds data, chosen by type so a table, queue or key added later is covered too, plus
  *   deletion protection where the type has it. Other stages keep CloudFormation's clean teardown.
@@ -105,7 +106,23 @@ export default class OperationsPlugin {
   constructor(serverless, _options, utils) {
     this.serverless = serverless;
     this.log = utils?.log;
-    this.hooks = { 'before:aws:package:finalize:saveServiceState': () => this.applyToTemplate() };
+    this.hooks = {
+      initialize: () => this.keepSourceMapsOutOfZips(),
+      'before:aws:package:finalize:saveServiceState': () => this.applyToTemplate(),
+    };
+  }
+
+  /**
+   * Source maps are as large as the code they map (decisions.md, "Lean bundles"): every zip leaves them out.
+   * Offline stages run from the build folder, where they stay for `--enable-source-maps`; a deployed stack
+   * trace is decoded with the maps `sls package` builds from the same commit (esbuild's output is
+   * deterministic). serverless-esbuild reads each function's own patterns when it zips that function.
+   */
+  keepSourceMapsOutOfZips() {
+    for (const name of this.serverless.service.getAllFunctions()) {
+      const fn = this.serverless.service.getFunction(name);
+      fn.package = { ...fn.package, patterns: [...(fn.package?.patterns ?? []), '!**/*.map'] };
+    }
   }
 
   applyToTemplate() {

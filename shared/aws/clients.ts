@@ -4,7 +4,6 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from '../observability.js';
 
 /*
  * Clients are created on first use, not at import time, so a function pays only for the clients it
@@ -17,8 +16,19 @@ let eventBridgeClient: EventBridgeClient | undefined;
 let sesV2Client: SESv2Client | undefined;
 let kmsClient: KMSClient | undefined;
 
+type Instrument = <Client extends { middlewareStack: unknown }>(client: Client) => Client;
+let instrument: Instrument = (client) => client;
+
+/**
+ * Wraps every client created from now on, e.g. in X-Ray subsegments (shared/tracing.ts). Functions that
+ * do not trace pay nothing for it: the tracer is never imported here.
+ */
+export function instrumentAwsClientsWith(wrap: Instrument): void {
+  instrument = wrap;
+}
+
 export function dynamoDb(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+  documentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
@@ -27,21 +37,21 @@ export function dynamoDb(): DynamoDBDocumentClient {
 export function sqs(): SQSClient {
   // The regional endpoint (or AWS_ENDPOINT_URL_SQS locally) serves every queue; deriving the host
   // from each queue URL would only add a DNS lookup, and breaks on emulators' `*.localhost` URLs.
-  sqsClient ??= tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+  sqsClient ??= instrument(new SQSClient({ useQueueUrlAsEndpoint: false }));
   return sqsClient;
 }
 
 export function eventBridge(): EventBridgeClient {
-  eventBridgeClient ??= tracer.captureAWSv3Client(new EventBridgeClient({}));
+  eventBridgeClient ??= instrument(new EventBridgeClient({}));
   return eventBridgeClient;
 }
 
 export function kms(): KMSClient {
-  kmsClient ??= tracer.captureAWSv3Client(new KMSClient({}));
+  kmsClient ??= instrument(new KMSClient({}));
   return kmsClient;
 }
 
 export function sesV2(): SESv2Client {
-  sesV2Client ??= tracer.captureAWSv3Client(new SESv2Client({}));
+  sesV2Client ??= instrument(new SESv2Client({}));
   return sesV2Client;
 }

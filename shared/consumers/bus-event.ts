@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventContract, EventEnvelope } from '../../events/envelope.js';
 
 /** The EventBridge event around our envelope, as Lambda and SQS targets receive it. */

@@ -1,11 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { idempotentWork } from '../idempotency.js';
-import { logger, metrics, tracer, useCorrelationId } from '../observability.js';
+import { logger, metrics, useCorrelationId } from '../observability.js';
 import { type EventHandlers, routeBusEvent } from './bus-event.js';
 
 export interface EventConsumerOptions {
@@ -46,7 +45,6 @@ export function eventConsumer(handlers: EventHandlers, options: EventConsumerOpt
   };
 
   return middy(consume)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

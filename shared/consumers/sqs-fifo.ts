@@ -2,15 +2,14 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { sqs } from '../aws/clients.js';
 import { requiredEnv } from '../config.js';
 import { idempotentWork } from '../idempotency.js';
-import { logger, metrics, tracer, useCorrelationId } from '../observability.js';
+import { logger, metrics, useCorrelationId } from '../observability.js';
 import { busEventSchema, type EventHandlers, routeBusEvent } from './bus-event.js';
 
 export interface MessageIdentity {
@@ -144,7 +143,6 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
   };
 
   return middy(consume)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

@@ -8,9 +8,10 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
-import { CORRELATION_ID_HEADER, logger, metrics, tracer, useCorrelationId } from '../observability.js';
+import { CORRELATION_ID_HEADER, logger, metrics, useCorrelationId } from '../observability.js';
+import { annotateCorrelationId, tracer } from '../tracing.js';
 import { type Access, authorize, type Caller, callerFrom } from './auth.js';
 import { problemResponse, toProblem } from './problem.js';
 import { parseOrThrow } from './validation.js';
@@ -105,6 +106,7 @@ export function httpHandler<
   const route = async (event: HttpEvent, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const correlationId = correlationIdOf(event);
     useCorrelationId(correlationId);
+    annotateCorrelationId(correlationId);
     const origin = allowedOrigin(event);
     const headers: Record<string, string> = {
       [CORRELATION_ID_HEADER]: correlationId,

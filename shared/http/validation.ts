@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type FieldError, ValidationError } from '../errors.js';
 
 /** Validates input against a schema and reports every offending field, with dotted paths (`items.0.quantity`). */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ProductCreatedV1 } from '../../events/catalog/index.js';
 import { createEnvelope } from '../../events/envelope.js';
+import { zipEntries } from '../../scripts/bench/lib.js';
 import { outboxPut } from '../../shared/outbox/record.js';
 
 /**
@@ -90,6 +91,20 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     const zips = readdirSync(output).filter((file) => file.endsWith('.zip'));
     expect(zips.length).toBe(functions.length);
     for (const zip of zips) expect(statSync(join(output, zip)).size).toBeGreaterThan(0);
+  });
+
+  it('ships each function as its bundle alone: no source map in any zip', () => {
+    for (const zip of readdirSync(output).filter((file) => file.endsWith('.zip'))) {
+      const names = zipEntries(readFileSync(join(output, zip))).map((entry) => entry.name);
+      expect(
+        names.filter((name) => name.endsWith('.mjs')),
+        zip,
+      ).toHaveLength(1);
+      expect(
+        names.filter((name) => name.endsWith('.map')),
+        zip,
+      ).toEqual([]);
+    }
   });
 
   it('names every table, queue, bus and function after the stage', () => {

@@ -8,7 +8,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
 });
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProductNotFound } from '../../../domains/catalog/model.js';
 import {
   changePriceSchema,
