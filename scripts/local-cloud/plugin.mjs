@@ -9,6 +9,7 @@
  * package and deploy never see it.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -87,7 +88,8 @@ export default class LocalCloudPlugin {
     /** @type {any[]} schedule rules taken over from serverless-offline */ this.scheduleRules = [];
     /** @type {string[]} */ this.mappings = [];
     this.hooks = {
-      'before:offline:start:init': () => this.bootEmulators(),
+      'before:offline:start:init': () => this.stopBuildService().then(() => this.bootEmulators()),
+      'after:offline:functionsUpdated:cleanup': () => this.stopBuildService(),
       'after:offline:start:init': () => this.connectFunctions(),
       'before:offline:start:end': () => this.shutdown(),
     };
@@ -100,6 +102,16 @@ export default class LocalCloudPlugin {
     else if (level === 'warn') this.utils.log.warning(line);
     else this.utils.log.notice(line);
   };
+
+  /**
+   * serverless-esbuild has bundled every function by now (its hook on this event runs first), and a file
+   * change rebundles before `functionsUpdated`. esbuild keeps its build service, a Go process holding
+   * every module it parsed (3.6 GB after 40 bundles), alive for a next build that may never come; the next
+   * build starts it again. Same module instance as serverless-esbuild's, through the same require cache.
+   */
+  async stopBuildService() {
+    await createRequire(import.meta.url)('esbuild').stop();
+  }
 
   get service() {
     return this.serverless.service;
