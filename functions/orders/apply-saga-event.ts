@@ -22,10 +22,18 @@ const apply =
     else logger.info('Saga event applied', details);
   };
 
-/** The saga's facts about an order, from the orders FIFO queue (one order at a time, in order). */
-export const handler = sqsFifoEventConsumer([
-  on(StockReservationFailedV1, apply({ type: 'StockReservationFailed' })),
-  on(PaymentAuthorizedV1, apply({ type: 'PaymentAuthorized' })),
-  on(PaymentDeclinedV1, apply({ type: 'PaymentDeclined' })),
-  on(PaymentUnavailableV1, apply({ type: 'PaymentUnavailable' })),
-]);
+/**
+ * The saga's facts about an order, from the orders FIFO queue (one order at a time, in order). No
+ * idempotency record: every fact applies only to a PENDING order (PaymentUnavailable only once), and the
+ * change is saved on the version it was read at, so a redelivered fact finds the order moved on and is
+ * ignored.
+ */
+export const handler = sqsFifoEventConsumer(
+  [
+    on(StockReservationFailedV1, apply({ type: 'StockReservationFailed' })),
+    on(PaymentAuthorizedV1, apply({ type: 'PaymentAuthorized' })),
+    on(PaymentDeclinedV1, apply({ type: 'PaymentDeclined' })),
+    on(PaymentUnavailableV1, apply({ type: 'PaymentUnavailable' })),
+  ],
+  { idempotent: false },
+);

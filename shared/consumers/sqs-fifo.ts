@@ -22,6 +22,12 @@ export interface SqsConsumerOptions<Schema extends z.ZodType> {
   /** The message body, validated before the domain sees it; an invalid body fails its record. */
   body: Schema;
   identify: (message: z.output<Schema>, record: SQSRecord) => MessageIdentity;
+  /**
+   * Keep a Powertools idempotency record per message (the default). `false` for a consumer whose writes
+   * are conditional on the state and version they read, so a redelivered message changes nothing by
+   * itself: it saves the record's writes (decisions.md, entry 32).
+   */
+  idempotent?: boolean;
 }
 
 function parseBody(record: SQSRecord): unknown {
@@ -103,7 +109,7 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
   options: SqsConsumerOptions<Schema>,
   handle: (message: z.output<Schema>) => Promise<void>,
 ) {
-  const once = idempotentWork(handle);
+  const once = options.idempotent === false ? undefined : idempotentWork(handle);
 
   const processRecord = async (record: SQSRecord): Promise<void> => {
     try {
@@ -127,7 +133,8 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
     const identity = options.identify(result.data, record);
     useCorrelationId(identity.correlationId);
     try {
-      await once.run({ key: identity.idempotencyKey, input: result.data });
+      if (once) await once.run({ key: identity.idempotencyKey, input: result.data });
+      else await handle(result.data);
       metrics.addMetric('MessagesProcessed', MetricUnit.Count, 1);
     } finally {
       logger.removeKeys(['correlationId']);
@@ -135,7 +142,7 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
   };
 
   const consume = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    once.registerContext(context);
+    once?.registerContext(context);
     return processPartialResponse(event, processRecord, new SqsFifoPartialProcessorAsync(), {
       context,
       skipGroupOnError: true,
@@ -151,9 +158,10 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
  * A FIFO consumer of bus events (forwarded by `fifoForwarder`): each event is validated against its
  * contract and handled once per event id, in the order of its message group.
  */
-export function sqsFifoEventConsumer(handlers: EventHandlers) {
+export function sqsFifoEventConsumer(handlers: EventHandlers, options: { idempotent?: boolean } = {}) {
   return sqsFifoConsumer(
     {
+      ...options,
       body: busEventSchema,
       identify: (event) => ({
         idempotencyKey: event.detail.metadata.eventId,

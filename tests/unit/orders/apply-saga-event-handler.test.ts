@@ -140,6 +140,20 @@ describe('ordersApplySagaEvent routes each saga fact to its own transition', () 
     expect(events).toEqual([]);
   });
 
+  it('ignores a redelivered fact: the order has moved on, so nothing is written, and no idempotency record either', async () => {
+    const authorized = facts.PaymentAuthorized();
+    await deliver(authorized);
+    const confirmed = written().order;
+    ddb.reset();
+    ddb.on(GetCommand).resolves({ Item: { pk: 'ORDER#ord-1', sk: 'ORDER', ...confirmed } });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    await deliver(authorized);
+
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(idempotencyTable.calls()).toHaveLength(0);
+  });
+
   it('reads and writes the order the fact names, with the fact as the cause of the event', async () => {
     const declined = facts.PaymentDeclined();
     await deliver(declined);
