@@ -9,7 +9,10 @@ import { logger } from '../../shared/observability.js';
 
 let availability: DynamoDbProductAvailability | undefined;
 
-/** Inventory's stock levels, projected onto the products' `available` figure. */
+/**
+ * Inventory's stock levels, projected onto the products' `available` figure. A redelivered report is
+ * `stale`: the write is conditional on a newer stock version.
+ */
 export const handler = eventConsumer([
   on(StockLevelChangedV1, async (event) => {
     availability ??= new DynamoDbProductAvailability(dynamoDb(), requiredEnv('CATALOG_TABLE_NAME'));

@@ -17,7 +17,9 @@ const report = (orderId: string) => (outcome: string) =>
 
 /**
  * The order saga's steps in inventory: reserve on placement, sell on confirmation, give back on cancel.
- * OrderPlaced v1 is still read: events stored or archived before v2 are replayed.
+ * OrderPlaced v1 is still read: events stored or archived before v2 are replayed. A redelivered event
+ * changes nothing: a reservation is created only if the order has none, and sold or released only from
+ * the status it was read in (`decided-before`, `nothing-to-do`).
  */
 export const handler = eventConsumer([
   on(OrderPlacedV2, (event) => reserveStock(event, inventoryPorts()).then(report(event.data.orderId))),

@@ -30,7 +30,10 @@ async function notify(event: EventEnvelope, fact: NotificationFact): Promise<voi
   }
 }
 
-/** Tells customers about their orders: one notification per event, recorded, then sent. */
+/**
+ * Tells customers about their orders: one notification per event, recorded, then sent. A redelivered
+ * event is a `duplicate`: the record, keyed by an id derived from the event id, is the claim to send.
+ */
 export const handler = eventConsumer([
   on(OrderConfirmedV1, (event) => notify(event, { ...event.data, kind: 'order-confirmed' })),
   on(OrderCancelledV1, (event) => notify(event, { ...event.data, kind: 'order-cancelled' })),

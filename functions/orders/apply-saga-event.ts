@@ -28,12 +28,9 @@ const apply =
  * change is saved on the version it was read at, so a redelivered fact finds the order moved on and is
  * ignored.
  */
-export const handler = sqsFifoEventConsumer(
-  [
-    on(StockReservationFailedV1, apply({ type: 'StockReservationFailed' })),
-    on(PaymentAuthorizedV1, apply({ type: 'PaymentAuthorized' })),
-    on(PaymentDeclinedV1, apply({ type: 'PaymentDeclined' })),
-    on(PaymentUnavailableV1, apply({ type: 'PaymentUnavailable' })),
-  ],
-  { idempotent: false },
-);
+export const handler = sqsFifoEventConsumer([
+  on(StockReservationFailedV1, apply({ type: 'StockReservationFailed' })),
+  on(PaymentAuthorizedV1, apply({ type: 'PaymentAuthorized' })),
+  on(PaymentDeclinedV1, apply({ type: 'PaymentDeclined' })),
+  on(PaymentUnavailableV1, apply({ type: 'PaymentUnavailable' })),
+]);

@@ -11,7 +11,10 @@ const project = async (price: ProjectedPrice): Promise<void> => {
   logger.info(kept ? 'Price projected' : 'Stale price ignored', { ...price });
 };
 
-/** The catalog's prices, kept by the orders domain to price new orders (a product starts at version 1). */
+/**
+ * The catalog's prices, kept by the orders domain to price new orders (a product starts at version 1).
+ * A redelivered price is stale: only a newer price version is kept.
+ */
 export const handler = eventConsumer([
   on(ProductCreatedV1, ({ data }) =>
     project({ productId: data.productId, price: data.price, priceVersion: 1, updatedAt: data.createdAt }),

@@ -22,6 +22,9 @@ import { paymentPorts } from './dependencies.js';
 /**
  * The order saga as payments sees it, one order at a time (FIFO group = order id). An unavailable provider
  * never fails the message: the operation is recorded as pending and retried by paymentsRetryPending.
+ * A redelivered event changes nothing: each step applies only to the status it expects and is saved on
+ * the version it read (`duplicate`, `ignored`), and provider calls carry an idempotency key per order and
+ * operation.
  */
 function report(result: PaymentResult): void {
   logger.info('Payment step done', { ...result });

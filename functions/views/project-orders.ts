@@ -22,15 +22,12 @@ const project = async (change: OrderChange): Promise<void> => {
 };
 
 /**
- * The customers' order history, built only from the orders' events. Idempotent by order version, not by
- * event id (`idempotent: false`): `npm run replay` re-delivers already seen events to rebuild it.
+ * The customers' order history, built only from the orders' events. Idempotent by order version, so
+ * `npm run replay` can re-deliver already seen events to rebuild it.
  */
-export const handler = eventConsumer(
-  [
-    on(OrderPlacedV2, ({ data }) => project(orderChangeOf.placed(data))),
-    on(OrderPlacedV1, ({ data }) => project(orderChangeOf.placed(data))),
-    on(OrderConfirmedV1, ({ data }) => project(orderChangeOf.confirmed(data))),
-    on(OrderCancelledV1, ({ data }) => project(orderChangeOf.cancelled(data))),
-  ],
-  { idempotent: false },
-);
+export const handler = eventConsumer([
+  on(OrderPlacedV2, ({ data }) => project(orderChangeOf.placed(data))),
+  on(OrderPlacedV1, ({ data }) => project(orderChangeOf.placed(data))),
+  on(OrderConfirmedV1, ({ data }) => project(orderChangeOf.confirmed(data))),
+  on(OrderCancelledV1, ({ data }) => project(orderChangeOf.cancelled(data))),
+]);

@@ -156,12 +156,13 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
 
 /**
  * A FIFO consumer of bus events (forwarded by `fifoForwarder`): each event is validated against its
- * contract and handled once per event id, in the order of its message group.
+ * contract and handled in the order of its message group. Like `eventConsumer`, it keeps no idempotency
+ * record: its handlers are idempotent through their own store (decisions.md, entries 32 and 33).
  */
-export function sqsFifoEventConsumer(handlers: EventHandlers, options: { idempotent?: boolean } = {}) {
+export function sqsFifoEventConsumer(handlers: EventHandlers) {
   return sqsFifoConsumer(
     {
-      ...options,
+      idempotent: false,
       body: busEventSchema,
       identify: (event) => ({
         idempotencyKey: event.detail.metadata.eventId,

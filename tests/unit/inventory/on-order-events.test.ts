@@ -140,4 +140,29 @@ describe('inventoryOnOrderEvents routes each order event to its own use case', (
       causationId: confirmed.detail.metadata.eventId,
     });
   });
+
+  it('a redelivered event changes nothing, without any idempotency record (the reservation decides)', async () => {
+    inventory.stock.set('espresso-cup', stockItem('espresso-cup', 10));
+    const saga = [events.placed(), events.confirmed(), events.cancelled()];
+    const after: unknown[] = [];
+
+    for (const event of saga) {
+      await deliver(event);
+      const once = { level: level(), reservation: inventory.reservations.get(ORDER)?.status };
+      const published = inventory.outbox.length;
+      await deliver(event);
+      expect({ level: level(), reservation: inventory.reservations.get(ORDER)?.status }).toEqual(once);
+      expect(inventory.outbox).toHaveLength(published);
+      after.push(once);
+    }
+
+    // placed, confirmed, then a cancellation of an order not confirmed leaves the sale alone
+    expect(after).toEqual([
+      { level: { onHand: 10, reserved: 2, available: 8 }, reservation: 'ACTIVE' },
+      { level: { onHand: 8, reserved: 0, available: 8 }, reservation: 'SOLD' },
+      { level: { onHand: 8, reserved: 0, available: 8 }, reservation: 'SOLD' },
+    ]);
+    expect(inventory.published('StockReserved')).toHaveLength(1);
+    expect(idempotencyTable.calls()).toHaveLength(0);
+  });
 });

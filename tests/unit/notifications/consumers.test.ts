@@ -106,7 +106,7 @@ describe('notificationsNotify', () => {
     expect(release?.UpdateExpression).toContain('releasedForRetry = :yes');
   });
 
-  it('does nothing more for a PaymentDeclined it has recorded before', async () => {
+  it('does nothing more for a PaymentDeclined it has recorded before, with no idempotency record', async () => {
     const { ConditionalCheckFailedException } = await import('@aws-sdk/client-dynamodb');
     documents
       .on(PutCommand)
@@ -123,6 +123,7 @@ describe('notificationsNotify', () => {
     expect(updates).toEqual([
       expect.objectContaining({ UpdateExpression: 'REMOVE releasedForRetry SET updatedAt = :at' }),
     ]);
+    expect(idempotency.calls()).toHaveLength(0);
   });
 });
 

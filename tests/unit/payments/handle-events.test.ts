@@ -218,4 +218,24 @@ describe('paymentsHandleEvents routes each saga event to its payment step', () =
     expect(await payments.get(ORDER)).toMatchObject({ status: 'AWAITING_PROVIDER', pendingSince: AT });
     expect(payments.eventTypes()).toEqual(['PaymentUnavailable']);
   });
+
+  it('a redelivered event changes nothing and calls the provider once, without any idempotency record', async () => {
+    const saga = [
+      orderPlaced(),
+      stockReserved(),
+      orderConfirmed(),
+      orderCancelled('CANCELLED_BY_CUSTOMER', true),
+    ];
+
+    for (const event of saga) {
+      await deliver(event);
+      const once = { payment: await payments.get(ORDER), calls: provider.calls.length };
+      await deliver(event);
+      expect({ payment: await payments.get(ORDER), calls: provider.calls.length }).toEqual(once);
+    }
+
+    expect(provider.calls.map((call) => call.operation)).toEqual(['authorize', 'capture', 'refund']);
+    expect(payments.eventTypes()).toEqual(['PaymentAuthorized', 'PaymentCaptured', 'PaymentRefunded']);
+    expect(idempotencyTable.calls()).toHaveLength(0);
+  });
 });
