@@ -15,6 +15,7 @@ import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
 import { call as callStack, openShop, pool, stackFor } from '../drill/harness.js';
 import { issuerUrlForStage, keysDirForStage, signDevToken } from '../local-cloud/dev-issuer.mjs';
+import { matchesEventPattern } from '../local-cloud/event-pattern.mjs';
 import stages from '../local-cloud/stages.json' with { type: 'json' };
 import {
   type BenchResult,
@@ -752,6 +753,42 @@ function modelCost(
   };
 }
 
+/**
+ * EventBridge rules whose target is a queue (the event store's), from the domains' resources: each event a
+ * rule matches is one SendMessage that EventBridge makes, billed to the queue but made by no function, so
+ * the SDK meter never sees it.
+ */
+function queueTargetRules(): Array<{ name: string; pattern: unknown }> {
+  const resources: Record<string, any> = {};
+  for (const dir of ['shared', ...readdirSync(join(ROOT, 'domains')).map((d) => `domains/${d}`)]) {
+    try {
+      const doc = parseYaml(readFileSync(join(ROOT, dir, 'resources.yml'), 'utf8')) as Record<string, any>;
+      Object.assign(resources, doc?.Resources ?? {});
+    } catch {
+      // a domain without resources
+    }
+  }
+  return Object.entries(resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Events::Rule')
+    .filter(([, resource]) =>
+      (resource.Properties?.Targets ?? []).some(
+        (target: any) => resources[target.Arn?.['Fn::GetAtt']?.[0]]?.Type === 'AWS::SQS::Queue',
+      ),
+    )
+    .map(([name, resource]) => ({ name, pattern: resource.Properties.EventPattern }));
+}
+
+/** Per order: the SendMessage requests EventBridge made to queue targets for the bench orders' events. */
+async function ruleQueueDeliveries(saga: SagaRun): Promise<number> {
+  const events = (await (await fetch(`${BUS}/_local/events`)).json()) as Array<{ detail: any }>;
+  const ours = events.filter((event) => saga.correlationIds.has(event.detail?.metadata?.correlationId));
+  const orders = saga.latenciesMs.length + saga.failures.length;
+  let deliveries = 0;
+  for (const rule of queueTargetRules())
+    deliveries += ours.filter((event) => matchesEventPattern(rule.pattern, event)).length;
+  return deliveries / Math.max(1, orders);
+}
+
 /** The local bus's own record of the bench orders' events, against the meter's PutEvents count. */
 async function busCrossCheck(saga: SagaRun, meteredPerOrder: number): Promise<string> {
   const events = (await (await fetch(`${BUS}/_local/events`)).json()) as Array<{ detail: any }>;
@@ -1219,6 +1256,9 @@ async function main() {
     say('counting what the orders cost (invocations, every AWS call through the SDK meter, log lines) …');
     cost = modelCost(stack, saga, functions, await meter.records());
     cost.notes.push(await busCrossCheck(saga, cost.usage.busEvents));
+    const ruleSends = await ruleQueueDeliveries(saga);
+    cost.sqsByOperation['SendMessage (EventBridge rule → queue target, made by EventBridge)'] = ruleSends;
+    cost.usage.sqsRequests += ruleSends;
     throughput = await measureThroughput();
     sale = await measureFlashSale();
   } finally {
@@ -1501,10 +1541,12 @@ monthly per-metric price), alarms and data transfer are not per order and are le
   TransactWriteItems figures do not follow the per-item rule (checked 2026-12: 12 units for a 3-item orders
   transaction of items under 1 KB, 4 for a 3-item inventory one, 4 for a 1-item payments one).
 - **EventBridge**: PutEvents entries, each 64 KB chunk of an entry one event (entry size per AWS's rule).
-- **SQS FIFO**: every SendMessage / SendMessageBatch the functions make, one request per 64 KB chunk of the
-  payload, plus 2 requests (ReceiveMessage, DeleteMessageBatch) per SQS-triggered invocation for Lambda's
-  poller (modelled: the local poller is not metered); the pollers' empty long polls are a per-queue
-  constant (≈ 5 queues × a few pollers × 3 req/min), not per order.
+- **SQS** (all priced at the FIFO rate, the higher one): every SendMessage / SendMessageBatch the functions
+  make, one request per 64 KB chunk of the payload; one SendMessage per event that a rule with a queue
+  target (the event store's) matches, made by EventBridge, counted from the local bus's record of the
+  orders' events; plus 2 requests (ReceiveMessage, DeleteMessageBatch) per SQS-triggered invocation for
+  Lambda's poller (modelled: the local poller is not metered); the pollers' empty long polls are a
+  per-queue constant (≈ 6 queues × a few pollers × 3 req/min), not per order.
 - **Lambda**: invocations and billed durations from serverless-offline's report lines; compute = Σ billed
   duration × memory. Durations are local (x86 worker threads, 2 shared cores, emulators on the same
   machine): higher than warm arm64 Lambda on AWS.

@@ -688,6 +688,7 @@ export default class LocalCloudPlugin {
             queueArn,
             functionKey: key,
             batchSize: event.sqs.batchSize ?? 10,
+            maximumBatchingWindowInSeconds: event.sqs.maximumBatchingWindow ?? 0,
             reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
             invoke: (functionKey, lambdaEvent) => invoke(functionKey, lambdaEvent),
             log: this.log,

@@ -13,6 +13,8 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 
 const MAX_ERROR_BACKOFF_MS = 5_000;
 const FIRST_ERROR_BACKOFF_MS = 250;
+/** How often a batch that is still filling asks the queue for more during its batching window. */
+const BATCHING_POLL_MS = 100;
 
 /** @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log */
 /** @typedef {import('./lambda-invoke.mjs').AnyInvokeResult} InvokeResult */
@@ -31,7 +33,10 @@ const FIRST_ERROR_BACKOFF_MS = 250;
  * @param {string} options.queueUrl
  * @param {string} options.queueArn
  * @param {string} options.functionKey
- * @param {number} [options.batchSize] default 10; one ReceiveMessage returns at most 10
+ * @param {number} [options.batchSize] default 10; more than 10 needs a batching window, as on AWS
+ * @param {number} [options.maximumBatchingWindowInSeconds] default 0: how long Lambda keeps gathering
+ *   messages for a batch that is not full yet (AWS: 0-300 s); the batch is invoked when it is full, when the
+ *   window has passed since its first message, or at 6 MB
  * @param {boolean} [options.reportBatchItemFailures] default false
  * @param {Invoke} options.invoke
  * @param {Log} options.log
@@ -45,12 +50,19 @@ export function startSqsPoller({
   queueArn,
   functionKey,
   batchSize = 10,
+  maximumBatchingWindowInSeconds = 0,
   reportBatchItemFailures = false,
   invoke,
   log,
   waitTimeSeconds = 1,
   region = 'us-east-1',
 }) {
+  if (batchSize > 10 && !(maximumBatchingWindowInSeconds >= 1)) {
+    throw new Error(
+      `A batch size of ${batchSize} needs a maximum batching window of at least 1 s (AWS refuses the mapping).`,
+    );
+  }
+  const windowMs = Math.max(0, maximumBatchingWindowInSeconds) * 1000;
   const maxMessages = Math.max(1, Math.min(batchSize, 10));
   const label = `[${functionKey} <- ${queueArn.slice(queueArn.lastIndexOf(':') + 1)}]`;
   let stopped = false;
@@ -131,6 +143,39 @@ export function startSqsPoller({
     }
   };
 
+  /**
+   * Lambda's batching window: the batch keeps gathering until it holds `batchSize` messages or the window
+   * has passed since its first message. The gathered messages stay invisible meanwhile, as on AWS.
+   * @param {import('@aws-sdk/client-sqs').Message[]} first
+   */
+  const fillBatch = async (first) => {
+    const batch = [...first];
+    const deadline = Date.now() + windowMs;
+    while (!stopped && batch.length < batchSize && Date.now() < deadline) {
+      try {
+        const response = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, batchSize - batch.length),
+            WaitTimeSeconds: 0,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        const more = response.Messages ?? [];
+        batch.push(...more);
+        if (more.length === 0) await backoff(Math.min(BATCHING_POLL_MS, Math.max(0, deadline - Date.now())));
+      } catch (error) {
+        log(
+          'warn',
+          `${label} ReceiveMessage failed while filling a batch: ${errorMessage(error)}; invoking it as is.`,
+        );
+        break;
+      }
+    }
+    return batch;
+  };
+
   const loop = async () => {
     let errorCount = 0;
     while (!stopped) {
@@ -159,6 +204,7 @@ export function startSqsPoller({
         await backoff(delay);
         continue;
       }
+      if (messages.length > 0 && windowMs > 0) messages = await fillBatch(messages);
       // Messages received just before stop() are still processed: they are invisible to everyone else anyway.
       if (messages.length > 0) await processBatch(messages);
     }

@@ -11,6 +11,7 @@ import { requiredEnv } from '../config.js';
 import { idempotentWork } from '../idempotency.js';
 import { logger, metrics, useCorrelationId } from '../observability.js';
 import { busEventSchema, type EventHandlers, routeBusEvent } from './bus-event.js';
+import { validatedMessage } from './sqs-message.js';
 
 export interface MessageIdentity {
   /** Deliveries with the same key are processed once. */
@@ -28,14 +29,6 @@ export interface SqsConsumerOptions<Schema extends z.ZodType> {
    * itself: it saves the record's writes (decisions.md, entry 32).
    */
   idempotent?: boolean;
-}
-
-function parseBody(record: SQSRecord): unknown {
-  try {
-    return JSON.parse(record.body);
-  } catch {
-    throw new Error(`Message ${record.messageId} is not JSON`);
-  }
 }
 
 /**
@@ -121,20 +114,12 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
   };
 
   const validateAndRun = async (record: SQSRecord): Promise<void> => {
-    const result = options.body.safeParse(parseBody(record));
-    if (!result.success) {
-      logger.error('Rejecting a message that does not match its contract', {
-        messageId: record.messageId,
-        issues: result.error.issues,
-      });
-      metrics.addMetric('InvalidMessages', MetricUnit.Count, 1);
-      throw new Error(`Message ${record.messageId} does not match its contract`);
-    }
-    const identity = options.identify(result.data, record);
+    const message = validatedMessage(record, options.body);
+    const identity = options.identify(message, record);
     useCorrelationId(identity.correlationId);
     try {
-      if (once) await once.run({ key: identity.idempotencyKey, input: result.data });
-      else await handle(result.data);
+      if (once) await once.run({ key: identity.idempotencyKey, input: message });
+      else await handle(message);
       metrics.addMetric('MessagesProcessed', MetricUnit.Count, 1);
     } finally {
       logger.removeKeys(['correlationId']);

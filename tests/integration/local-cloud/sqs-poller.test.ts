@@ -95,7 +95,7 @@ async function send(queueUrl: string, messages: { body: string; group: string }[
 function startRecordingPoller(
   queue: { queueUrl: string; queueArn: string },
   handler: Handler,
-  options: { reportBatchItemFailures?: boolean; batchSize?: number } = {},
+  options: { reportBatchItemFailures?: boolean; batchSize?: number; batchingWindowSeconds?: number } = {},
 ) {
   const events: SQSEvent[] = [];
   const invoke = async (_functionKey: string, event: unknown): Promise<InvokeResult> => {
@@ -116,6 +116,7 @@ function startRecordingPoller(
     log,
     reportBatchItemFailures: options.reportBatchItemFailures ?? true,
     batchSize: options.batchSize ?? 10,
+    maximumBatchingWindowInSeconds: options.batchingWindowSeconds ?? 0,
   });
   pollers.push(poller);
   const deliveries = () => events.flatMap((event) => event.Records.map((record) => record.body));
@@ -296,6 +297,55 @@ describe('SQS poller against fauxqs', () => {
       count: { stringValue: '42', stringListValues: [], binaryListValues: [], dataType: 'Number' },
       blob: { binaryValue: 'AQID', stringListValues: [], binaryListValues: [], dataType: 'Binary' },
     });
+  });
+});
+
+describe('batching window (a standard queue, as the event store reads its queue)', () => {
+  async function createStandardQueue() {
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: `t-${randomUUID().slice(0, 8)}` }));
+    const queueUrl = created.QueueUrl as string;
+    const queueArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn as string;
+    return { queueUrl, queueArn };
+  }
+
+  async function sendOne(queueUrl: string, body: string) {
+    await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: body }] }),
+    );
+  }
+
+  it('gathers messages that arrive apart into one batch, and never exceeds the batch size', async () => {
+    const queue = await createStandardQueue();
+    const { events } = startRecordingPoller(queue, () => ({ batchItemFailures: [] }), {
+      batchSize: 10,
+      batchingWindowSeconds: 2,
+    });
+    for (const body of ['one', 'two', 'three']) {
+      await sendOne(queue.queueUrl, body);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    await waitFor(() => events.length === 1, 10_000);
+    expect(events[0]?.Records.map((record) => record.body).sort()).toEqual(['one', 'three', 'two']);
+
+    for (let index = 0; index < 12; index++) await sendOne(queue.queueUrl, `m${index}`);
+    await waitFor(() => events.slice(1).flatMap((event) => event.Records).length === 12, 15_000);
+    expect(Math.max(...events.map((event) => event.Records.length))).toBeLessThanOrEqual(10);
+  });
+
+  it('refuses a batch size above 10 without a window, as AWS refuses the mapping', () => {
+    expect(() =>
+      startSqsPoller({
+        sqs,
+        queueUrl: 'http://unused',
+        queueArn: 'arn:aws:sqs:us-east-1:000000000000:unused',
+        functionKey: 'consumer',
+        invoke: async () => ({ ok: true, payload: undefined }),
+        log,
+        batchSize: 25,
+      }),
+    ).toThrow('batching window');
   });
 });
 

@@ -11,6 +11,7 @@ vi.hoisted(() => {
 
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as appendEvent } from '../../../functions/eventstore/append-event.js';
 import { handler as listEvents } from '../../../functions/eventstore/list-events.js';
@@ -36,26 +37,80 @@ async function get(query: Record<string, string>, claims: Record<string, unknown
   };
 }
 
-describe('eventStoreAppendEvent (rule target of every commerce.* event)', () => {
-  it('appends the delivered event with one conditional put and no idempotency-table traffic', async () => {
+/** A batch from the event store's standard queue, as Lambda's SQS mapping hands it over. */
+function queueBatch(...bodies: unknown[]): SQSEvent {
+  return {
+    Records: bodies.map(
+      (body, index): SQSRecord => ({
+        messageId: `msg-${index + 1}`,
+        receiptHandle: `receipt-${index + 1}`,
+        body: JSON.stringify(body),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '1795860000000',
+          SenderId: 'AIDA000000000',
+          ApproximateFirstReceiveTimestamp: '1795860000001',
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:commerce-test-event-store-append',
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  };
+}
+
+describe('eventStoreAppendEvent (a batch of every commerce.* event, from its queue)', () => {
+  it('appends each event of the batch with one conditional put, and no idempotency-table traffic', async () => {
     ddb.on(PutCommand).resolves({});
-    await appendEvent(sampleEvent('PaymentAuthorized'), fakeContext());
-    expect(ddb.calls()).toHaveLength(1);
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
-      TableName: 'commerce-test-event-store',
-      Item: { eventType: 'PaymentAuthorized', event: sampleEvent('PaymentAuthorized') },
-    });
+    const result = await appendEvent(
+      queueBatch(sampleEvent('PaymentAuthorized'), sampleEvent('OrderPlaced')),
+      fakeContext(),
+    );
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(ddb.calls()).toHaveLength(2);
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({
+        TableName: 'commerce-test-event-store',
+        ConditionExpression: expect.stringContaining('attribute_not_exists'),
+        Item: expect.objectContaining({
+          eventType: 'PaymentAuthorized',
+          event: sampleEvent('PaymentAuthorized'),
+        }),
+      }),
+      expect.objectContaining({
+        Item: expect.objectContaining({ eventType: 'OrderPlaced', event: sampleEvent('OrderPlaced') }),
+      }),
+    ]);
   });
 
-  it('succeeds on a redelivery, so EventBridge does not retry it into the DLQ', async () => {
+  it('acknowledges a redelivery: the event is already stored, nothing is written twice', async () => {
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
-    await expect(appendEvent(sampleEvent('PaymentAuthorized'), fakeContext())).resolves.toBeUndefined();
+    const result = await appendEvent(queueBatch(sampleEvent('PaymentAuthorized')), fakeContext());
+    expect(result).toEqual({ batchItemFailures: [] });
   });
 
-  it('fails an event without envelope metadata (retried, then kept in its DLQ)', async () => {
+  it('fails only the record without envelope metadata (retried, then moved to its DLQ); the others are stored', async () => {
+    ddb.on(PutCommand).resolves({});
     const { detail: _detail, ...broken } = sampleEvent('PaymentAuthorized');
-    await expect(appendEvent(broken, fakeContext())).rejects.toThrow('envelope metadata');
-    expect(ddb.calls()).toHaveLength(0);
+    const result = await appendEvent(queueBatch(sampleEvent('OrderPlaced'), broken), fakeContext());
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-2' }] });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+  });
+
+  it('fails only the record whose put fails, so that one alone comes back', async () => {
+    ddb
+      .on(PutCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new Error('ProvisionedThroughputExceededException'))
+      .resolves({});
+    const result = await appendEvent(
+      queueBatch(sampleEvent('OrderPlaced'), sampleEvent('PaymentAuthorized'), sampleEvent('OrderConfirmed')),
+      fakeContext(),
+    );
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-2' }] });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(3);
   });
 });
 

@@ -1,0 +1,48 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type * as z from 'zod';
+import { logger, metrics, useCorrelationId } from '../observability.js';
+import { validatedMessage } from './sqs-message.js';
+
+export interface SqsBatchConsumerOptions<Schema extends z.ZodType> {
+  /** The message body, validated before the handler sees it; an invalid body fails its record. */
+  body: Schema;
+  correlationIdOf: (message: z.output<Schema>) => string;
+}
+
+/**
+ * The one middleware stack of every consumer of a standard (not FIFO) queue, for work whose order does
+ * not matter and that is cheaper in batches: each record is validated and handled on its own, one after
+ * the other, so each log line carries its own record's correlation id. A failing record is reported alone (ReportBatchItemFailures): it comes back
+ * after its visibility timeout, and the queue's redrive policy moves it to the DLQ after its last allowed
+ * receive; the others are deleted. Handlers must be idempotent: a standard queue delivers at least once.
+ */
+export function sqsBatchConsumer<Schema extends z.ZodType>(
+  options: SqsBatchConsumerOptions<Schema>,
+  handle: (message: z.output<Schema>) => Promise<void>,
+) {
+  const processRecord = async (record: SQSRecord): Promise<void> => {
+    const message = validatedMessage(record, options.body);
+    useCorrelationId(options.correlationIdOf(message));
+    try {
+      await handle(message);
+      metrics.addMetric('MessagesProcessed', MetricUnit.Count, 1);
+    } finally {
+      logger.removeKeys(['correlationId']);
+    }
+  };
+
+  const consume = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
+      context,
+      processInParallel: false,
+    });
+
+  return middy(consume)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}
