@@ -8,13 +8,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type * as z from 'zod';
 import { sqs } from '../aws/clients.js';
 import { requiredEnv } from '../config.js';
-import { idempotentWork } from '../idempotency.js';
+import type { idempotentWork } from '../idempotency.js';
 import { logger, metrics, useCorrelationId } from '../observability.js';
 import { busEventSchema, type EventHandlers, routeBusEvent } from './bus-event.js';
 import { validatedMessage } from './sqs-message.js';
 
 export interface MessageIdentity {
-  /** Deliveries with the same key are processed once. */
+  /** Deliveries with the same key are processed once, where the consumer keeps idempotency records. */
   idempotencyKey: string;
   correlationId: string;
 }
@@ -24,11 +24,12 @@ export interface SqsConsumerOptions<Schema extends z.ZodType> {
   body: Schema;
   identify: (message: z.output<Schema>, record: SQSRecord) => MessageIdentity;
   /**
-   * Keep a Powertools idempotency record per message (the default). `false` for a consumer whose writes
-   * are conditional on the state and version they read, so a redelivered message changes nothing by
-   * itself: it saves the record's writes (decisions.md, entry 32).
+   * `idempotentWork` (shared/idempotency.ts) for a consumer whose work is not idempotent by itself: one
+   * Powertools idempotency record per message key. Passed in rather than imported here, so the consumers
+   * whose writes are conditional on the state and version they read (a redelivery changes nothing) do
+   * not bundle Powertools idempotency nor write its records (decisions.md, entries 32 and 33).
    */
-  idempotent?: boolean;
+  idempotency?: typeof idempotentWork;
 }
 
 /**
@@ -93,7 +94,7 @@ async function deadLetter(record: SQSRecord, error: unknown): Promise<void> {
 
 /**
  * The one middleware stack of every SQS FIFO consumer: each record is validated, logged with its
- * correlation id and processed at most once (idempotency by key). A failing record fails the rest of its
+ * correlation id and processed (at most once per key with `idempotency`). A failing record fails the rest of its
  * message group (Powertools SqsFifoPartialProcessor), so later messages of that group are redelivered
  * in order, earlier ones are not, and other groups go on. On its last allowed receive a failing record
  * is dead-lettered by the consumer and the rest of its group is processed (see `deadLetter`).
@@ -102,7 +103,7 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
   options: SqsConsumerOptions<Schema>,
   handle: (message: z.output<Schema>) => Promise<void>,
 ) {
-  const once = options.idempotent === false ? undefined : idempotentWork(handle);
+  const once = options.idempotency?.(handle);
 
   const processRecord = async (record: SQSRecord): Promise<void> => {
     try {
@@ -147,7 +148,6 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
 export function sqsFifoEventConsumer(handlers: EventHandlers) {
   return sqsFifoConsumer(
     {
-      idempotent: false,
       body: busEventSchema,
       identify: (event) => ({
         idempotencyKey: event.detail.metadata.eventId,

@@ -25,6 +25,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type PriceChangeCommand, priceChangeCommandSchema } from '../../../domains/catalog/schemas.js';
 import { sqsFifoConsumer } from '../../../shared/consumers/sqs-fifo.js';
+import { idempotentWork } from '../../../shared/idempotency.js';
 import { fakeContext } from './lambda-fakes.js';
 
 const IDEMPOTENCY_TABLE = 'commerce-test-idempotency';
@@ -73,6 +74,7 @@ function consumer(handle: (message: PriceChangeCommand) => Promise<void> = async
   const handler = sqsFifoConsumer(
     {
       body: priceChangeCommandSchema,
+      idempotency: idempotentWork,
       identify: (message) => ({ idempotencyKey: message.commandId, correlationId: message.correlationId }),
     },
     async (message) => {
