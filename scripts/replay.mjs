@@ -8,7 +8,8 @@
  *
  * - Events come from the event store table (`commerce-<stage>-event-store`, read with a Scan), each item
  *   holding the original bus event under `event`. They are sent unchanged, one Lambda Invoke each,
- *   sorted by `occurredAt`, to `commerce-<stage>-<functionKey>`.
+ *   sorted by `occurredAt`, to `commerce-<stage>-<functionKey>`; to a consumer fed by its own queue
+ *   (`busQueue`), each as the one record of an SQS batch.
  * - Only events the consumer's own EventBridge rules match are sent (its patterns in
  *   functions/<domain>/serverless.yml), as the bus would have delivered them; `--type` and `--aggregate`
  *   narrow that down, `--from` (inclusive) and `--to` (exclusive) bound `occurredAt`.
@@ -162,14 +163,12 @@ export function parseReplayArgs(argv) {
 }
 
 /**
- * The event patterns of a consumer's EventBridge rules, from the functions/<domain>/serverless.yml that
- * defines it. Throws if no such function exists or it is not the target of a rule (an SQS consumer is
- * replayed through the forwarder that feeds its queue).
+ * A consumer's definition, from the functions/<domain>/serverless.yml that defines it.
  * @param {string} functionKey
- * @param {string} [root] the project directory
- * @returns {unknown[]}
+ * @param {string} root the project directory
+ * @returns {{ domain: string, definition: any }}
  */
-export function consumerPatterns(functionKey, root = ROOT) {
+function consumerDefinition(functionKey, root) {
   const functionsDir = join(root, 'functions');
   for (const domain of readdirSync(functionsDir, { withFileTypes: true })) {
     if (!domain.isDirectory()) continue;
@@ -180,20 +179,72 @@ export function consumerPatterns(functionKey, root = ROOT) {
       continue; // no serverless.yml there, or one being written: it cannot define our consumer
     }
     const definition = definitions?.[functionKey];
-    if (!definition) continue;
-    /** @type {unknown[]} */
-    const patterns = (definition.events ?? []).flatMap((/** @type {any} */ event) =>
-      event?.eventBridge?.pattern ? [event.eventBridge.pattern] : [],
-    );
-    if (patterns.length === 0) {
-      throw new UsageError(
-        `${functionKey} (functions/${domain.name}/serverless.yml) is not the target of an EventBridge rule: ` +
-          'replay into the function its rule invokes',
-      );
-    }
-    return patterns;
+    if (definition) return { domain: domain.name, definition };
   }
   throw new UsageError(`no function "${functionKey}" in functions/*/serverless.yml`);
+}
+
+/**
+ * The event patterns of a consumer's EventBridge rules: its `eventBridge` events, or the patterns of its
+ * `busQueue` (rules that feed its own queue). Throws if no such function exists or no rule feeds it (a
+ * FIFO consumer is replayed through the forwarder that feeds its queue).
+ * @param {string} functionKey
+ * @param {string} [root] the project directory
+ * @returns {unknown[]}
+ */
+export function consumerPatterns(functionKey, root = ROOT) {
+  const { domain, definition } = consumerDefinition(functionKey, root);
+  /** @type {unknown[]} */
+  const patterns = [
+    ...(definition.events ?? []).flatMap((/** @type {any} */ event) =>
+      event?.eventBridge?.pattern ? [event.eventBridge.pattern] : [],
+    ),
+    ...(definition.busQueue?.patterns ?? []),
+  ];
+  if (patterns.length === 0) {
+    throw new UsageError(
+      `${functionKey} (functions/${domain}/serverless.yml) is not the target of an EventBridge rule: ` +
+        'replay into the function its rule invokes',
+    );
+  }
+  return patterns;
+}
+
+/**
+ * Whether the consumer receives its events in batches from its own queue (`busQueue`): each replayed
+ * event is then handed over as a one-record SQS batch, as Lambda's queue mapping would.
+ * @param {string} functionKey
+ * @param {string} [root] the project directory
+ */
+export function receivesQueueBatches(functionKey, root = ROOT) {
+  return Boolean(consumerDefinition(functionKey, root).definition.busQueue);
+}
+
+/**
+ * A stored bus event as the one record of an SQS batch.
+ * @param {any} event
+ */
+export function asQueueBatch(event) {
+  return {
+    Records: [
+      {
+        messageId: `replay-${event?.id ?? 'event'}`,
+        receiptHandle: 'replay',
+        body: JSON.stringify(event),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'replay',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:replay',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
 }
 
 /**
@@ -340,10 +391,11 @@ const describeEvent = (stored) =>
 /**
  * The replay itself, with its clients and the consumer's patterns given.
  * @param {ReplayOptions} options
- * @param {{ dynamo: DynamoDBDocumentClient, lambda: LambdaClient, patterns: unknown[], output: Output }} deps
+ * @param {{ dynamo: DynamoDBDocumentClient, lambda: LambdaClient, patterns: unknown[], output: Output, viaQueue?: boolean }} deps
+ *   `viaQueue`: the consumer takes SQS batches (`receivesQueueBatches`)
  * @returns {Promise<ReplaySummary>}
  */
-export async function replay(options, { dynamo, lambda, patterns, output }) {
+export async function replay(options, { dynamo, lambda, patterns, output, viaQueue = false }) {
   const names = namesFor(options.stage);
   const functionName = names.functionName(options.consumer);
   const items = await scanEventStore(dynamo, names.eventStoreTable, options);
@@ -376,7 +428,11 @@ export async function replay(options, { dynamo, lambda, patterns, output }) {
     output.err(`replay: deleted ${summary.reset} item(s) of ${names.table(resettable.table)}\n`);
   }
   for (const [index, stored] of events.entries()) {
-    const error = await invokeOnce(lambda, functionName, stored.event);
+    const error = await invokeOnce(
+      lambda,
+      functionName,
+      viaQueue ? asQueueBatch(stored.event) : stored.event,
+    );
     if (error === undefined) summary.delivered++;
     else {
       summary.failed.push({ eventId: stored.eventId, error });
@@ -421,6 +477,7 @@ export async function main(
   let options;
   /** @type {unknown[]} */
   let patterns;
+  let viaQueue = false;
   try {
     options = parseReplayArgs(argv);
     if (options === 'help') {
@@ -428,6 +485,7 @@ export async function main(
       return 0;
     }
     patterns = consumerPatterns(options.consumer);
+    viaQueue = receivesQueueBatches(options.consumer);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     output.err(`replay: ${error.message}\n${USAGE}\n`);
@@ -436,7 +494,7 @@ export async function main(
   const clients = stageClients(options.stage);
   const { dynamo, lambda } = clients;
   try {
-    const summary = await replay(options, { dynamo, lambda, patterns, output });
+    const summary = await replay(options, { dynamo, lambda, patterns, output, viaQueue });
     output.out(`${summaryLine(options, summary)}\n`);
     for (const failure of summary.failed) output.out(`  failed ${failure.eventId}: ${failure.error}\n`);
     return summary.failed.length > 0 ? 1 : 0;

@@ -125,7 +125,8 @@ export async function scanItems(dynamo, input) {
 
 /**
  * Invokes the function once and waits for it; a function error (FunctionError, or the error payload that
- * serverless-offline answers without that header) is returned, a failure to invoke at all is thrown.
+ * serverless-offline answers without that header) or a record a queue consumer reports as failed
+ * (batchItemFailures) is returned, a failure to invoke at all is thrown.
  * @param {LambdaClient} lambda
  * @param {string} functionName a name or an ARN
  * @param {unknown} event
@@ -149,8 +150,13 @@ export async function invokeOnce(lambda, functionName, event) {
   }
   const errorPayload =
     payload && typeof payload === 'object' && 'errorMessage' in payload && 'errorType' in payload;
-  if (!result.FunctionError && !errorPayload) return undefined;
-  return String(errorPayload ? `${payload.errorType}: ${payload.errorMessage}` : result.FunctionError);
+  if (result.FunctionError || errorPayload)
+    return String(errorPayload ? `${payload.errorType}: ${payload.errorMessage}` : result.FunctionError);
+  // A queue consumer answers a failed record in its batch response instead of failing the invocation.
+  const failedRecords = payload && typeof payload === 'object' ? payload.batchItemFailures : undefined;
+  if (Array.isArray(failedRecords) && failedRecords.length > 0)
+    return `the function reported ${failedRecords.length} failed record(s) in its batchItemFailures`;
+  return undefined;
 }
 
 /**

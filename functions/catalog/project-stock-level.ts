@@ -4,7 +4,7 @@ import { StockLevelChangedV1 } from '../../events/inventory/index.js';
 import { dynamoDb } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
 import { on } from '../../shared/consumers/bus-event.js';
-import { eventConsumer } from '../../shared/consumers/event-consumer.js';
+import { sqsBatchEventConsumer } from '../../shared/consumers/sqs-batch.js';
 import { logger } from '../../shared/observability.js';
 
 let availability: DynamoDbProductAvailability | undefined;
@@ -13,7 +13,7 @@ let availability: DynamoDbProductAvailability | undefined;
  * Inventory's stock levels, projected onto the products' `available` figure. A redelivered report is
  * `stale`: the write is conditional on a newer stock version.
  */
-export const handler = eventConsumer([
+export const handler = sqsBatchEventConsumer([
   on(StockLevelChangedV1, async (event) => {
     availability ??= new DynamoDbProductAvailability(dynamoDb(), requiredEnv('CATALOG_TABLE_NAME'));
     const { productId, stockVersion } = event.data;

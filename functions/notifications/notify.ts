@@ -5,7 +5,7 @@ import type { EventEnvelope } from '../../events/envelope.js';
 import { OrderCancelledV1, OrderConfirmedV1 } from '../../events/orders/index.js';
 import { PaymentDeclinedV1 } from '../../events/payments/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
-import { eventConsumer } from '../../shared/consumers/event-consumer.js';
+import { sqsBatchEventConsumer } from '../../shared/consumers/sqs-batch.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { notifyPorts } from './dependencies.js';
 
@@ -34,7 +34,7 @@ async function notify(event: EventEnvelope, fact: NotificationFact): Promise<voi
  * Tells customers about their orders: one notification per event, recorded, then sent. A redelivered
  * event is a `duplicate`: the record, keyed by an id derived from the event id, is the claim to send.
  */
-export const handler = eventConsumer([
+export const handler = sqsBatchEventConsumer([
   on(OrderConfirmedV1, (event) => notify(event, { ...event.data, kind: 'order-confirmed' })),
   on(OrderCancelledV1, (event) => notify(event, { ...event.data, kind: 'order-cancelled' })),
   on(PaymentDeclinedV1, (event) => notify(event, { ...event.data, kind: 'payment-declined' })),

@@ -7,7 +7,7 @@ import {
   OrderPlacedV2,
 } from '../../events/orders/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
-import { eventConsumer } from '../../shared/consumers/event-consumer.js';
+import { sqsBatchEventConsumer } from '../../shared/consumers/sqs-batch.js';
 import { logger } from '../../shared/observability.js';
 import { orderHistory } from './dependencies.js';
 
@@ -25,7 +25,7 @@ const project = async (change: OrderChange): Promise<void> => {
  * The customers' order history, built only from the orders' events. Idempotent by order version, so
  * `npm run replay` can re-deliver already seen events to rebuild it.
  */
-export const handler = eventConsumer([
+export const handler = sqsBatchEventConsumer([
   on(OrderPlacedV2, ({ data }) => project(orderChangeOf.placed(data))),
   on(OrderPlacedV1, ({ data }) => project(orderChangeOf.placed(data))),
   on(OrderConfirmedV1, ({ data }) => project(orderChangeOf.confirmed(data))),

@@ -93,6 +93,8 @@ const memo: Record<string, unknown> = {};
 interface FunctionInfo {
   name: string;
   kinds: string[];
+  /** The patterns of the rules that feed the function's own queue (`busQueue`), if any. */
+  busPatterns: unknown[];
   idempotent: boolean;
   memoryMB: number;
 }
@@ -109,7 +111,12 @@ function functionsOfProject(): Map<string, FunctionInfo> {
     for (const [name, fn] of Object.entries(doc ?? {})) {
       result.set(name, {
         name,
-        kinds: (fn.events ?? []).map((event: Record<string, unknown>) => Object.keys(event)[0]),
+        // `busQueue` becomes an `sqs` event at package time (scripts/deploy/operations-plugin.mjs)
+        kinds: [
+          ...(fn.events ?? []).map((event: Record<string, unknown>) => Object.keys(event)[0]),
+          ...(fn.busQueue ? ['sqs'] : []),
+        ],
+        busPatterns: fn.busQueue?.patterns ?? [],
         idempotent: JSON.stringify(fn.iamRoleStatements ?? []).includes('IdempotencyTable'),
         memoryMB: Number(fn.memorySize ?? defaultMemory),
       });
@@ -754,38 +761,16 @@ function modelCost(
 }
 
 /**
- * EventBridge rules whose target is a queue (the event store's), from the domains' resources: each event a
- * rule matches is one SendMessage that EventBridge makes, billed to the queue but made by no function, so
- * the SDK meter never sees it.
+ * Per order: the SendMessage requests EventBridge made to queue targets (the rules of every `busQueue`)
+ * for the bench orders' events. Made by EventBridge, billed to the queue, seen by no SDK meter.
  */
-function queueTargetRules(): Array<{ name: string; pattern: unknown }> {
-  const resources: Record<string, any> = {};
-  for (const dir of ['shared', ...readdirSync(join(ROOT, 'domains')).map((d) => `domains/${d}`)]) {
-    try {
-      const doc = parseYaml(readFileSync(join(ROOT, dir, 'resources.yml'), 'utf8')) as Record<string, any>;
-      Object.assign(resources, doc?.Resources ?? {});
-    } catch {
-      // a domain without resources
-    }
-  }
-  return Object.entries(resources)
-    .filter(([, resource]) => resource.Type === 'AWS::Events::Rule')
-    .filter(([, resource]) =>
-      (resource.Properties?.Targets ?? []).some(
-        (target: any) => resources[target.Arn?.['Fn::GetAtt']?.[0]]?.Type === 'AWS::SQS::Queue',
-      ),
-    )
-    .map(([name, resource]) => ({ name, pattern: resource.Properties.EventPattern }));
-}
-
-/** Per order: the SendMessage requests EventBridge made to queue targets for the bench orders' events. */
-async function ruleQueueDeliveries(saga: SagaRun): Promise<number> {
+async function ruleQueueDeliveries(saga: SagaRun, functions: Map<string, FunctionInfo>): Promise<number> {
   const events = (await (await fetch(`${BUS}/_local/events`)).json()) as Array<{ detail: any }>;
   const ours = events.filter((event) => saga.correlationIds.has(event.detail?.metadata?.correlationId));
   const orders = saga.latenciesMs.length + saga.failures.length;
   let deliveries = 0;
-  for (const rule of queueTargetRules())
-    deliveries += ours.filter((event) => matchesEventPattern(rule.pattern, event)).length;
+  for (const pattern of [...functions.values()].flatMap((fn) => fn.busPatterns))
+    deliveries += ours.filter((event) => matchesEventPattern(pattern, event)).length;
   return deliveries / Math.max(1, orders);
 }
 
@@ -1256,7 +1241,7 @@ async function main() {
     say('counting what the orders cost (invocations, every AWS call through the SDK meter, log lines) …');
     cost = modelCost(stack, saga, functions, await meter.records());
     cost.notes.push(await busCrossCheck(saga, cost.usage.busEvents));
-    const ruleSends = await ruleQueueDeliveries(saga);
+    const ruleSends = await ruleQueueDeliveries(saga, functions);
     cost.sqsByOperation['SendMessage (EventBridge rule → queue target, made by EventBridge)'] = ruleSends;
     cost.usage.sqsRequests += ruleSends;
     throughput = await measureThroughput();

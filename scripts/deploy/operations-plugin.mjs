@@ -13,6 +13,8 @@
  * - HTTP API throttling from the stage's params (`httpApiRateLimit`, `httpApiBurstLimit`);
  * - no unused default Lambda role;
  * - no source map in any function's zip;
+ * - for every function declaring `busQueue`: its own standard queue fed by one rule per pattern, a DLQ,
+ *   the policy letting those rules send, and the queue's `sqs` event on the function (see `wireBusQueues`);
  * - on stages whose `retainData` param is true (prod): `Retain` on deletion and on replacement for every
  *   resource that holds data, chosen by type so a table, queue or key added later is covered too, plus
  *   deletion protection where the type has it. Other stages keep CloudFormation's clean teardown.
@@ -43,6 +45,39 @@ export const DATA_RESOURCE_TYPES = [
   'AWS::SQS::Queue',
   'AWS::KMS::Key',
 ];
+
+/** SQS's longest retention: events waiting through a long outage of their consumer are not lost. */
+const QUEUE_RETENTION_SECONDS = 1209600;
+
+/** `busQueue` as a function declares it (serverless.yml); every key but the patterns and bus has a default. */
+const BUS_QUEUE_SCHEMA = {
+  type: 'object',
+  properties: {
+    eventBus: {},
+    patterns: { type: 'array', minItems: 1, items: { type: 'object' } },
+    batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
+    maximumBatchingWindow: { type: 'integer', minimum: 0, maximum: 300 },
+    visibilityTimeout: {},
+    maxReceiveCount: { type: 'integer', minimum: 1, maximum: 1000 },
+    ruleRetryAttempts: { type: 'integer', minimum: 0, maximum: 185 },
+  },
+  required: ['eventBus', 'patterns', 'visibilityTimeout'],
+  additionalProperties: false,
+};
+
+/**
+ * Ten events per invocation, gathered for at most a second: at low traffic a consumer lags the bus by
+ * about a second, at high traffic it runs once per ten events.
+ */
+const BUS_QUEUE_DEFAULTS = {
+  batchSize: 10,
+  maximumBatchingWindow: 1,
+  maxReceiveCount: 5,
+  ruleRetryAttempts: 3,
+};
+
+/** @param {string} name e.g. viewsProjectOrders → views-project-orders */
+const kebabCase = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
 /** @param {string} id */
 const alarmId = (id) => `${id}Alarm`.replace(/[^A-Za-z0-9]/g, '');
@@ -106,8 +141,14 @@ export default class OperationsPlugin {
   constructor(serverless, _options, utils) {
     this.serverless = serverless;
     this.log = utils?.log;
+    serverless.configSchemaHandler?.defineFunctionProperties?.('aws', {
+      properties: { busQueue: BUS_QUEUE_SCHEMA },
+    });
     this.hooks = {
-      initialize: () => this.keepSourceMapsOutOfZips(),
+      initialize: () => {
+        this.keepSourceMapsOutOfZips();
+        this.wireBusQueues();
+      },
       'before:aws:package:finalize:saveServiceState': () => this.applyToTemplate(),
     };
   }
@@ -122,6 +163,100 @@ export default class OperationsPlugin {
     for (const name of this.serverless.service.getAllFunctions()) {
       const fn = this.serverless.service.getFunction(name);
       fn.package = { ...fn.package, patterns: [...(fn.package?.patterns ?? []), '!**/*.map'] };
+    }
+  }
+
+  /**
+   * `busQueue` on a function: the bus events its patterns match reach it in batches through its own
+   * standard queue, instead of one asynchronous invocation per event (decisions.md, entry 34). Generated
+   * here, at `initialize`, so packaging and the local cloud see the same resources and the same `sqs`
+   * event, and every such consumer is wired alike from one short declaration:
+   * - `<Function>BusQueue` (`<service>-<stage>-<function-in-kebab-case>`), with a redrive policy;
+   * - `<Function>BusQueueDlq`: what failed its last allowed receive, and what a rule could not deliver.
+   *   Both are the bus event itself, so `npm run redrive -- <queue>` moves them back to the queue;
+   * - `<Function>BusRule<n>`, one per pattern, on `eventBus`, targeting the queue (its DLQ as the
+   *   target's dead-letter queue, EventBridge retrying a delivery `ruleRetryAttempts` times);
+   * - `<Function>BusQueuePolicy`: those rules, and only they, may send to the queue and its DLQ;
+   * - an `sqs` event on the function, reporting failures per record (ReportBatchItemFailures).
+   */
+  wireBusQueues() {
+    const service = this.serverless.service;
+    const provider = this.serverless.getProvider('aws');
+    service.resources ??= {};
+    service.resources.Resources ??= {};
+    const resources = service.resources.Resources;
+    for (const key of service.getAllFunctions()) {
+      const fn = service.getFunction(key);
+      if (!fn.busQueue) continue;
+      const settings = { ...BUS_QUEUE_DEFAULTS, ...fn.busQueue };
+      const id = provider.naming.getNormalizedFunctionName(key);
+      const queueName = `${service.service}-${provider.getStage()}-${kebabCase(key)}`;
+      const queue = `${id}BusQueue`;
+      const dlq = `${id}BusQueueDlq`;
+      const arnOf = (/** @type {string} */ logicalId) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+      resources[queue] = {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          QueueName: queueName,
+          MessageRetentionPeriod: QUEUE_RETENTION_SECONDS,
+          VisibilityTimeout: settings.visibilityTimeout,
+          RedrivePolicy: { deadLetterTargetArn: arnOf(dlq), maxReceiveCount: settings.maxReceiveCount },
+        },
+      };
+      resources[dlq] = {
+        Type: 'AWS::SQS::Queue',
+        Properties: { QueueName: `${queueName}-dlq`, MessageRetentionPeriod: QUEUE_RETENTION_SECONDS },
+      };
+      const rules = settings.patterns.map((/** @type {unknown} */ pattern, /** @type {number} */ index) => {
+        const rule = `${id}BusRule${index + 1}`;
+        resources[rule] = {
+          Type: 'AWS::Events::Rule',
+          Properties: {
+            Description: `Events for ${key}, to its queue`,
+            EventBusName: settings.eventBus,
+            EventPattern: pattern,
+            State: 'ENABLED',
+            Targets: [
+              {
+                Id: queue,
+                Arn: arnOf(queue),
+                DeadLetterConfig: { Arn: arnOf(dlq) },
+                RetryPolicy: { MaximumRetryAttempts: settings.ruleRetryAttempts },
+              },
+            ],
+          },
+        };
+        return rule;
+      });
+      resources[`${id}BusQueuePolicy`] = {
+        Type: 'AWS::SQS::QueuePolicy',
+        Properties: {
+          Queues: [{ Ref: queue }, { Ref: dlq }],
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'events.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: [arnOf(queue), arnOf(dlq)],
+                Condition: { ArnEquals: { 'aws:SourceArn': rules.map(arnOf) } },
+              },
+            ],
+          },
+        },
+      };
+      fn.events = [
+        ...(fn.events ?? []),
+        {
+          sqs: {
+            arn: arnOf(queue),
+            batchSize: settings.batchSize,
+            maximumBatchingWindow: settings.maximumBatchingWindow,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ];
     }
   }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { EventContract, EventEnvelope } from '../../events/envelope.js';
+import { logger } from '../observability.js';
 
 /** The EventBridge event around our envelope, as Lambda and SQS targets receive it. */
 export const busEventSchema = z.looseObject({
@@ -51,5 +52,23 @@ export function routeBusEvent(
     eventId: envelope.metadata.eventId,
     correlationId: envelope.metadata.correlationId,
     type: event['detail-type'],
+  };
+}
+
+/**
+ * What a queue consumer of bus events does with each event: routes it to its handler and runs it. An
+ * event no handler takes is logged by type and id only (the payload may hold personal data) and acked.
+ */
+export function handleBusEventWith(handlers: EventHandlers) {
+  return async (event: BusEvent): Promise<void> => {
+    const routed = routeBusEvent(event, handlers);
+    if (!routed) {
+      logger.warn('Ignoring an event this consumer has no handler for', {
+        detailType: event['detail-type'],
+        id: event.id,
+      });
+      return;
+    }
+    await routed.run();
   };
 }

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
 import { logger, metrics, useCorrelationId } from '../observability.js';
+import { busEventSchema, type EventHandlers, handleBusEventWith } from './bus-event.js';
 import { validatedMessage } from './sqs-message.js';
 
 export interface SqsBatchConsumerOptions<Schema extends z.ZodType> {
@@ -31,6 +32,13 @@ export function sqsBatchConsumer<Schema extends z.ZodType>(
     try {
       await handle(message);
       metrics.addMetric('MessagesProcessed', MetricUnit.Count, 1);
+    } catch (error) {
+      logger.error('Message failed: it comes back after its visibility timeout, then goes to the DLQ', {
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: error as Error,
+      });
+      throw error;
     } finally {
       logger.removeKeys(['correlationId']);
     }
@@ -45,4 +53,20 @@ export function sqsBatchConsumer<Schema extends z.ZodType>(
   return middy(consume)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
+}
+
+/**
+ * A consumer of bus events that reach it in batches through its own standard queue (`busQueue` on the
+ * function, expanded by scripts/deploy/operations-plugin.mjs; decisions.md, entry 34): each event is
+ * validated against its contract and routed like `eventConsumer` routes it. For consumers whose work
+ * does not depend on delivery order and can wait a batching window: projections, notifications.
+ */
+export function sqsBatchEventConsumer(handlers: EventHandlers) {
+  return sqsBatchConsumer(
+    {
+      body: busEventSchema,
+      correlationIdOf: (event) => String(event.detail.metadata.correlationId ?? event.id),
+    },
+    handleBusEventWith(handlers),
+  );
 }

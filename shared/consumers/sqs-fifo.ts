@@ -10,7 +10,7 @@ import { sqs } from '../aws/clients.js';
 import { requiredEnv } from '../config.js';
 import type { idempotentWork } from '../idempotency.js';
 import { logger, metrics, useCorrelationId } from '../observability.js';
-import { busEventSchema, type EventHandlers, routeBusEvent } from './bus-event.js';
+import { busEventSchema, type EventHandlers, handleBusEventWith } from './bus-event.js';
 import { validatedMessage } from './sqs-message.js';
 
 export interface MessageIdentity {
@@ -154,15 +154,6 @@ export function sqsFifoEventConsumer(handlers: EventHandlers) {
         correlationId: String(event.detail.metadata.correlationId ?? event.id),
       }),
     },
-    async (event) => {
-      const routed = routeBusEvent(event, handlers);
-      if (!routed) {
-        logger.warn('Ignoring an event this consumer has no handler for', {
-          detailType: event['detail-type'],
-        });
-        return;
-      }
-      await routed.run();
-    },
+    handleBusEventWith(handlers),
   );
 }

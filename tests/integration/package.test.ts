@@ -171,6 +171,70 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     expect(stageParams.default.asyncMaxEventAgeSeconds).toBeLessThanOrEqual(21_600);
   });
 
+  it('feeds each busQueue consumer from its own queue: its rules send there, it reads batches of 10 within 1 s', () => {
+    for (const [functionId, patterns] of [
+      [
+        'ViewsProjectOrdersLambdaFunction',
+        [{ source: ['commerce.orders'], 'detail-type': ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled'] }],
+      ],
+      ['EventStoreAppendEventLambdaFunction', [{ source: [{ prefix: 'commerce.' }] }]],
+      [
+        'NotificationsNotifyLambdaFunction',
+        [
+          { source: ['commerce.orders'], 'detail-type': ['OrderConfirmed', 'OrderCancelled'] },
+          { source: ['commerce.payments'], 'detail-type': ['PaymentDeclined'] },
+        ],
+      ],
+      [
+        'CatalogProjectStockLevelLambdaFunction',
+        [{ source: ['commerce.inventory'], 'detail-type': ['StockLevelChanged'] }],
+      ],
+    ] as const) {
+      const [, mapping] =
+        ofType('AWS::Lambda::EventSourceMapping').find(
+          ([, m]) => target(m.Properties.FunctionName) === functionId,
+        ) ?? [];
+      expect(mapping?.Properties, functionId).toMatchObject({
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const queueId = target(mapping?.Properties.EventSourceArn) as string;
+      const queue = resources[queueId]?.Properties;
+      expect(queue?.QueueName).toBe(
+        `commerce-${stage}-${functionId
+          .replace('LambdaFunction', '')
+          .replace(/^./, (c) => c.toLowerCase())
+          .replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      );
+      const dlqId = target(queue?.RedrivePolicy.deadLetterTargetArn) as string;
+      expect(resources[dlqId]?.Properties.QueueName).toBe(`${queue?.QueueName}-dlq`);
+      // no asynchronous invocation any more: nothing invokes the function but its queue
+      expect(asyncInvoked().filter((invoked) => invoked.functionId === functionId)).toEqual([]);
+      const rules = ofType('AWS::Events::Rule').filter(([, rule]) =>
+        rule.Properties.Targets.some((t: any) => target(t.Arn) === queueId),
+      );
+      expect(rules.map(([, rule]) => rule.Properties.EventPattern)).toEqual(patterns);
+      for (const [, rule] of rules) {
+        expect(target(rule.Properties.Targets[0].DeadLetterConfig.Arn)).toBe(dlqId);
+      }
+      const [, policy] =
+        ofType('AWS::SQS::QueuePolicy').find(([, p]) =>
+          p.Properties.Queues.some((q: any) => target(q) === queueId),
+        ) ?? [];
+      const statement = policy?.Properties.PolicyDocument.Statement[0];
+      expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+      expect(statement.Condition.ArnEquals['aws:SourceArn'].map(target).sort()).toEqual(
+        rules.map(([id]) => id).sort(),
+      );
+      expect(
+        allows(functionId, 'sqs:ReceiveMessage', {
+          'Fn::GetAtt': [queueId, 'Arn'],
+        }),
+      ).toBe(true);
+    }
+  });
+
   it('bounds every stream mapping, bisects failing batches and records what runs out', () => {
     const mappings = streamMappings();
     const streamedTables = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.StreamSpecification);

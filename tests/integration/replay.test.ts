@@ -43,10 +43,12 @@ import { handler as projectOrders } from '../../functions/views/project-orders.j
 import { startDynamoDbLocal } from '../../scripts/local-cloud/dynamodb-local.mjs';
 import { type LocalKms, startLocalKms } from '../../scripts/local-cloud/kms.mjs';
 import {
+  asQueueBatch,
   consumerPatterns,
   invokeOnce,
   parseReplayArgs,
   type ReplayOptions,
+  receivesQueueBatches,
   replay,
   UsageError,
 } from '../../scripts/replay.mjs';
@@ -79,11 +81,17 @@ let lambda: LambdaClient;
 /** Event ids the fake function fails on (a FunctionError, as Lambda reports an exception). */
 const failing = new Set<string>();
 
-/** Fails the events in `failing`; runs the real order-history projector for its function name. */
+/** The bus event an invocation carries: itself, or the one record of the SQS batch a queue consumer gets. */
+function busEventOf(event: any) {
+  return Array.isArray(event?.Records) ? JSON.parse(event.Records[0].body) : event;
+}
+
+/** Fails the events in `failing`; runs the real projector of the function name. */
 async function runFunction({ functionName, event }: Invocation) {
-  if (failing.has(event?.detail?.metadata?.eventId)) throw new Error('projection failed');
-  if (functionName === PROJECTOR) await projectOrders(event, fakeContext(PROJECTOR));
-  if (functionName === CONTACT_PROJECTOR) await projectContacts(event, fakeContext(CONTACT_PROJECTOR));
+  if (failing.has(busEventOf(event)?.detail?.metadata?.eventId)) throw new Error('projection failed');
+  if (functionName === PROJECTOR) return projectOrders(event, fakeContext(PROJECTOR));
+  if (functionName === CONTACT_PROJECTOR) return projectContacts(event, fakeContext(CONTACT_PROJECTOR));
+  return null;
 }
 
 function freePort(): Promise<number> {
@@ -193,7 +201,8 @@ const output = () => {
   const err: string[] = [];
   return { out, err, sink: { out: (text: string) => out.push(text), err: (text: string) => err.push(text) } };
 };
-const sentIds = () => fakeLambda.invocations.map((invocation) => invocation.event.detail.metadata.eventId);
+const sentIds = () =>
+  fakeLambda.invocations.map((invocation) => busEventOf(invocation.event).detail.metadata.eventId);
 
 async function run(argv: string[]) {
   const { out, err, sink } = output();
@@ -201,6 +210,7 @@ async function run(argv: string[]) {
     dynamo,
     lambda,
     patterns: consumerPatterns('viewsProjectOrders'),
+    viaQueue: receivesQueueBatches('viewsProjectOrders'),
     output: sink,
   });
   return { summary, out: out.join(''), err: err.join('') };
@@ -292,8 +302,11 @@ describe('replay (in process, injected clients)', () => {
     expect(sentIds()).toEqual(IN_ORDER);
     expect(fakeLambda.invocations.every((invocation) => invocation.functionName === PROJECTOR)).toBe(true);
     for (const invocation of fakeLambda.invocations) {
-      const original = HISTORY.find((item) => item.eventId === invocation.event.detail.metadata.eventId);
-      expect(invocation.event).toEqual(original?.event);
+      // one event per invocation, as the one record of an SQS batch (the projector reads its own queue)
+      expect(invocation.event.Records).toHaveLength(1);
+      const sent = busEventOf(invocation.event);
+      const original = HISTORY.find((item) => item.eventId === sent.detail.metadata.eventId);
+      expect(sent).toEqual(original?.event);
     }
     expect(summary).toMatchObject({ selected: 7, delivered: 7, failed: [], malformed: 1 });
     expect(err).toContain('replayed 7/7');
@@ -408,7 +421,7 @@ describe('replay (in process, injected clients)', () => {
     expect(await viewItemCount()).toBe(0);
     for (const eventId of [...IN_ORDER].reverse()) {
       const item = HISTORY.find((candidate) => candidate.eventId === eventId);
-      expect(await invokeOnce(lambda, PROJECTOR, item?.event as any)).toBeUndefined();
+      expect(await invokeOnce(lambda, PROJECTOR, asQueueBatch(item?.event))).toBeUndefined();
     }
     expect({ alice: await historyOf('alice'), bob: await historyOf('bob') }).toEqual(inOrder);
   });
@@ -419,6 +432,25 @@ describe('consumerPatterns', () => {
     expect(consumerPatterns('viewsProjectOrders')).toEqual([
       { source: ['commerce.orders'], 'detail-type': ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled'] },
     ]);
+  });
+
+  it('tells a consumer fed by its own queue (busQueue) from one a rule invokes directly', () => {
+    expect(receivesQueueBatches('viewsProjectOrders')).toBe(true);
+    expect(receivesQueueBatches('notificationsProjectContacts')).toBe(false);
+  });
+
+  it('counts an event the queue consumer fails as a failed replay', async () => {
+    const item = HISTORY.find((candidate) => candidate.eventId === 'evt-a-placed');
+    const broken = { ...item?.event, detail: { ...item?.event.detail, data: { orderId: 'ord-a' } } };
+    // its only record failed, so the whole invocation fails (Powertools' FullBatchFailureError)
+    expect(await invokeOnce(lambda, PROJECTOR, asQueueBatch(broken))).toMatch(/All records failed/);
+    // in a batch of two, the consumer answers the failed one in its batch response
+    const pair = {
+      Records: [asQueueBatch(item?.event), asQueueBatch({ ...broken, id: 'bus-broken' })].flatMap(
+        (b) => b.Records,
+      ),
+    };
+    expect(await invokeOnce(lambda, PROJECTOR, pair)).toMatch(/1 failed record/);
   });
 
   it('refuses a function that does not exist, or that no rule invokes', () => {

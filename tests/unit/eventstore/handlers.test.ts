@@ -11,10 +11,10 @@ vi.hoisted(() => {
 
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as appendEvent } from '../../../functions/eventstore/append-event.js';
 import { handler as listEvents } from '../../../functions/eventstore/list-events.js';
+import { queueBatch } from '../shared/bus-events.js';
 import { fakeContext, httpEvent } from '../shared/lambda-fakes.js';
 import { sampleEvent } from './fakes.js';
 
@@ -34,30 +34,6 @@ async function get(query: Record<string, string>, claims: Record<string, unknown
     status: result.statusCode,
     headers: (result.headers ?? {}) as Record<string, string>,
     body: JSON.parse(String(result.body)),
-  };
-}
-
-/** A batch from the event store's standard queue, as Lambda's SQS mapping hands it over. */
-function queueBatch(...bodies: unknown[]): SQSEvent {
-  return {
-    Records: bodies.map(
-      (body, index): SQSRecord => ({
-        messageId: `msg-${index + 1}`,
-        receiptHandle: `receipt-${index + 1}`,
-        body: JSON.stringify(body),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '1795860000000',
-          SenderId: 'AIDA000000000',
-          ApproximateFirstReceiveTimestamp: '1795860000001',
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:commerce-test-event-store-append',
-        awsRegion: 'us-east-1',
-      }),
-    ),
   };
 }
 

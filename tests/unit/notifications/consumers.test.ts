@@ -30,6 +30,7 @@ import { handler as list } from '../../../functions/notifications/list-notificat
 import { handler as notify } from '../../../functions/notifications/notify.js';
 import { handler as projectContacts } from '../../../functions/notifications/project-contacts.js';
 import { logger, metrics } from '../../../shared/observability.js';
+import { queueBatch } from '../shared/bus-events.js';
 import { fakeContext, type HttpEventOptions, httpEvent } from '../shared/lambda-fakes.js';
 
 const TABLE = 'commerce-test-notifications';
@@ -62,7 +63,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('notificationsNotify', () => {
   it('turns an OrderCancelled event into one recorded notification, e-mailed through SES', async () => {
-    await notify(sample('OrderCancelled'), fakeContext('commerce-test-notify'));
+    await notify(queueBatch(sample('OrderCancelled')), fakeContext('commerce-test-notify'));
 
     const [put] = documents.commandCalls(PutCommand).map((call) => call.args[0].input);
     expect(put).toMatchObject({
@@ -91,16 +92,18 @@ describe('notificationsNotify', () => {
     });
   });
 
-  it('fails the invocation when SES throttles, so Lambda delivers the event again', async () => {
+  it('fails the record when SES throttles, so the queue delivers the event again', async () => {
     ses
       .on(SendEmailCommand)
       .rejects(
         new TooManyRequestsException({ message: 'Too many requests', $metadata: { httpStatusCode: 429 } }),
       );
 
-    await expect(notify(sample('OrderConfirmed'), fakeContext('commerce-test-notify'))).rejects.toThrow(
-      /was not sent yet \(SES did not take the message: TooManyRequestsException/,
-    );
+    // Its only record failed: the whole invocation fails (Powertools' FullBatchFailureError), and the
+    // queue delivers the batch again after its visibility timeout.
+    await expect(
+      notify(queueBatch(sample('OrderConfirmed')), fakeContext('commerce-test-notify')),
+    ).rejects.toThrow('All records failed processing');
 
     const [release] = documents.commandCalls(UpdateCommand).map((call) => call.args[0].input);
     expect(release?.UpdateExpression).toContain('releasedForRetry = :yes');
@@ -116,7 +119,7 @@ describe('notificationsNotify', () => {
       .on(UpdateCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'not released', $metadata: {} }));
 
-    await notify(sample('PaymentDeclined'), fakeContext('commerce-test-notify'));
+    await notify(queueBatch(sample('PaymentDeclined')), fakeContext('commerce-test-notify'));
 
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
     const updates = documents.commandCalls(UpdateCommand).map((call) => call.args[0].input);

@@ -37,6 +37,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as updateMe } from '../../../functions/customers/update-me.js';
 import { handler as notify } from '../../../functions/notifications/notify.js';
 import { handler as projectContacts } from '../../../functions/notifications/project-contacts.js';
+import { queueBatch } from '../shared/bus-events.js';
 import { fakeContext, httpEvent } from '../shared/lambda-fakes.js';
 
 const EMAIL = 'zelda.quintero@example.com';
@@ -89,7 +90,7 @@ describe('logs hold no e-mail address, name or message', () => {
   it('when a notification is sent', async () => {
     ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
 
-    await notify(sample('OrderConfirmed'), fakeContext('commerce-test-notify'));
+    await notify(queueBatch(sample('OrderConfirmed')), fakeContext('commerce-test-notify'));
 
     expect(printed.length).toBeGreaterThan(0);
     expect(leaks()).toEqual([]);
@@ -100,29 +101,31 @@ describe('logs hold no e-mail address, name or message', () => {
       .on(SendEmailCommand)
       .rejects(new MessageRejected({ message: `Email address is not verified: ${EMAIL}`, $metadata: {} }));
 
-    await notify(sample('OrderConfirmed'), fakeContext('commerce-test-notify'));
+    await notify(queueBatch(sample('OrderConfirmed')), fakeContext('commerce-test-notify'));
 
     expect(printed.join('')).toContain('MessageRejected');
     expect(leaks()).toEqual([]);
   });
 
-  it('when SES throttles and the invocation fails', async () => {
+  it('when SES throttles and the record fails', async () => {
     ses
       .on(SendEmailCommand)
       .rejects(new TooManyRequestsException({ message: `Slow down for ${EMAIL}`, $metadata: {} }));
 
-    const failure = await notify(sample('OrderConfirmed'), fakeContext('commerce-test-notify')).catch(
-      (error: Error) => error,
-    );
+    const failure = await notify(
+      queueBatch(sample('OrderConfirmed')),
+      fakeContext('commerce-test-notify'),
+    ).catch((error: Error) => error);
 
     expect(String(failure)).not.toContain(EMAIL);
+    expect(printed.join('')).toContain('Message failed');
     expect(leaks()).toEqual([]);
   });
 
   it('when a contact is projected, or an event has no handler', async () => {
     await projectContacts(sample('CustomerProfileUpdated', 2), fakeContext('commerce-test-project-contacts'));
     await projectContacts(sample('CustomerProfileUpdated'), fakeContext('commerce-test-project-contacts'));
-    await notify(sample('CustomerProfileUpdated'), fakeContext('commerce-test-notify'));
+    await notify(queueBatch(sample('CustomerProfileUpdated')), fakeContext('commerce-test-notify'));
 
     expect(printed.join('')).toContain('Ignoring an event');
     expect(leaks()).toEqual([]);

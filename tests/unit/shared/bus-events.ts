@@ -69,3 +69,30 @@ export function fifoBatch(...events: Array<TestBusEvent<{ orderId: string }>>): 
   );
   return { Records };
 }
+
+/**
+ * Bus events (or any bodies) as a consumer with `busQueue` receives them from its standard queue: one
+ * record per body, `msg-1`, `msg-2`, … in the given order.
+ */
+export function queueBatch(...bodies: unknown[]): SQSEvent {
+  return {
+    Records: bodies.map(
+      (body, index): SQSRecord => ({
+        messageId: `msg-${index + 1}`,
+        receiptHandle: `receipt-${index + 1}`,
+        body: JSON.stringify(body),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '1795860000000',
+          SenderId: 'AIDA000000000',
+          ApproximateFirstReceiveTimestamp: '1795860000001',
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:commerce-test-consumer',
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  };
+}

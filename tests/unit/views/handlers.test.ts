@@ -16,6 +16,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@a
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as listOrders } from '../../../functions/views/list-orders.js';
 import { handler as projectOrders } from '../../../functions/views/project-orders.js';
+import { queueBatch } from '../shared/bus-events.js';
 import { fakeContext, httpEvent } from '../shared/lambda-fakes.js';
 import { orderEvents, T } from './fakes.js';
 
@@ -98,8 +99,8 @@ describe('viewsProjectOrders', () => {
     const event = busEvent(orderEvents().placed);
 
     // when the very same event (same event id) is delivered twice
-    await projectOrders(event, fakeContext());
-    await projectOrders(event, fakeContext());
+    await projectOrders(queueBatch(event), fakeContext());
+    await projectOrders(queueBatch(event), fakeContext());
 
     // then both deliveries write the entry: no idempotency record short-circuits the second one
     const puts = ddb.commandCalls(PutCommand).map((call) => call.args[0].input);
@@ -107,11 +108,15 @@ describe('viewsProjectOrders', () => {
     expect(puts[1]?.Item).toMatchObject({ pk: 'ORDER#ord-1', status: 'PENDING', createdAt: T.placed });
   });
 
-  it('fails on an event that breaks its contract, so it ends in the DLQ', async () => {
+  it('fails only the record whose event breaks its contract, so that one ends in the DLQ', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
     const { placed } = orderEvents();
     const broken = { ...placed, data: { ...placed.data, items: [] } };
 
-    await expect(projectOrders(busEvent(broken), fakeContext())).rejects.toThrow();
-    expect(ddb.calls()).toHaveLength(0);
+    const result = await projectOrders(queueBatch(busEvent(broken), busEvent(placed)), fakeContext());
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }] });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
   });
 });
