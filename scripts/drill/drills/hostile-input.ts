@@ -214,6 +214,13 @@ async function probeBounds(
       { description: 'the stock of confirmed orders to be sold', timeoutMs: 30_000 },
     );
   const historyOf = async () => (await ordersOf(stack, prober.token)).map((order) => order.orderId).sort();
+  // The order history is a projection that reads the bus in batches: it shows an order up to about a
+  // second after the order itself (decisions.md, entry 34). A refusal's "before" waits for it.
+  const historyShows = (orderId: string) =>
+    eventually(async () => (await historyOf()).includes(orderId) || undefined, {
+      description: `order ${orderId} in the order history`,
+      timeoutMs: 30_000,
+    });
   const refused = async (
     label: string,
     expected: { status: number; type: string },
@@ -248,6 +255,7 @@ async function probeBounds(
     settled.status === 'CONFIRMED' && settled.total?.amount === MAX_MONEY_AMOUNT,
     `an order of exactly ${MAX_MONEY_AMOUNT} minor units ended ${settled.status} with total ${JSON.stringify(settled.total)}`,
   );
+  await historyShows(atLimit.orderId);
   const aboveLimit = await refused(
     `a total of ${MAX_MONEY_AMOUNT + 1}`,
     { status: 422, type: 'order-total-too-large' },
@@ -274,6 +282,7 @@ async function probeBounds(
     widestSettled.status === 'CONFIRMED' && widestSettled.items?.length === MAX_LINES,
     `an order of ${MAX_LINES} distinct products ended ${widestSettled.status} (${widestSettled.reason ?? 'no reason'})`,
   );
+  await historyShows(widest.orderId);
   await refused(
     `${MAX_LINES + 1} distinct lines`,
     { status: 400, type: 'validation-failed' },
