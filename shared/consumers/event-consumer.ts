@@ -1,9 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { logger, metrics, useCorrelationId } from '../observability.js';
 import { type EventHandlers, routeBusEvent } from './bus-event.js';
+import { withConsumerMiddleware } from './middleware.js';
 
 /**
  * The one middleware stack of every consumer that an EventBridge rule invokes directly: the event is
@@ -34,7 +32,5 @@ export function eventConsumer(handlers: EventHandlers) {
     metrics.addMetric('EventsHandled', MetricUnit.Count, 1);
   };
 
-  return middy(consume)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return withConsumerMiddleware(consume);
 }

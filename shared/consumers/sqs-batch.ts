@@ -1,12 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
 import { logger, metrics, useCorrelationId } from '../observability.js';
 import { busEventSchema, type EventHandlers, handleBusEventWith } from './bus-event.js';
+import { withConsumerMiddleware } from './middleware.js';
 import { validatedMessage } from './sqs-message.js';
 
 export interface SqsBatchConsumerOptions<Schema extends z.ZodType> {
@@ -50,9 +48,7 @@ export function sqsBatchConsumer<Schema extends z.ZodType>(
       processInParallel: false,
     });
 
-  return middy(consume)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return withConsumerMiddleware(consume);
 }
 
 /**

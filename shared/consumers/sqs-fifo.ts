@@ -1,9 +1,6 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
 import { sqs } from '../aws/clients.js';
@@ -11,6 +8,7 @@ import { requiredEnv } from '../config.js';
 import type { idempotentWork } from '../idempotency.js';
 import { logger, metrics, useCorrelationId } from '../observability.js';
 import { busEventSchema, type EventHandlers, handleBusEventWith } from './bus-event.js';
+import { withConsumerMiddleware } from './middleware.js';
 import { validatedMessage } from './sqs-message.js';
 
 export interface MessageIdentity {
@@ -135,9 +133,7 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
     });
   };
 
-  return middy(consume)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return withConsumerMiddleware(consume);
 }
 
 /**

@@ -1,14 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventEnvelope } from '../../events/envelope.js';
 import { eventBridge } from '../aws/clients.js';
 import { requiredEnv } from '../config.js';
+import { withConsumerMiddleware } from '../consumers/middleware.js';
 import { logger, metrics } from '../observability.js';
 import { OUTBOX_KEY_PREFIX, type OutboxRecord } from './record.js';
 
@@ -117,7 +115,5 @@ export async function relayOutbox(
 }
 
 export function outboxRelayHandler(options: RelayOptions = {}) {
-  return middy((event: DynamoDBStreamEvent) => relayOutbox(event, options))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return withConsumerMiddleware((event: DynamoDBStreamEvent) => relayOutbox(event, options));
 }
