@@ -138,7 +138,7 @@ export function buildAsyncApiDocument(contracts: ReadonlyArray<Contract> = allCo
         '',
         'The payload is the EventBridge `detail`: `{ metadata, data }`. `metadata` carries `eventId`, `eventType`, `eventVersion`, `occurredAt`, `correlationId` (from the HTTP request, copied into every event downstream), `causationId` (the event or request that caused this one) and `producer`.',
         '',
-        'Delivery is at least once and may be out of order: consumers are idempotent by `metadata.eventId` and check aggregate versions where order matters. Consumers accept unknown fields; a breaking change is a new version, published side by side until no consumer needs the old one (docs/events.md).',
+        'Delivery is at least once and may be out of order: consumers are idempotent through their own state: writes conditional on the aggregate version or status they read, or on a record keyed by `metadata.eventId`. Consumers accept unknown fields; a breaking change is a new version, published side by side until no consumer needs the old one (docs/events.md).',
       ].join('\n'),
     },
     defaultContentType: 'application/json',
@@ -149,7 +149,7 @@ export function buildAsyncApiDocument(contracts: ReadonlyArray<Contract> = allCo
         title: 'Amazon EventBridge',
         summary: 'The custom event bus of the stage, `commerce-<stage>-bus`.',
         description:
-          'Producers publish with PutEvents from their transactional outbox; consumers subscribe with rules on `source` and `detail-type` (Lambda or SQS FIFO targets). Every event is archived for replays. `npm start` runs a local emulator of the same API (scripts/local-cloud).',
+          'Producers publish with PutEvents from their transactional outbox; consumers subscribe with rules on `source` and `detail-type` (Lambda targets, a standard SQS queue of the consumer read in batches, or an SQS FIFO queue through a forwarder). Every event is archived for replays. `npm start` runs a local emulator of the same API (scripts/local-cloud).',
         variables: { region: { default: 'us-east-1', description: 'The AWS region of the stage.' } },
         'x-eventbridge-bus-name': 'commerce-<stage>-bus',
       },
