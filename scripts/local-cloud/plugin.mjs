@@ -131,7 +131,9 @@ export default class LocalCloudPlugin {
       dataDir: this.config.persistData ? join(this.localDir, 'dynamodb') : undefined,
       pidFile: join(this.localDir, 'dynamodb.pid'),
       log: this.log,
-      javaOptions: ['-Xmx512m'],
+      // The serial collector, which the JVM itself picks for small machines: 60 MB less resident than G1
+      // under the same load, and no slower (decisions.md, entry 36).
+      javaOptions: ['-Xmx512m', '-XX:+UseSerialGC'],
     });
     this.stoppers.push(() => this.dynamoDb?.stop());
 
