@@ -95,7 +95,6 @@ interface FunctionInfo {
   kinds: string[];
   /** The patterns of the rules that feed the function's own queue (`busQueue`), if any. */
   busPatterns: unknown[];
-  idempotent: boolean;
   memoryMB: number;
 }
 
@@ -117,7 +116,6 @@ function functionsOfProject(): Map<string, FunctionInfo> {
           ...(fn.busQueue ? ['sqs'] : []),
         ],
         busPatterns: fn.busQueue?.patterns ?? [],
-        idempotent: JSON.stringify(fn.iamRoleStatements ?? []).includes('IdempotencyTable'),
         memoryMB: Number(fn.memorySize ?? defaultMemory),
       });
     }

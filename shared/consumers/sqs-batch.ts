@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
-import { logger, metrics, useCorrelationId } from '../observability.js';
+import { logger } from '../observability.js';
 import { busEventSchema, type EventHandlers, handleBusEventWith } from './bus-event.js';
 import { withConsumerMiddleware } from './middleware.js';
-import { validatedMessage } from './sqs-message.js';
+import { handleMessage } from './sqs-message.js';
 
 export interface SqsBatchConsumerOptions<Schema extends z.ZodType> {
   /** The message body, validated before the handler sees it; an invalid body fails its record. */
@@ -16,20 +15,18 @@ export interface SqsBatchConsumerOptions<Schema extends z.ZodType> {
 /**
  * The one middleware stack of every consumer of a standard (not FIFO) queue, for work whose order does
  * not matter and that is cheaper in batches: each record is validated and handled on its own, one after
- * the other, so each log line carries its own record's correlation id. A failing record is reported alone (ReportBatchItemFailures): it comes back
- * after its visibility timeout, and the queue's redrive policy moves it to the DLQ after its last allowed
- * receive; the others are deleted. Handlers must be idempotent: a standard queue delivers at least once.
+ * the other, so each log line carries its own record's correlation id. A failing record is reported
+ * alone (ReportBatchItemFailures): it comes back after its visibility timeout, and the queue's redrive
+ * policy moves it to the DLQ after its last allowed receive; the others are deleted. Handlers must be
+ * idempotent: a standard queue delivers at least once, and on AWS several batches run at the same time.
  */
 export function sqsBatchConsumer<Schema extends z.ZodType>(
   options: SqsBatchConsumerOptions<Schema>,
   handle: (message: z.output<Schema>) => Promise<void>,
 ) {
   const processRecord = async (record: SQSRecord): Promise<void> => {
-    const message = validatedMessage(record, options.body);
-    useCorrelationId(options.correlationIdOf(message));
     try {
-      await handle(message);
-      metrics.addMetric('MessagesProcessed', MetricUnit.Count, 1);
+      await handleMessage(record, options.body, options.correlationIdOf, handle);
     } catch (error) {
       logger.error('Message failed: it comes back after its visibility timeout, then goes to the DLQ', {
         messageId: record.messageId,
@@ -37,8 +34,6 @@ export function sqsBatchConsumer<Schema extends z.ZodType>(
         error: error as Error,
       });
       throw error;
-    } finally {
-      logger.removeKeys(['correlationId']);
     }
   };
 

@@ -6,10 +6,10 @@ import type * as z from 'zod';
 import { sqs } from '../aws/clients.js';
 import { requiredEnv } from '../config.js';
 import type { idempotentWork } from '../idempotency.js';
-import { logger, metrics, useCorrelationId } from '../observability.js';
+import { logger, metrics } from '../observability.js';
 import { busEventSchema, type EventHandlers, handleBusEventWith } from './bus-event.js';
 import { withConsumerMiddleware } from './middleware.js';
-import { validatedMessage } from './sqs-message.js';
+import { handleMessage } from './sqs-message.js';
 
 export interface MessageIdentity {
   /** Deliveries with the same key are processed once, where the consumer keeps idempotency records. */
@@ -112,18 +112,16 @@ export function sqsFifoConsumer<Schema extends z.ZodType>(
     }
   };
 
-  const validateAndRun = async (record: SQSRecord): Promise<void> => {
-    const message = validatedMessage(record, options.body);
-    const identity = options.identify(message, record);
-    useCorrelationId(identity.correlationId);
-    try {
-      if (once) await once.run({ key: identity.idempotencyKey, input: message });
-      else await handle(message);
-      metrics.addMetric('MessagesProcessed', MetricUnit.Count, 1);
-    } finally {
-      logger.removeKeys(['correlationId']);
-    }
-  };
+  const validateAndRun = (record: SQSRecord): Promise<void> =>
+    handleMessage(
+      record,
+      options.body,
+      (message) => options.identify(message, record).correlationId,
+      (message) =>
+        once
+          ? once.run({ key: options.identify(message, record).idempotencyKey, input: message })
+          : handle(message),
+    );
 
   const consume = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     once?.registerContext(context);

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
-import { logger, metrics } from '../observability.js';
+import { logger, metrics, useCorrelationId } from '../observability.js';
 
 function parseBody(record: SQSRecord): unknown {
   try {
@@ -29,4 +29,24 @@ export function validatedMessage<Schema extends z.ZodType>(
     throw new Error(`Message ${record.messageId} does not match its contract`);
   }
   return result.data;
+}
+
+/**
+ * One record's work in every queue consumer: the body validated, the message's correlation id on each log
+ * line while `run` handles it, the processed message counted. A failure is thrown for the batch processor.
+ */
+export async function handleMessage<Schema extends z.ZodType>(
+  record: SQSRecord,
+  schema: Schema,
+  correlationIdOf: (message: z.output<Schema>) => string,
+  run: (message: z.output<Schema>) => Promise<unknown>,
+): Promise<void> {
+  const message = validatedMessage(record, schema);
+  useCorrelationId(correlationIdOf(message));
+  try {
+    await run(message);
+    metrics.addMetric('MessagesProcessed', MetricUnit.Count, 1);
+  } finally {
+    logger.removeKeys(['correlationId']);
+  }
 }
