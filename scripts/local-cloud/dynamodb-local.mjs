@@ -12,6 +12,7 @@ import {
   isPortFree,
   killStaleProcess,
   removePidFile,
+  waitForPortFree,
   writePidFile,
 } from './processes.mjs';
 
@@ -59,10 +60,14 @@ export async function startDynamoDbLocal({
   java = 'java',
   javaOptions = [],
 }) {
+  let portFree;
   if (await killStaleProcess(pidFile, { commandLineIncludes: JAR_NAME })) {
     log('warn', `Stopped a DynamoDB Local left running by an earlier session (pid file ${pidFile}).`);
+    portFree = await waitForPortFree(port);
+  } else {
+    portFree = await isPortFree(port);
   }
-  if (!(await isPortFree(port))) {
+  if (!portFree) {
     const owner = await describePortOwner(port);
     throw new Error(
       `Cannot start DynamoDB Local: port ${port} is already in use${owner ? ` by ${owner}` : ''}. ` +

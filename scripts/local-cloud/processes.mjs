@@ -36,6 +36,23 @@ export function isPortFree(port, host = '127.0.0.1') {
 }
 
 /**
+ * Resolves true once `port` can be bound, false if it still cannot after `timeoutMs`. After a process is
+ * stopped its port frees a moment later: a JVM's main thread shows as a zombie while its other threads,
+ * which share the listening socket, are still exiting.
+ * @param {number} port
+ * @param {{ timeoutMs?: number, host?: string, intervalMs?: number }} [options]
+ * @returns {Promise<boolean>}
+ */
+export async function waitForPortFree(port, { timeoutMs = 5_000, host = '127.0.0.1', intervalMs = 50 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await isPortFree(port, host)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
+/**
  * Resolves once something accepts TCP connections on `host:port`; rejects after `timeoutMs`.
  * @param {number} port
  * @param {{ timeoutMs?: number, host?: string, intervalMs?: number }} [options]

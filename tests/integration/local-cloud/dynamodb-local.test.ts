@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { emulatorDirectory, startDynamoDbLocal } from '../../../scripts/local-cloud/dynamodb-local.mjs';
-import { isPortFree, isProcessAlive, waitForPort } from '../../../scripts/local-cloud/processes.mjs';
+import {
+  isPortFree,
+  isProcessAlive,
+  waitForPort,
+  waitForPortFree,
+} from '../../../scripts/local-cloud/processes.mjs';
 import { waitFor } from '../../support/eventually.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'dynamodb-local-'));
@@ -86,6 +91,19 @@ describe('DynamoDB Local process manager', () => {
     cleanups.push(() => again.stop());
     const tables = await client(again.endpoint).send(new ListTablesCommand({}));
     expect(tables.TableNames).toEqual(['persisted']);
+  });
+
+  it('waits for a port its stopped owner is still releasing, and gives up on one that stays taken', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    setTimeout(() => holder.close(), 300);
+    expect(await waitForPortFree(port, { timeoutMs: 5_000 })).toBe(true);
+
+    const keeper = createServer();
+    await new Promise<void>((resolve) => keeper.listen(port, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => keeper.close(() => resolve())));
+    expect(await waitForPortFree(port, { timeoutMs: 300 })).toBe(false);
   });
 
   it('kills a DynamoDB Local left behind by a crashed session (stale pid file) and takes over its port', async () => {
