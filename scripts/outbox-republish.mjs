@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// @ts-check
 /**
  * Publishes a table's outbox entries of a time window to the stage's bus again:
  *

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// @ts-check
 /**
  * Brings the messages of a dead-letter queue or failure destination back to where they failed, once the
  * cause is fixed:

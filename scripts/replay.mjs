@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// @ts-check
 /**
  * Re-delivers stored events from the event store to one consumer function, in the order they occurred:
  *

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// @ts-check
 /**
  * Controls the local payment sandbox of a running stack (`npm start`, or the test stack):
  *

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * `npm run scrub -- --stage <stage> [--region <r>] [--apply]`: removes what was stored in clear before
  * card tokens and contact details were sealed (decisions 22 and 28), from the stores that keep it:

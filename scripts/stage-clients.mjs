@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * What the operator scripts (`npm run replay`, `redrive`, `outbox:republish`) share about a stage: its
  * resource names, SDK clients pointed at the stage (the local cloud's emulators for every offline stage of

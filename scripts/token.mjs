@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// @ts-check
 /**
  * Prints a token that the local API (patched serverless-offline JWT authorizer) accepts, and nothing else:
  *

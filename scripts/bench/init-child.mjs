@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * `npm run bench`, initRatio: run in a fresh process per sample. Imports one bundled handler (cold module
  * load) and invokes it once, then reports both times on the last stdout line (the handler may log).

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Operational guarantees every deployed stage gets without anyone having to remember them, applied to
  * the compiled CloudFormation template at package time (so `sls package` shows exactly what deploys):

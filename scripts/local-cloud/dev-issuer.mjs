@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Local OIDC-style token issuer standing in for the Cognito user pool of a stage.
  *

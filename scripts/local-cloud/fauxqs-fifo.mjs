@@ -1,4 +1,3 @@
-// @ts-check
 // fauxqs, with FIFO receives that behave like SQS.
 //
 // SQS hands a FIFO consumer up to 10 messages per receive and, for one message group, several of its messages in

@@ -1,4 +1,3 @@
-// @ts-check
 // Local AWS KMS emulator: the AWS JSON 1.1 endpoint (`X-Amz-Target: TrentService.<Operation>`) for what the
 // functions use of KMS, symmetric Encrypt and Decrypt with an encryption context, so card tokens and contact
 // details are sealed and opened locally exactly as on AWS. Functions reach it through AWS_ENDPOINT_URL_KMS.

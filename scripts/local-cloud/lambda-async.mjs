@@ -1,4 +1,3 @@
-// @ts-check
 // Emulates Lambda's asynchronous invocation (InvocationType Event), the way rules and schedules invoke functions.
 //
 // On AWS the caller's Invoke only puts the event on the function's internal queue and almost always succeeds. A

@@ -1,4 +1,3 @@
-// @ts-check
 // Invokes functions through serverless-offline's Lambda endpoint, as the AWS services do, and says what kind of
 // failure an unsuccessful invocation was. The difference matters on AWS and so here:
 // - a function error (the handler threw, returned an error, or timed out) is the function's own failure: an

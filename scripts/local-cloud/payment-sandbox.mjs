@@ -1,4 +1,3 @@
-// @ts-check
 // Local payment provider sandbox: a small JSON API shaped like a card processor's (authorize, capture, void,
 // refund), idempotent by the caller's idempotency key, with an outage switch so the circuit breaker and the
 // recovery of waiting orders can be observed on a laptop.

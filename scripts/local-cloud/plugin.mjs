@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The local cloud: a Serverless plugin that, around `serverless offline start`, boots what the functions
  * need from AWS — DynamoDB Local (tables created from the same CloudFormation resources that deploy),

@@ -1,4 +1,3 @@
-// @ts-check
 // Local SES: the SESv2 API's SendEmail (`POST /v2/email/outbound-emails`, JSON as the SDK sends it, `{ MessageId }`
 // back as SES answers) for functions whose AWS_ENDPOINT_URL_SESV2 points here. Nothing is delivered: every
 // accepted message is captured as an RFC 5322 `.eml` file (plus a `.json` summary) in the stage's mail folder,

@@ -1,4 +1,3 @@
-// @ts-check
 // Static web client server: serves the files of `web/` (plain HTML + ES modules, no build step) for the
 // local stages, so the page runs in a browser on its own origin and calls the HTTP API across origins
 // exactly as a deployed web client would (CORS included).
