@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { ValidationError } from '../../shared/errors.js';
 import { MAX_LINES, MAX_QUANTITY } from './model.js';
 
 const quantityMessage = `must be an integer from 1 to ${MAX_QUANTITY}`;
@@ -37,24 +36,3 @@ export type PlaceOrderInput = z.infer<typeof placeOrderSchema>;
 export const orderPathSchema = z.object({
   orderId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'is not an order id'),
 });
-
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
-
-/** Reads the required Idempotency-Key header (any case); a missing or malformed key is a 400 naming it. */
-export function idempotencyKeyOf(headers: Record<string, string | undefined>): string {
-  const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === IDEMPOTENCY_KEY_HEADER);
-  const key = entry?.[1]?.trim();
-  if (key && IDEMPOTENCY_KEY_PATTERN.test(key)) return key;
-  throw new ValidationError(
-    [
-      {
-        path: 'headers.Idempotency-Key',
-        message: key
-          ? 'must be 1-255 visible ASCII characters'
-          : 'is required: send a new unique key (e.g. a UUID) per order, and the same key on retries',
-      },
-    ],
-    'The Idempotency-Key header is required on POST /orders.',
-  );
-}

@@ -14,17 +14,18 @@ import { CORRELATION_ID_HEADER, logger, metrics, useCorrelationId } from '../obs
 import { annotateCorrelationId, tracer } from '../tracing.js';
 import { type Access, authorize, type Caller, callerFrom } from './auth.js';
 import { problemResponse, toProblem } from './problem.js';
-import { parseOrThrow } from './validation.js';
+import { type DeclaredHeader, parseHeadersOrThrow, parseOrThrow } from './validation.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
-export interface HttpRequest<Body, Path, Query> {
+export interface HttpRequest<Body, Path, Query, Headers = Record<string, never>> {
   body: Body;
   path: Path;
   query: Query;
   caller: Caller | undefined;
   correlationId: string;
-  headers: Record<string, string | undefined>;
+  /** The declared headers' parsed values, by their canonical name (undefined when optional and absent). */
+  headers: Headers;
 }
 
 export interface HttpResult {
@@ -33,11 +34,12 @@ export interface HttpResult {
   headers?: Record<string, string>;
 }
 
-export interface HttpRouteOptions<BodySchema, PathSchema, QuerySchema> {
+export interface HttpRouteOptions<BodySchema, PathSchema, QuerySchema, Headers> {
   access: Access;
   body?: BodySchema;
   path?: PathSchema;
   query?: QuerySchema;
+  headers?: Headers;
   /** Bodies above this size are refused with 413 before they are parsed. */
   maxBodyBytes?: number;
 }
@@ -46,6 +48,11 @@ const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 type Output<Schema> = Schema extends z.ZodType ? z.output<Schema> : undefined;
+type HeaderValues<Headers extends Record<string, DeclaredHeader>> = {
+  [Name in keyof Headers]: Headers[Name]['required'] extends true
+    ? z.output<Headers[Name]['schema']>
+    : z.output<Headers[Name]['schema']> | undefined;
+};
 
 function correlationIdOf(event: HttpEvent): string {
   const fromClient = event.headers?.[CORRELATION_ID_HEADER];
@@ -89,16 +96,18 @@ function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
  * authorization, JSON parsing with a size limit, zod validation with every bad field listed, domain
  * errors mapped to RFC 9457 problems, CORS headers. The route's own function only calls its domain.
  * `options` is usually the route's declaration (`defineRoute` in ./route.ts, which the OpenAPI document
- * is generated from); a bare `{ access, body?, path?, query? }` still works.
+ * is generated from); a bare `{ access, body?, path?, query?, headers? }` still works. Every part the
+ * route declares is validated here, headers included, so no domain parses a raw request.
  */
 export function httpHandler<
   BodySchema extends z.ZodType | undefined = undefined,
   PathSchema extends z.ZodType | undefined = undefined,
   QuerySchema extends z.ZodType | undefined = undefined,
+  Headers extends Record<string, DeclaredHeader> = Record<string, never>,
 >(
-  options: HttpRouteOptions<BodySchema, PathSchema, QuerySchema>,
+  options: HttpRouteOptions<BodySchema, PathSchema, QuerySchema, Headers>,
   handle: (
-    request: HttpRequest<Output<BodySchema>, Output<PathSchema>, Output<QuerySchema>>,
+    request: HttpRequest<Output<BodySchema>, Output<PathSchema>, Output<QuerySchema>, HeaderValues<Headers>>,
   ) => Promise<HttpResult>,
 ) {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -120,7 +129,7 @@ export function httpHandler<
       const request = {
         caller,
         correlationId,
-        headers: event.headers ?? {},
+        headers: options.headers ? parseHeadersOrThrow(options.headers, event.headers ?? {}) : {},
         path: options.path ? parseOrThrow(options.path, event.pathParameters ?? {}, 'path') : undefined,
         query: options.query
           ? parseOrThrow(options.query, event.queryStringParameters ?? {}, 'query')
@@ -128,7 +137,7 @@ export function httpHandler<
         body: options.body
           ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body')
           : undefined,
-      } as HttpRequest<Output<BodySchema>, Output<PathSchema>, Output<QuerySchema>>;
+      } as HttpRequest<Output<BodySchema>, Output<PathSchema>, Output<QuerySchema>, HeaderValues<Headers>>;
       const result = await handle(request);
       metrics.addMetric(`Http${String(result.statusCode)[0]}xx`, MetricUnit.Count, 1);
       return {

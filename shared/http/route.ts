@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Access } from './auth.js';
+import type { DeclaredHeader } from './validation.js';
 
 /**
  * The one declaration of an HTTP route: what `httpHandler` validates (access, body, path, query) and what
@@ -13,17 +14,14 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 /** Problem statuses a route may answer with; the generator derives most of them (see `problemStatusesOf`). */
 export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422;
 
-export interface RequestHeader {
-  description: string;
-  required: boolean;
-  schema: z.ZodType;
-}
+export type RequestHeader = DeclaredHeader;
 
 export interface RouteDefinition<
   BodySchema extends z.ZodType | undefined = z.ZodType | undefined,
   PathSchema extends z.ZodType | undefined = z.ZodType | undefined,
   QuerySchema extends z.ZodType | undefined = z.ZodType | undefined,
   Responses extends Record<number, z.ZodType> = Record<number, z.ZodType>,
+  Headers extends Record<string, RequestHeader> = Record<string, RequestHeader>,
 > {
   /** Unique name of the operation: the OpenAPI operationId and the typed client's method name. */
   operationId: string;
@@ -38,8 +36,11 @@ export interface RouteDefinition<
   body?: BodySchema;
   path?: PathSchema;
   query?: QuerySchema;
-  /** Request headers the route reads (validated by the handler itself), by their canonical name. */
-  headers?: Record<string, RequestHeader>;
+  /**
+   * Request headers the route reads, by their canonical name: `httpHandler` validates them (a missing
+   * required one or a value its schema refuses is a 400) and hands the handler their parsed values.
+   */
+  headers?: Headers;
   /** Response body schema per success status (`application/json`). */
   responses: Responses;
   /** Response headers per success status, beyond `x-correlation-id` (documented on every response). */
@@ -56,9 +57,10 @@ export function defineRoute<
   PathSchema extends z.ZodType | undefined = undefined,
   QuerySchema extends z.ZodType | undefined = undefined,
   const Responses extends Record<number, z.ZodType> = Record<number, z.ZodType>,
+  const Headers extends Record<string, RequestHeader> = Record<string, never>,
 >(
-  route: RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses>,
-): RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses> {
+  route: RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses, Headers>,
+): RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses, Headers> {
   return route;
 }
 

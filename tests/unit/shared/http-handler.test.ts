@@ -23,7 +23,7 @@ const ADMIN = { sub: 'user-admin', 'cognito:groups': ['admin'] };
 const CUSTOMER = { sub: 'user-customer' };
 const VALID_PRODUCT = { name: 'Espresso cup', price: { amount: 1200, currency: 'EUR' } };
 
-let seen: HttpRequest<any, any, any>[] = [];
+let seen: HttpRequest<any, any, any, any>[] = [];
 let failWith: unknown;
 
 const createProduct = httpHandler({ access: 'admin', body: createProductSchema }, async (request) => {
@@ -51,7 +51,34 @@ const echoPatch = httpHandler({ access: 'public', body: z.object({ a: z.number()
   return json(200, request.body);
 });
 
-type Route = typeof createProduct | typeof changePrice | typeof listProducts | typeof myOrders;
+const withHeaders = httpHandler(
+  {
+    access: 'public',
+    headers: {
+      'Idempotency-Key': {
+        required: true,
+        description: 'one key per attempt',
+        schema: z.string().regex(/^\w+$/),
+      },
+      'X-Page-Size': {
+        required: false,
+        description: 'items per page',
+        schema: z.coerce.number().int().max(50),
+      },
+    },
+  },
+  async (request) => {
+    seen.push(request);
+    return json(200, request.headers);
+  },
+);
+
+type Route =
+  | typeof createProduct
+  | typeof changePrice
+  | typeof listProducts
+  | typeof myOrders
+  | typeof withHeaders;
 
 async function call(route: Route, options: HttpEventOptions) {
   const result = await route(httpEvent(options), fakeContext());
@@ -230,6 +257,34 @@ describe('validation', () => {
     expect(badPath.body.errors).toEqual([{ path: 'productId', message: expect.any(String) }]);
     expect(badQuery.status).toBe(400);
     expect(badQuery.body.errors).toEqual([{ path: 'limit', message: expect.any(String) }]);
+  });
+});
+
+describe('declared headers', () => {
+  it('hands the route their parsed values under their canonical names, whatever case the client sent', async () => {
+    const response = await call(withHeaders, { headers: { 'idempotency-key': ' k1 ', 'x-page-size': '20' } });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ 'Idempotency-Key': 'k1', 'X-Page-Size': 20 });
+  });
+
+  it('leaves an optional header out when it is absent', async () => {
+    const response = await call(withHeaders, { headers: { 'IDEMPOTENCY-KEY': 'k1' } });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ 'Idempotency-Key': 'k1' });
+  });
+
+  it('refuses a missing required header and an invalid one in one 400 naming both, before the route runs', async () => {
+    const response = await call(withHeaders, { headers: { 'x-page-size': '500' } });
+
+    expect(response.status).toBe(400);
+    expect(response.body.detail).toBe('Missing or invalid request header(s): Idempotency-Key, X-Page-Size.');
+    expect(response.body.errors).toEqual([
+      { path: 'headers.Idempotency-Key', message: 'is required (one key per attempt)' },
+      { path: 'headers.X-Page-Size', message: expect.any(String) },
+    ]);
+    expect(seen).toEqual([]);
   });
 });
 
