@@ -1,6 +1,7 @@
 /**
  * Writes the OpenAPI 3.1 document of the HTTP API to `docs/openapi.json` and the typed client's types to
- * `client/api-types.ts`, both generated from the route declarations (`functions/routes.ts`, the same zod
+ * `client/api-types.ts`, both generated from the route declarations (each handler's `route`, found through
+ * the functions serverless.yml configures: scripts/deploy/http-routes.mjs; the same zod
  * schemas the handlers validate with): never edit them by hand.
  *
  *   npm run docs:openapi
@@ -13,7 +14,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
-import { routes } from '../functions/routes.js';
 import {
   gatewayUnauthorizedSchema,
   type ProblemStatus,
@@ -22,9 +22,13 @@ import {
   type RouteDefinition,
 } from '../shared/http/route.js';
 import { CORRELATION_ID_HEADER } from '../shared/observability.js';
+import { declaredRoutes } from './deploy/http-routes.mjs';
 import { clientTypesOf } from './openapi-client-types.js';
 
 type Json = Record<string, unknown>;
+
+/** Every route of the service, in serverless.yml's order of functions. */
+export const routes: ReadonlyArray<RouteDefinition> = (await declaredRoutes()).map(({ route }) => route);
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OPENAPI_PATH = join(ROOT, 'docs/openapi.json');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
+import { declaredRoutes } from '../deploy/http-routes.mjs';
 import { call as callStack, openShop, pool, stackFor } from '../drill/harness.js';
 import { issuerUrlForStage, keysDirForStage, signDevToken } from '../local-cloud/dev-issuer.mjs';
 import { matchesEventPattern } from '../local-cloud/event-pattern.mjs';
@@ -98,7 +99,9 @@ interface FunctionInfo {
   memoryMB: number;
 }
 
-function functionsOfProject(): Map<string, FunctionInfo> {
+async function functionsOfProject(): Promise<Map<string, FunctionInfo>> {
+  // A route's httpApi event comes from its handler's declaration (scripts/deploy/http-routes.mjs).
+  const serveRoutes = new Set((await declaredRoutes()).map(({ functionName }) => functionName));
   const root = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
   const defaultMemory = Number(/^\s+memorySize:\s*(\d+)/m.exec(root)?.[1] ?? 1024);
   const files = [...root.matchAll(/\$\{file\((functions\/[^)]+\/serverless\.yml)\)\}/g)].map(
@@ -110,10 +113,12 @@ function functionsOfProject(): Map<string, FunctionInfo> {
     for (const [name, fn] of Object.entries(doc ?? {})) {
       result.set(name, {
         name,
-        // `busQueue` becomes an `sqs` event at package time (scripts/deploy/operations-plugin.mjs)
+        // `busQueue` becomes an `sqs` event and a route an `httpApi` event when serverless loads the
+        // service (scripts/deploy/operations-plugin.mjs)
         kinds: [
           ...(fn.events ?? []).map((event: Record<string, unknown>) => Object.keys(event)[0]),
           ...(fn.busQueue ? ['sqs'] : []),
+          ...(serveRoutes.has(name) ? ['httpApi'] : []),
         ],
         busPatterns: fn.busQueue?.patterns ?? [],
         memoryMB: Number(fn.memorySize ?? defaultMemory),
@@ -1166,7 +1171,7 @@ async function main() {
   say(
     `${QUICK ? 'quick smoke run' : 'full run'}: ${plan.orders} orders, ${plan.loadRounds}×${plan.loadSeconds} s load per route, ${plan.initRuns} cold-init runs`,
   );
-  const functions = functionsOfProject();
+  const functions = await functionsOfProject();
 
   // 1. Zip sizes (before the stack: packaging is CPU-bound and would disturb the latency numbers).
   const { zips, packageDir } = packageAndMeasureZips();

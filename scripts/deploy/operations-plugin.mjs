@@ -12,12 +12,17 @@
  * - HTTP API throttling from the stage's params (`httpApiRateLimit`, `httpApiBurstLimit`);
  * - no unused default Lambda role;
  * - no source map in any function's zip;
+ * - for every function whose handler declares a route (`export const route = defineRoute(…)`): its
+ *   `httpApi` event, derived from that declaration (see `wireHttpRoutes` and ./http-routes.mjs);
  * - for every function declaring `busQueue`: its own standard queue fed by one rule per pattern, a DLQ,
  *   the policy letting those rules send, and the queue's `sqs` event on the function (see `wireBusQueues`);
  * - on stages whose `retainData` param is true (prod): `Retain` on deletion and on replacement for every
  *   resource that holds data, chosen by type so a table, queue or key added later is covered too, plus
  *   deletion protection where the type has it. Other stages keep CloudFormation's clean teardown.
  */
+
+import { tsImport } from 'tsx/esm/api';
+import { httpApiEventOf, routeDeclaredBy } from './http-routes.mjs';
 
 const ALARM_TOPIC = 'OperationsAlarmTopic';
 const ALARM_SUBSCRIPTION = 'OperationsAlarmEmailSubscription';
@@ -144,12 +149,41 @@ export default class OperationsPlugin {
       properties: { busQueue: BUS_QUEUE_SCHEMA },
     });
     this.hooks = {
-      initialize: () => {
+      initialize: async () => {
+        await this.wireHttpRoutes();
         this.keepSourceMapsOutOfZips();
         this.wireBusQueues();
       },
       'before:aws:package:finalize:saveServiceState': () => this.applyToTemplate(),
     };
+  }
+
+  /**
+   * Gives every function whose handler module exports a route declaration the `httpApi` event of that
+   * route, so a route's method, path and access are written once, in the handler, and the deployed API,
+   * the local one, the OpenAPI document and the typed client cannot disagree. A function that also
+   * declares an `httpApi` event by hand is refused: two sources of the same fact is what this removes.
+   * The handler modules are TypeScript, loaded here through tsx (about a second for every route).
+   * @param {(url: string) => Promise<Record<string, unknown>>} [importModule]
+   */
+  async wireHttpRoutes(importModule = (url) => tsImport(url, import.meta.url)) {
+    const service = this.serverless.service;
+    await Promise.all(
+      service.getAllFunctions().map(async (/** @type {string} */ name) => {
+        const fn = service.getFunction(name);
+        const route = await routeDeclaredBy(fn.handler, importModule, this.serverless.config.servicePath);
+        if (!route) return;
+        const declaredByHand = (fn.events ?? []).find((/** @type {any} */ event) => event.httpApi);
+        if (declaredByHand) {
+          throw new Error(
+            `${name} has an httpApi event in serverless.yml, but its handler declares route ` +
+              `${route.method} ${route.url} (${route.operationId}), which gives it that event. ` +
+              'Remove the httpApi event from serverless.yml.',
+          );
+        }
+        fn.events = [...(fn.events ?? []), httpApiEventOf(route)];
+      }),
+    );
   }
 
   /**

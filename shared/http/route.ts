@@ -6,7 +6,8 @@ import type { DeclaredHeader } from './validation.js';
  * The one declaration of an HTTP route: what `httpHandler` validates (access, body, path, query) and what
  * the OpenAPI document (`npm run docs:openapi`) and the typed client describe — method, path, required
  * headers and the response schema of every status. A handler exports it (`export const route = …`) and
- * passes it to `httpHandler(route, …)`; `functions/routes.ts` lists them all.
+ * passes it to `httpHandler(route, …)`. Nothing else repeats it: the operations plugin gives the function
+ * serving the handler its `httpApi` event from it (scripts/deploy/http-routes.mjs).
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';

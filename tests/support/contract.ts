@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { routes } from '../../functions/routes.js';
+import { routes } from '../../scripts/generate-openapi.js';
 import {
   gatewayUnauthorizedSchema,
   problemSchema,
@@ -15,7 +15,7 @@ import { CORRELATION_ID_HEADER } from '../../shared/observability.js';
  */
 
 const matchers = routes.map((route) => ({
-  route: route as RouteDefinition,
+  route,
   pattern: new RegExp(`^${route.url.replace(/\{[^}]+\}/g, '[^/]+')}$`),
 }));
 

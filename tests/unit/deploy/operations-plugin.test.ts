@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { refusePlaceholders } from '../../../scripts/deploy/operations-plugin.mjs';
+import OperationsPlugin, { refusePlaceholders } from '../../../scripts/deploy/operations-plugin.mjs';
 
 const real = {
   alarmEmail: 'oncall@shop.io',
@@ -29,5 +29,58 @@ describe('sls deploy refuses a stage whose params are still placeholders', () =>
       /mailFromAddress/,
     );
     expect(() => refusePlaceholders('dev', { ...real, mailIdentity: 'myexample.com' })).not.toThrow();
+  });
+});
+
+describe('routes declared once, in their handler', () => {
+  const placeOrder = { operationId: 'placeOrder', method: 'POST', url: '/orders', access: 'customer' };
+  const health = { operationId: 'health', method: 'GET', url: '/health', access: 'public' };
+  const modules: Record<string, Record<string, unknown>> = {
+    'functions/orders/place-order.ts': { route: placeOrder },
+    'functions/platform/health.ts': { route: health },
+    'functions/orders/apply-saga-event.ts': {},
+  };
+
+  function serviceWith(functions: Record<string, { handler: string; events?: unknown[] }>) {
+    const serverless = {
+      config: { servicePath: '/repo' },
+      configSchemaHandler: { defineFunctionProperties: () => {} },
+      service: {
+        getAllFunctions: () => Object.keys(functions),
+        getFunction: (name: string) => functions[name],
+      },
+    };
+    const plugin = new OperationsPlugin(serverless, {});
+    const importModule = async (url: string) => modules[url.replace('file:///repo/', '')] ?? {};
+    return { functions, wire: () => plugin.wireHttpRoutes(importModule) };
+  }
+
+  it("gives each route's function its httpApi event, with the JWT authorizer unless the route is public", async () => {
+    const { functions, wire } = serviceWith({
+      ordersPlaceOrder: { handler: 'functions/orders/place-order.handler' },
+      health: { handler: 'functions/platform/health.handler' },
+      ordersApplySagaEvent: { handler: 'functions/orders/apply-saga-event.handler', events: [{ sqs: {} }] },
+    });
+
+    await wire();
+
+    expect(functions.ordersPlaceOrder?.events).toEqual([
+      { httpApi: { method: 'POST', path: '/orders', authorizer: { name: 'jwt' } } },
+    ]);
+    expect(functions.health?.events).toEqual([{ httpApi: { method: 'GET', path: '/health' } }]);
+    expect(functions.ordersApplySagaEvent?.events).toEqual([{ sqs: {} }]);
+  });
+
+  it('refuses a function that also declares its route by hand in serverless.yml', async () => {
+    const { wire } = serviceWith({
+      ordersPlaceOrder: {
+        handler: 'functions/orders/place-order.handler',
+        events: [{ httpApi: { method: 'POST', path: '/orders' } }],
+      },
+    });
+
+    await expect(wire()).rejects.toThrow(
+      /ordersPlaceOrder has an httpApi event in serverless\.yml, but its handler declares route POST \/orders \(placeOrder\)/,
+    );
   });
 });
