@@ -1,3 +1,0 @@
-import { outboxRelayHandler } from '../../shared/outbox/relay.js';
-
-export const handler = outboxRelayHandler();
