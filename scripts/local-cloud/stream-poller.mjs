@@ -140,29 +140,110 @@ async function readCheckpointFile(path) {
 }
 
 /**
+ * The options of startStreamPoller.
+ * @typedef {object} StreamPollerOptions
+ * @property {import('@aws-sdk/client-dynamodb-streams').DynamoDBStreamsClient} streams
+ * @property {string} streamArn
+ * @property {string} functionKey
+ * @property {number} [batchSize] default 100 (GetRecords returns at most 1000)
+ * @property {'TRIM_HORIZON' | 'LATEST'} [startingPosition] default TRIM_HORIZON
+ * @property {object[]} [filterPatterns] Lambda filter criteria patterns (OR); none = deliver everything
+ * @property {boolean} [reportBatchItemFailures] default false
+ * @property {number} [maximumRetryAttempts] default -1 (retry forever)
+ * @property {number} [maximumRecordAgeInSeconds] default -1 (no limit)
+ * @property {boolean} [bisectBatchOnFunctionError] default false
+ * @property {CheckpointStore} [checkpoints] default: in memory
+ * @property {Invoke} invoke
+ * @property {Log} log
+ * @property {number} [pollIntervalMs] pause after an empty GetRecords, default 200
+ * @property {number} [retryBaseDelayMs] first retry delay, doubled per attempt up to 5 s; default 200
+ * @property {string} [region] awsRegion of the records, default us-east-1 (DynamoDB Local says "ddblocal")
+ * @property {(info: StreamBatchFailure) => Promise<void>} [onFailure] called when records are given up on
+ * @property {number} [discoveryIntervalMs] how often DescribeStream looks for new shards, default 5 s
+ */
+/**
+ * @typedef {object} ShardState
+ * @property {import('@aws-sdk/client-dynamodb-streams').Shard} shard
+ * @property {'TRIM_HORIZON' | 'LATEST' | 'SKIP'} initialPosition
+ * @property {'waiting' | 'running' | 'done'} status
+ * @property {Promise<void> | undefined} task
+ */
+/**
+ * A running poller: its settings (defaults applied) and its state, shared by the functions below.
+ * @typedef {Required<Omit<StreamPollerOptions, 'onFailure' | 'batchSize'>> & {
+ *   onFailure: StreamPollerOptions['onFailure'],
+ *   limit: number,
+ *   label: string,
+ *   stopped: boolean,
+ *   endReason: StreamPollerEnd,
+ *   sleeper: Sleeper,
+ *   discoverySleeper: Sleeper,
+ *   shards: Map<string, ShardState>,
+ * }} Poller
+ */
+/**
+ * Where the reading of one shard is.
+ * @typedef {object} ShardCursor
+ * @property {string} shardId
+ * @property {string} key checkpoint key
+ * @property {string | undefined} lastSequenceNumber the checkpoint
+ * @property {'TRIM_HORIZON' | 'LATEST'} position where to start when there is no checkpoint
+ * @property {string | undefined} iterator
+ * @property {number} errorCount read errors in a row
+ */
+/**
+ * A batch still to deliver. `retries` counts the failed invocations that used up the retry quota (a split does
+ * not, as on AWS); `invocations` every invocation that carried these records.
+ * @typedef {{ records: LambdaDynamoDBRecord[], retries: number, invocations: number }} PendingBatch
+ */
+/**
+ * The delivery of one GetRecords result.
+ * @typedef {object} RecordsRun
+ * @property {string} shardId
+ * @property {string} key checkpoint key
+ * @property {LambdaDynamoDBRecord[]} all every record of the result, the filtered-out ones included
+ * @property {(record: LambdaDynamoDBRecord) => number} arrivalMs a record's arrival, for its age
+ * @property {(sequenceNumber: string) => void} onCheckpoint
+ * @property {PendingBatch[]} pending batches still to deliver, in shard order
+ * @property {number} failuresInARow
+ * @property {StreamBatchFailure['lastOutcome']} lastOutcome
+ * @property {string} lastError
+ */
+/**
+ * @typedef {{ kind: 'success' } | { kind: 'failure' | 'delivery', error: string } | { kind: 'partial', failedIndex: number, reason: string }} Outcome
+ * @typedef {ReturnType<typeof createSleeper>} Sleeper
+ */
+
+/**
  * Starts polling a DynamoDB stream and invoking `functionKey` with Lambda-shaped DynamoDBStreamEvents.
- * @param {object} options
- * @param {import('@aws-sdk/client-dynamodb-streams').DynamoDBStreamsClient} options.streams
- * @param {string} options.streamArn
- * @param {string} options.functionKey
- * @param {number} [options.batchSize] default 100 (GetRecords returns at most 1000)
- * @param {'TRIM_HORIZON' | 'LATEST'} [options.startingPosition] default TRIM_HORIZON
- * @param {object[]} [options.filterPatterns] Lambda filter criteria patterns (OR); none = deliver everything
- * @param {boolean} [options.reportBatchItemFailures] default false
- * @param {number} [options.maximumRetryAttempts] default -1 (retry forever)
- * @param {number} [options.maximumRecordAgeInSeconds] default -1 (no limit)
- * @param {boolean} [options.bisectBatchOnFunctionError] default false
- * @param {CheckpointStore} [options.checkpoints] default: in memory
- * @param {Invoke} options.invoke
- * @param {Log} options.log
- * @param {number} [options.pollIntervalMs] pause after an empty GetRecords, default 200
- * @param {number} [options.retryBaseDelayMs] first retry delay, doubled per attempt up to 5 s; default 200
- * @param {string} [options.region] awsRegion of the records, default us-east-1 (DynamoDB Local says "ddblocal")
- * @param {(info: StreamBatchFailure) => Promise<void>} [options.onFailure] called when records are given up on
- * @param {number} [options.discoveryIntervalMs] how often DescribeStream looks for new shards, default 5 s
+ * @param {StreamPollerOptions} options
  * @returns {StreamPoller}
  */
-export function startStreamPoller({
+export function startStreamPoller(options) {
+  const poller = createPoller(options);
+  const discoveryTask = discover(poller);
+  const finished = (async () => {
+    await discoveryTask;
+    // Shards started before the end keep their promise in `task`; wait for all of them.
+    await Promise.all([...poller.shards.values()].map((state) => state.task));
+    return poller.endReason;
+  })();
+
+  return {
+    finished,
+    async stop() {
+      end(poller, 'stopped');
+      await finished;
+    },
+  };
+}
+
+/**
+ * Checks the options and applies their defaults.
+ * @param {StreamPollerOptions} options
+ * @returns {Poller}
+ */
+function createPoller({
   streams,
   streamArn,
   functionKey,
@@ -194,428 +275,574 @@ export function startStreamPoller({
       );
     }
   }
-  const limit = Math.max(1, Math.min(batchSize, GET_RECORDS_MAX_LIMIT));
-  const label = `[${functionKey} <- ${streamLabel(streamArn)}]`;
-
-  let stopped = false;
-  /** @type {StreamPollerEnd} */
-  let endReason = 'stopped';
-  // Retry back-offs and poll pauses are only cut short by the end of the poller; the discovery pause also by a
-  // shard that finished (its children may now be runnable).
-  const sleeper = createSleeper();
-  const discoverySleeper = createSleeper();
-
-  /**
-   * @typedef {object} ShardState
-   * @property {import('@aws-sdk/client-dynamodb-streams').Shard} shard
-   * @property {'TRIM_HORIZON' | 'LATEST' | 'SKIP'} initialPosition
-   * @property {'waiting' | 'running' | 'done'} status
-   * @property {Promise<void> | undefined} task
-   */
-  /** @type {Map<string, ShardState>} */
-  const shards = new Map();
-
-  /** @param {StreamPollerEnd} reason */
-  const end = (reason) => {
-    if (stopped) return;
-    endReason = reason;
-    stopped = true;
-    sleeper.wakeAll();
-    discoverySleeper.wakeAll();
-  };
-
-  /**
-   * @param {unknown} error
-   * @param {string} operation
-   * @returns {boolean} whether the error was the stream vanishing (the poller is then ending)
-   */
-  const handleVanished = (error, operation) => {
-    if (errorName(error) !== 'ResourceNotFoundException') return false;
-    if (!stopped) {
-      log(
-        'warn',
-        `${label} ${operation}: the stream no longer exists (was the table deleted or recreated, or DynamoDB Local ` +
-          'restarted in memory?). Stopping this poller.',
-      );
-      end('stream-not-found');
-    }
-    return true;
-  };
-
-  /** @returns {Promise<import('@aws-sdk/client-dynamodb-streams').StreamDescription>} */
-  const describeStream = async () => {
-    /** @type {import('@aws-sdk/client-dynamodb-streams').Shard[]} */
-    const all = [];
-    /** @type {string | undefined} */
-    let exclusiveStartShardId;
-    /** @type {import('@aws-sdk/client-dynamodb-streams').StreamDescription} */
-    let description = {};
-    do {
-      const response = await streams.send(
-        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
-      );
-      description = response.StreamDescription ?? {};
-      all.push(...(description.Shards ?? []));
-      exclusiveStartShardId = description.LastEvaluatedShardId;
-    } while (exclusiveStartShardId && !stopped);
-    return { ...description, Shards: all };
-  };
-
-  const discovery = async () => {
-    let first = true;
-    while (!stopped) {
-      /** @type {import('@aws-sdk/client-dynamodb-streams').StreamDescription} */
-      let description;
-      try {
-        description = await describeStream();
-      } catch (error) {
-        if (handleVanished(error, 'DescribeStream')) break;
-        log('warn', `${label} DescribeStream failed: ${errorMessage(error)}; retrying.`);
-        await sleeper.sleep(ERROR_BACKOFF_MS);
-        continue;
-      }
-      for (const shard of description.Shards ?? []) {
-        const shardId = shard.ShardId;
-        if (!shardId || shards.has(shardId)) continue;
-        const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
-        /** @type {ShardState['initialPosition']} */
-        let initialPosition = 'TRIM_HORIZON';
-        // LATEST only applies to the shards that exist when the mapping starts; shards created later (children)
-        // are read from their beginning, as AWS does.
-        if (first && startingPosition === 'LATEST') initialPosition = closed ? 'SKIP' : 'LATEST';
-        shards.set(shardId, { shard, initialPosition, status: 'waiting', task: undefined });
-      }
-      first = false;
-      startRunnableShards();
-      const allDone = [...shards.values()].every((state) => state.status === 'done');
-      if (description.StreamStatus === 'DISABLED' && allDone) {
-        log(
-          'warn',
-          `${label} the stream is disabled and fully read (table deleted, recreated or its stream turned off). ` +
-            'Stopping this poller.',
-        );
-        end('stream-disabled');
-        break;
-      }
-      await discoverySleeper.sleep(discoveryIntervalMs);
-    }
-  };
-
-  const startRunnableShards = () => {
-    for (const [shardId, state] of shards) {
-      if (state.status !== 'waiting' || stopped) continue;
-      const parentId = state.shard.ParentShardId;
-      const parent = parentId ? shards.get(parentId) : undefined;
-      if (parent && parent.status !== 'done') continue;
-      state.status = 'running';
-      state.task = runShard(shardId, state.initialPosition).then(
-        () => {
-          state.status = 'done';
-          // A drained shard may have children waiting; look for them now rather than at the next interval.
-          discoverySleeper.wakeAll();
-          startRunnableShards();
-        },
-        (error) => {
-          // runShard handles its own errors; this is a bug guard, not a control path.
-          log('error', `${label} shard ${shardId} stopped on an unexpected error: ${errorMessage(error)}`);
-          state.status = 'done';
-        },
-      );
-    }
-  };
-
-  /**
-   * @param {string} shardId
-   * @param {ShardState['initialPosition']} initialPosition
-   */
-  const runShard = async (shardId, initialPosition) => {
-    const key = `${streamArn}|${shardId}`;
-    /** @type {string | undefined} */
-    let lastSequenceNumber;
-    try {
-      lastSequenceNumber = await checkpoints.get(key);
-    } catch (error) {
-      log('error', `${label} cannot read the checkpoint of shard ${shardId}: ${errorMessage(error)}`);
-      end('stopped');
-      return;
-    }
-    if (initialPosition === 'SKIP' && lastSequenceNumber === undefined) return;
-    let position = initialPosition === 'SKIP' ? 'TRIM_HORIZON' : initialPosition;
-
-    /** @returns {Promise<string | undefined>} */
-    const getIterator = async () => {
-      /** @type {import('@aws-sdk/client-dynamodb-streams').GetShardIteratorInput} */
-      const input =
-        lastSequenceNumber === undefined
-          ? { StreamArn: streamArn, ShardId: shardId, ShardIteratorType: /** @type {any} */ (position) }
-          : {
-              StreamArn: streamArn,
-              ShardId: shardId,
-              ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
-              SequenceNumber: lastSequenceNumber,
-            };
-      const response = await streams.send(new GetShardIteratorCommand(input));
-      // LATEST is a one-off: once positioned, later re-positioning must not skip records written meanwhile.
-      position = 'TRIM_HORIZON';
-      return response.ShardIterator;
-    };
-
-    /** @type {string | undefined} */
-    let iterator;
-    let errorCount = 0;
-    while (!stopped) {
-      try {
-        if (iterator === undefined) {
-          iterator = await getIterator();
-          if (iterator === undefined) return; // the shard has nothing more to read
-        }
-        const response = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
-        errorCount = 0;
-        const records = response.Records ?? [];
-        if (records.length > 0) {
-          const done = await processRecords(shardId, key, records, (sequenceNumber) => {
-            lastSequenceNumber = sequenceNumber;
-          });
-          if (!done) return; // stopped while retrying: the checkpoint stays before the unprocessed records
-        }
-        if (!response.NextShardIterator) return; // closed shard, fully read
-        iterator = response.NextShardIterator;
-        if (records.length === 0) await sleeper.sleep(pollIntervalMs);
-      } catch (error) {
-        if (stopped) return;
-        if (handleVanished(error, `reading shard ${shardId}`)) return;
-        const name = errorName(error);
-        iterator = undefined;
-        if (name === 'ExpiredIteratorException') continue;
-        if (name === 'TrimmedDataAccessException') {
-          log(
-            'warn',
-            `${label} shard ${shardId}: records after the checkpoint were trimmed; reading from the oldest.`,
-          );
-          lastSequenceNumber = undefined;
-          position = 'TRIM_HORIZON';
-          continue;
-        }
-        if (
-          name === 'ValidationException' &&
-          lastSequenceNumber !== undefined &&
-          /SequenceNumber/i.test(errorMessage(error))
-        ) {
-          log(
-            'warn',
-            `${label} shard ${shardId}: checkpoint ${lastSequenceNumber} is not valid for this shard ` +
-              `(${errorMessage(error)}); reading the shard from its oldest record.`,
-          );
-          lastSequenceNumber = undefined;
-          position = 'TRIM_HORIZON';
-          continue;
-        }
-        errorCount++;
-        log('warn', `${label} shard ${shardId}: ${name}: ${errorMessage(error)}; retrying.`);
-        await sleeper.sleep(Math.min(ERROR_BACKOFF_MS * errorCount, MAX_RETRY_DELAY_MS));
-      }
-    }
-  };
-
-  /**
-   * Delivers one GetRecords result, retrying, bisecting and giving up as configured.
-   * @param {string} shardId
-   * @param {string} key checkpoint key
-   * @param {import('@aws-sdk/client-dynamodb-streams')._Record[]} rawRecords
-   * @param {(sequenceNumber: string) => void} onCheckpoint
-   * @returns {Promise<boolean>} false if the poller stopped before the records were dealt with
-   */
-  const processRecords = async (shardId, key, rawRecords, onCheckpoint) => {
-    const all = rawRecords.map((record) => toLambdaRecord(record, streamArn, region));
-    // A record's age, for MaximumRecordAgeInSeconds. DynamoDB Local rounds ApproximateCreationDateTime down to the
-    // minute (AWS: to the second), which would age a record by up to a minute at once. A record was written before
-    // this read and no later than a minute after its timestamp; the later bound keeps the age from ever exceeding
-    // the true one (the poller reads new records within its poll interval, so it is close).
-    const readAt = Date.now();
-    /** @param {LambdaDynamoDBRecord} record */
-    const arrivalMs = (record) => {
-      const seconds = record.dynamodb?.ApproximateCreationDateTime;
-      return seconds === undefined ? readAt : Math.min(readAt, seconds * 1000 + 60_000);
-    };
-    /** @param {string} sequenceNumber */
-    const checkpoint = async (sequenceNumber) => {
-      onCheckpoint(sequenceNumber);
-      try {
-        await checkpoints.put(key, sequenceNumber);
-      } catch (error) {
-        log('error', `${label} cannot write the checkpoint of shard ${shardId}: ${errorMessage(error)}`);
-      }
-    };
-    /**
-     * Everything before `next` is dealt with, including records the filter dropped; no `next` = the whole result.
-     * @param {LambdaDynamoDBRecord | undefined} next
-     */
-    const checkpointBefore = async (next) => {
-      const index = next ? all.indexOf(next) : all.length;
-      const before = all[index - 1];
-      if (before) await checkpoint(sequenceNumberOf(before));
-    };
-    const selected =
-      filterPatterns.length === 0
-        ? all
-        : all.filter((record) => filterPatterns.some((pattern) => matchesEventPattern(pattern, record)));
-
-    /**
-     * Batches still to deliver, in shard order. `retries` counts the failed invocations that used up the retry
-     * quota (a split does not, as on AWS); `invocations` every invocation that carried these records.
-     * @type {{ records: LambdaDynamoDBRecord[], retries: number, invocations: number }[]}
-     */
-    const pending = selected.length > 0 ? [{ records: selected, retries: 0, invocations: 0 }] : [];
-    let failuresInARow = 0;
-    /** @type {StreamBatchFailure['lastOutcome']} */
-    let lastOutcome = 'none';
-    let lastError = '';
-
-    /**
-     * @param {LambdaDynamoDBRecord[]} records
-     * @param {StreamBatchFailure['condition']} condition
-     * @param {number} invocations
-     */
-    const giveUp = async (records, condition, invocations) => {
-      const first = /** @type {LambdaDynamoDBRecord} */ (records[0]);
-      const last = /** @type {LambdaDynamoDBRecord} */ (records[records.length - 1]);
-      log(
-        'error',
-        `${label} giving up on ${records.length} record(s) of shard ${shardId} ` +
-          `(${sequenceNumberOf(first)}..${sequenceNumberOf(last)}), ${condition} after ${invocations} ` +
-          `invocation(s)${lastError ? `: ${lastError}` : ''}`,
-      );
-      if (!onFailure) return;
-      try {
-        await onFailure({
-          functionKey,
-          streamArn,
-          shardId,
-          condition,
-          startSequenceNumber: sequenceNumberOf(first),
-          endSequenceNumber: sequenceNumberOf(last),
-          approximateArrivalOfFirstRecord: arrivalOf(first),
-          approximateArrivalOfLastRecord: arrivalOf(last),
-          batchSize: records.length,
-          attempts: invocations,
-          lastOutcome,
-          lastError,
-        });
-      } catch (failureError) {
-        log('error', `${label} onFailure handler failed: ${errorMessage(failureError)}`);
-      }
-    };
-
-    while (pending.length > 0) {
-      if (stopped) return false;
-      const batch = /** @type {(typeof pending)[number]} */ (pending[0]);
-
-      if (maximumRecordAgeInSeconds >= 0) {
-        // Records arrive in order, so the ones too old to send are at the front of the batch.
-        const oldestAllowed = Date.now() - maximumRecordAgeInSeconds * 1000;
-        const expired = batch.records.findIndex((record) => arrivalMs(record) >= oldestAllowed);
-        const count = expired === -1 ? batch.records.length : expired;
-        if (count > 0) {
-          await giveUp(batch.records.slice(0, count), 'RecordAgeExceeded', batch.invocations);
-          batch.records = batch.records.slice(count);
-          if (batch.records.length === 0) pending.shift();
-          await checkpointBefore(pending[0]?.records[0]);
-          continue;
-        }
-      }
-
-      const result = await safeInvoke(invoke, functionKey, { Records: batch.records });
-      const outcome = evaluate(result, batch.records, reportBatchItemFailures);
-      if (outcome.kind === 'success') {
-        pending.shift();
-        await checkpointBefore(pending[0]?.records[0]);
-        failuresInARow = 0;
-        lastOutcome = 'none';
-        lastError = '';
-        continue;
-      }
-      failuresInARow++;
-
-      if (outcome.kind === 'delivery') {
-        // The handler never ran: AWS retries until the records expire, without using up retries or splitting.
-        lastError = outcome.error;
-        if (lastOutcome === 'none') lastOutcome = 'delivery';
-      } else {
-        batch.invocations++;
-        if (outcome.kind === 'partial') {
-          lastOutcome = 'partial';
-          lastError = outcome.reason;
-          // The batch restarts at the lowest failed record (with bisect on too: it is split there); the records
-          // behind that one have failed once.
-          if (outcome.failedIndex > 0) {
-            await checkpointBefore(batch.records[outcome.failedIndex]);
-            batch.records = batch.records.slice(outcome.failedIndex);
-            batch.retries = 1;
-          } else {
-            batch.retries++;
-          }
-        } else {
-          lastOutcome = 'function-error';
-          lastError = outcome.error;
-          if (bisectBatchOnFunctionError && batch.records.length > 1) {
-            const middle = Math.ceil(batch.records.length / 2);
-            pending.splice(
-              0,
-              1,
-              { ...batch, records: batch.records.slice(0, middle) },
-              { ...batch, records: batch.records.slice(middle) },
-            );
-            log(
-              'warn',
-              `${label} batch of ${batch.records.length} record(s) from shard ${shardId} failed: ${lastError}; ` +
-                `split into ${middle} + ${batch.records.length - middle}.`,
-            );
-            await sleeper.sleep(backoffMs(failuresInARow));
-            continue;
-          }
-          batch.retries++;
-        }
-        if (maximumRetryAttempts >= 0 && batch.retries > maximumRetryAttempts) {
-          pending.shift();
-          await giveUp(batch.records, 'RetryAttemptsExhausted', batch.invocations);
-          await checkpointBefore(pending[0]?.records[0]);
-          continue;
-        }
-      }
-
-      const delay = backoffMs(failuresInARow);
-      log(
-        'warn',
-        `${label} batch of ${batch.records.length} record(s) from shard ${shardId} failed ` +
-          `(${outcome.kind === 'delivery' ? 'not delivered' : `retry ${batch.retries}${maximumRetryAttempts >= 0 ? ` of ${maximumRetryAttempts}` : ''}`}): ` +
-          `${lastError}; retrying in ${delay} ms.`,
-      );
-      await sleeper.sleep(delay);
-    }
-    // Also moves past a result whose records the filter all dropped.
-    await checkpointBefore(undefined);
-    return true;
-  };
-
-  /** @param {number} failuresInARow */
-  const backoffMs = (failuresInARow) =>
-    Math.min(retryBaseDelayMs * 2 ** (failuresInARow - 1), MAX_RETRY_DELAY_MS);
-
-  const discoveryTask = discovery();
-  const finished = (async () => {
-    await discoveryTask;
-    // Shards started before the end keep their promise in `task`; wait for all of them.
-    await Promise.all([...shards.values()].map((state) => state.task));
-    return endReason;
-  })();
-
   return {
-    finished,
-    async stop() {
-      end('stopped');
-      await finished;
-    },
+    streams,
+    streamArn,
+    functionKey,
+    startingPosition,
+    filterPatterns,
+    reportBatchItemFailures,
+    maximumRetryAttempts,
+    maximumRecordAgeInSeconds,
+    bisectBatchOnFunctionError,
+    checkpoints,
+    invoke,
+    log,
+    pollIntervalMs,
+    retryBaseDelayMs,
+    region,
+    onFailure,
+    discoveryIntervalMs,
+    limit: Math.max(1, Math.min(batchSize, GET_RECORDS_MAX_LIMIT)),
+    label: `[${functionKey} <- ${streamLabel(streamArn)}]`,
+    stopped: false,
+    endReason: 'stopped',
+    // Retry back-offs and poll pauses are only cut short by the end of the poller; the discovery pause also by
+    // a shard that finished (its children may now be runnable).
+    sleeper: createSleeper(),
+    discoverySleeper: createSleeper(),
+    shards: new Map(),
   };
+}
+
+/**
+ * @param {Poller} poller
+ * @param {StreamPollerEnd} reason
+ */
+function end(poller, reason) {
+  if (poller.stopped) return;
+  poller.endReason = reason;
+  poller.stopped = true;
+  poller.sleeper.wakeAll();
+  poller.discoverySleeper.wakeAll();
+}
+
+/**
+ * @param {Poller} poller
+ * @param {unknown} error
+ * @param {string} operation
+ * @returns {boolean} whether the error was the stream vanishing (the poller is then ending)
+ */
+function handleVanished(poller, error, operation) {
+  if (errorName(error) !== 'ResourceNotFoundException') return false;
+  if (!poller.stopped) {
+    poller.log(
+      'warn',
+      `${poller.label} ${operation}: the stream no longer exists (was the table deleted or recreated, or DynamoDB Local ` +
+        'restarted in memory?). Stopping this poller.',
+    );
+    end(poller, 'stream-not-found');
+  }
+  return true;
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// Shard discovery: parents before children
+// -------------------------------------------------------------------------------------------------------------
+
+/**
+ * Every shard of the stream, page by page.
+ * @param {Poller} poller
+ * @returns {Promise<import('@aws-sdk/client-dynamodb-streams').StreamDescription>}
+ */
+async function describeStream(poller) {
+  /** @type {import('@aws-sdk/client-dynamodb-streams').Shard[]} */
+  const all = [];
+  /** @type {string | undefined} */
+  let exclusiveStartShardId;
+  /** @type {import('@aws-sdk/client-dynamodb-streams').StreamDescription} */
+  let description = {};
+  do {
+    const response = await poller.streams.send(
+      new DescribeStreamCommand({
+        StreamArn: poller.streamArn,
+        ExclusiveStartShardId: exclusiveStartShardId,
+      }),
+    );
+    description = response.StreamDescription ?? {};
+    all.push(...(description.Shards ?? []));
+    exclusiveStartShardId = description.LastEvaluatedShardId;
+  } while (exclusiveStartShardId && !poller.stopped);
+  return { ...description, Shards: all };
+}
+
+/**
+ * Looks for new shards every `discoveryIntervalMs` (or as soon as a shard is done) and starts those whose parent
+ * is done, until the poller stops or the stream is disabled and fully read.
+ * @param {Poller} poller
+ */
+async function discover(poller) {
+  let first = true;
+  while (!poller.stopped) {
+    /** @type {import('@aws-sdk/client-dynamodb-streams').StreamDescription} */
+    let description;
+    try {
+      description = await describeStream(poller);
+    } catch (error) {
+      if (handleVanished(poller, error, 'DescribeStream')) break;
+      poller.log('warn', `${poller.label} DescribeStream failed: ${errorMessage(error)}; retrying.`);
+      await poller.sleeper.sleep(ERROR_BACKOFF_MS);
+      continue;
+    }
+    addNewShards(poller, description.Shards ?? [], first);
+    first = false;
+    startRunnableShards(poller);
+    const allDone = [...poller.shards.values()].every((state) => state.status === 'done');
+    if (description.StreamStatus === 'DISABLED' && allDone) {
+      poller.log(
+        'warn',
+        `${poller.label} the stream is disabled and fully read (table deleted, recreated or its stream turned off). ` +
+          'Stopping this poller.',
+      );
+      end(poller, 'stream-disabled');
+      break;
+    }
+    await poller.discoverySleeper.sleep(poller.discoveryIntervalMs);
+  }
+}
+
+/**
+ * @param {Poller} poller
+ * @param {import('@aws-sdk/client-dynamodb-streams').Shard[]} found
+ * @param {boolean} first whether these are the shards that exist when the mapping starts
+ */
+function addNewShards(poller, found, first) {
+  for (const shard of found) {
+    const shardId = shard.ShardId;
+    if (!shardId || poller.shards.has(shardId)) continue;
+    const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+    /** @type {ShardState['initialPosition']} */
+    let initialPosition = 'TRIM_HORIZON';
+    // LATEST only applies to the shards that exist when the mapping starts; shards created later (children)
+    // are read from their beginning, as AWS does.
+    if (first && poller.startingPosition === 'LATEST') initialPosition = closed ? 'SKIP' : 'LATEST';
+    poller.shards.set(shardId, { shard, initialPosition, status: 'waiting', task: undefined });
+  }
+}
+
+/** @param {Poller} poller */
+function startRunnableShards(poller) {
+  for (const [shardId, state] of poller.shards) {
+    if (state.status !== 'waiting' || poller.stopped) continue;
+    const parentId = state.shard.ParentShardId;
+    const parent = parentId ? poller.shards.get(parentId) : undefined;
+    if (parent && parent.status !== 'done') continue;
+    state.status = 'running';
+    state.task = runShard(poller, shardId, state.initialPosition).then(
+      () => {
+        state.status = 'done';
+        // A drained shard may have children waiting; look for them now rather than at the next interval.
+        poller.discoverySleeper.wakeAll();
+        startRunnableShards(poller);
+      },
+      (error) => {
+        // runShard handles its own errors; this is a bug guard, not a control path.
+        poller.log(
+          'error',
+          `${poller.label} shard ${shardId} stopped on an unexpected error: ${errorMessage(error)}`,
+        );
+        state.status = 'done';
+      },
+    );
+  }
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// Reading a shard
+// -------------------------------------------------------------------------------------------------------------
+
+/**
+ * Reads a shard from its checkpoint (or its initial position) until it is closed and fully read, or the poller
+ * stops.
+ * @param {Poller} poller
+ * @param {string} shardId
+ * @param {ShardState['initialPosition']} initialPosition
+ */
+async function runShard(poller, shardId, initialPosition) {
+  const key = `${poller.streamArn}|${shardId}`;
+  /** @type {string | undefined} */
+  let lastSequenceNumber;
+  try {
+    lastSequenceNumber = await poller.checkpoints.get(key);
+  } catch (error) {
+    poller.log(
+      'error',
+      `${poller.label} cannot read the checkpoint of shard ${shardId}: ${errorMessage(error)}`,
+    );
+    end(poller, 'stopped');
+    return;
+  }
+  if (initialPosition === 'SKIP' && lastSequenceNumber === undefined) return;
+  /** @type {ShardCursor} */
+  const cursor = {
+    shardId,
+    key,
+    lastSequenceNumber,
+    position: initialPosition === 'SKIP' ? 'TRIM_HORIZON' : initialPosition,
+    iterator: undefined,
+    errorCount: 0,
+  };
+  while (!poller.stopped) {
+    try {
+      if (!(await readOnce(poller, cursor))) return;
+    } catch (error) {
+      if (poller.stopped) return;
+      if (handleVanished(poller, error, `reading shard ${shardId}`)) return;
+      await recoverFromReadError(poller, cursor, error);
+    }
+  }
+}
+
+/**
+ * One GetRecords, and the delivery of what it returned.
+ * @param {Poller} poller
+ * @param {ShardCursor} cursor
+ * @returns {Promise<boolean>} false when the shard is done, or the poller stopped while retrying (the checkpoint
+ *   then stays before the unprocessed records)
+ */
+async function readOnce(poller, cursor) {
+  if (cursor.iterator === undefined) {
+    cursor.iterator = await shardIterator(poller, cursor);
+    if (cursor.iterator === undefined) return false; // the shard has nothing more to read
+  }
+  const response = await poller.streams.send(
+    new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: poller.limit }),
+  );
+  cursor.errorCount = 0;
+  const records = response.Records ?? [];
+  if (records.length > 0) {
+    const done = await processRecords(poller, cursor.shardId, cursor.key, records, (sequenceNumber) => {
+      cursor.lastSequenceNumber = sequenceNumber;
+    });
+    if (!done) return false;
+  }
+  if (!response.NextShardIterator) return false; // closed shard, fully read
+  cursor.iterator = response.NextShardIterator;
+  if (records.length === 0) await poller.sleeper.sleep(poller.pollIntervalMs);
+  return true;
+}
+
+/**
+ * An iterator after the checkpoint, else at the cursor's position.
+ * @param {Poller} poller
+ * @param {ShardCursor} cursor
+ * @returns {Promise<string | undefined>}
+ */
+async function shardIterator(poller, cursor) {
+  const { streamArn } = poller;
+  const { shardId, lastSequenceNumber } = cursor;
+  /** @type {import('@aws-sdk/client-dynamodb-streams').GetShardIteratorInput} */
+  const input =
+    lastSequenceNumber === undefined
+      ? { StreamArn: streamArn, ShardId: shardId, ShardIteratorType: cursor.position }
+      : {
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+          SequenceNumber: lastSequenceNumber,
+        };
+  const response = await poller.streams.send(new GetShardIteratorCommand(input));
+  // LATEST is a one-off: once positioned, later re-positioning must not skip records written meanwhile.
+  cursor.position = 'TRIM_HORIZON';
+  return response.ShardIterator;
+}
+
+/**
+ * After a failed read: a new iterator next time; from the oldest record when the checkpoint is trimmed or not
+ * valid for the shard; a growing pause for other errors.
+ * @param {Poller} poller
+ * @param {ShardCursor} cursor
+ * @param {unknown} error
+ */
+async function recoverFromReadError(poller, cursor, error) {
+  const { label, log } = poller;
+  const { shardId } = cursor;
+  const name = errorName(error);
+  cursor.iterator = undefined;
+  if (name === 'ExpiredIteratorException') return;
+  if (name === 'TrimmedDataAccessException') {
+    log(
+      'warn',
+      `${label} shard ${shardId}: records after the checkpoint were trimmed; reading from the oldest.`,
+    );
+    cursor.lastSequenceNumber = undefined;
+    cursor.position = 'TRIM_HORIZON';
+    return;
+  }
+  if (
+    name === 'ValidationException' &&
+    cursor.lastSequenceNumber !== undefined &&
+    /SequenceNumber/i.test(errorMessage(error))
+  ) {
+    log(
+      'warn',
+      `${label} shard ${shardId}: checkpoint ${cursor.lastSequenceNumber} is not valid for this shard ` +
+        `(${errorMessage(error)}); reading the shard from its oldest record.`,
+    );
+    cursor.lastSequenceNumber = undefined;
+    cursor.position = 'TRIM_HORIZON';
+    return;
+  }
+  cursor.errorCount++;
+  log('warn', `${label} shard ${shardId}: ${name}: ${errorMessage(error)}; retrying.`);
+  await poller.sleeper.sleep(Math.min(ERROR_BACKOFF_MS * cursor.errorCount, MAX_RETRY_DELAY_MS));
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// Delivering records: retries, bisection, record age, giving up
+// -------------------------------------------------------------------------------------------------------------
+
+/**
+ * Delivers one GetRecords result, retrying, bisecting and giving up as configured.
+ * @param {Poller} poller
+ * @param {string} shardId
+ * @param {string} key checkpoint key
+ * @param {import('@aws-sdk/client-dynamodb-streams')._Record[]} rawRecords
+ * @param {(sequenceNumber: string) => void} onCheckpoint
+ * @returns {Promise<boolean>} false if the poller stopped before the records were dealt with
+ */
+async function processRecords(poller, shardId, key, rawRecords, onCheckpoint) {
+  const run = startRun(poller, shardId, key, rawRecords, onCheckpoint);
+  while (run.pending.length > 0) {
+    if (poller.stopped) return false;
+    const batch = /** @type {PendingBatch} */ (run.pending[0]);
+    if (await giveUpOnExpired(poller, run, batch)) continue;
+
+    const result = await safeInvoke(poller.invoke, poller.functionKey, { Records: batch.records });
+    const outcome = evaluate(result, batch.records, poller.reportBatchItemFailures);
+    if (outcome.kind === 'success') {
+      run.pending.shift();
+      await checkpointBefore(poller, run, run.pending[0]?.records[0]);
+      run.failuresInARow = 0;
+      run.lastOutcome = 'none';
+      run.lastError = '';
+      continue;
+    }
+    run.failuresInARow++;
+    if ((await handleFailure(poller, run, batch, outcome)) === 'retry')
+      await backOff(poller, run, batch, outcome);
+  }
+  // Also moves past a result whose records the filter all dropped.
+  await checkpointBefore(poller, run, undefined);
+  return true;
+}
+
+/**
+ * The records of a GetRecords result in Lambda's shape, and those the filter keeps as the first batch.
+ * @param {Poller} poller
+ * @param {string} shardId
+ * @param {string} key
+ * @param {import('@aws-sdk/client-dynamodb-streams')._Record[]} rawRecords
+ * @param {(sequenceNumber: string) => void} onCheckpoint
+ * @returns {RecordsRun}
+ */
+function startRun(poller, shardId, key, rawRecords, onCheckpoint) {
+  const { filterPatterns } = poller;
+  const all = rawRecords.map((record) => toLambdaRecord(record, poller.streamArn, poller.region));
+  // A record's age, for MaximumRecordAgeInSeconds. DynamoDB Local rounds ApproximateCreationDateTime down to the
+  // minute (AWS: to the second), which would age a record by up to a minute at once. A record was written before
+  // this read and no later than a minute after its timestamp; the later bound keeps the age from ever exceeding
+  // the true one (the poller reads new records within its poll interval, so it is close).
+  const readAt = Date.now();
+  /** @param {LambdaDynamoDBRecord} record */
+  const arrivalMs = (record) => {
+    const seconds = record.dynamodb?.ApproximateCreationDateTime;
+    return seconds === undefined ? readAt : Math.min(readAt, seconds * 1000 + 60_000);
+  };
+  const selected =
+    filterPatterns.length === 0
+      ? all
+      : all.filter((record) => filterPatterns.some((pattern) => matchesEventPattern(pattern, record)));
+  return {
+    shardId,
+    key,
+    all,
+    arrivalMs,
+    onCheckpoint,
+    pending: selected.length > 0 ? [{ records: selected, retries: 0, invocations: 0 }] : [],
+    failuresInARow: 0,
+    lastOutcome: 'none',
+    lastError: '',
+  };
+}
+
+/**
+ * Everything before `next` is dealt with, including records the filter dropped; no `next` = the whole result.
+ * @param {Poller} poller
+ * @param {RecordsRun} run
+ * @param {LambdaDynamoDBRecord | undefined} next
+ */
+async function checkpointBefore(poller, run, next) {
+  const index = next ? run.all.indexOf(next) : run.all.length;
+  const before = run.all[index - 1];
+  if (!before) return;
+  const sequenceNumber = sequenceNumberOf(before);
+  run.onCheckpoint(sequenceNumber);
+  try {
+    await poller.checkpoints.put(run.key, sequenceNumber);
+  } catch (error) {
+    poller.log(
+      'error',
+      `${poller.label} cannot write the checkpoint of shard ${run.shardId}: ${errorMessage(error)}`,
+    );
+  }
+}
+
+/**
+ * With MaximumRecordAgeInSeconds, gives up on the records at the front of the batch that are too old to send.
+ * @param {Poller} poller
+ * @param {RecordsRun} run
+ * @param {PendingBatch} batch
+ * @returns {Promise<boolean>} whether it gave up on any
+ */
+async function giveUpOnExpired(poller, run, batch) {
+  if (poller.maximumRecordAgeInSeconds < 0) return false;
+  // Records arrive in order, so the ones too old to send are at the front of the batch.
+  const oldestAllowed = Date.now() - poller.maximumRecordAgeInSeconds * 1000;
+  const expired = batch.records.findIndex((record) => run.arrivalMs(record) >= oldestAllowed);
+  const count = expired === -1 ? batch.records.length : expired;
+  if (count === 0) return false;
+  await giveUp(poller, run, batch.records.slice(0, count), 'RecordAgeExceeded', batch.invocations);
+  batch.records = batch.records.slice(count);
+  if (batch.records.length === 0) run.pending.shift();
+  await checkpointBefore(poller, run, run.pending[0]?.records[0]);
+  return true;
+}
+
+/**
+ * Applies a failed invocation to the batch: a delivery failure uses up nothing; a partial failure restarts the
+ * batch at its lowest failed record; a function error splits the batch (bisect) or uses up a retry. A batch
+ * whose retries are used up is given up on.
+ * @param {Poller} poller
+ * @param {RecordsRun} run
+ * @param {PendingBatch} batch
+ * @param {Exclude<Outcome, { kind: 'success' }>} outcome
+ * @returns {Promise<'retry' | 'next'>} retry the batch after a back-off, or go on with the next one at once
+ */
+async function handleFailure(poller, run, batch, outcome) {
+  if (outcome.kind === 'delivery') {
+    // The handler never ran: AWS retries until the records expire, without using up retries or splitting.
+    run.lastError = outcome.error;
+    if (run.lastOutcome === 'none') run.lastOutcome = 'delivery';
+    return 'retry';
+  }
+  batch.invocations++;
+  if (outcome.kind === 'partial') {
+    run.lastOutcome = 'partial';
+    run.lastError = outcome.reason;
+    // The batch restarts at the lowest failed record (with bisect on too: it is split there); the records
+    // behind that one have failed once.
+    if (outcome.failedIndex > 0) {
+      await checkpointBefore(poller, run, batch.records[outcome.failedIndex]);
+      batch.records = batch.records.slice(outcome.failedIndex);
+      batch.retries = 1;
+    } else {
+      batch.retries++;
+    }
+  } else {
+    run.lastOutcome = 'function-error';
+    run.lastError = outcome.error;
+    if (poller.bisectBatchOnFunctionError && batch.records.length > 1) {
+      await bisect(poller, run, batch);
+      return 'next';
+    }
+    batch.retries++;
+  }
+  if (poller.maximumRetryAttempts >= 0 && batch.retries > poller.maximumRetryAttempts) {
+    run.pending.shift();
+    await giveUp(poller, run, batch.records, 'RetryAttemptsExhausted', batch.invocations);
+    await checkpointBefore(poller, run, run.pending[0]?.records[0]);
+    return 'next';
+  }
+  return 'retry';
+}
+
+/**
+ * Splits the failed batch in two, each half retried on its own (the first half first), after a back-off.
+ * @param {Poller} poller
+ * @param {RecordsRun} run
+ * @param {PendingBatch} batch the first pending batch
+ */
+async function bisect(poller, run, batch) {
+  const middle = Math.ceil(batch.records.length / 2);
+  run.pending.splice(
+    0,
+    1,
+    { ...batch, records: batch.records.slice(0, middle) },
+    { ...batch, records: batch.records.slice(middle) },
+  );
+  poller.log(
+    'warn',
+    `${poller.label} batch of ${batch.records.length} record(s) from shard ${run.shardId} failed: ${run.lastError}; ` +
+      `split into ${middle} + ${batch.records.length - middle}.`,
+  );
+  await poller.sleeper.sleep(backoffMs(poller, run.failuresInARow));
+}
+
+/**
+ * Waits before retrying the batch, exponentially longer with each failure in a row.
+ * @param {Poller} poller
+ * @param {RecordsRun} run
+ * @param {PendingBatch} batch
+ * @param {Outcome} outcome
+ */
+async function backOff(poller, run, batch, outcome) {
+  const { maximumRetryAttempts } = poller;
+  const delay = backoffMs(poller, run.failuresInARow);
+  poller.log(
+    'warn',
+    `${poller.label} batch of ${batch.records.length} record(s) from shard ${run.shardId} failed ` +
+      `(${outcome.kind === 'delivery' ? 'not delivered' : `retry ${batch.retries}${maximumRetryAttempts >= 0 ? ` of ${maximumRetryAttempts}` : ''}`}): ` +
+      `${run.lastError}; retrying in ${delay} ms.`,
+  );
+  await poller.sleeper.sleep(delay);
+}
+
+/**
+ * @param {Poller} poller
+ * @param {number} failuresInARow
+ */
+function backoffMs(poller, failuresInARow) {
+  return Math.min(poller.retryBaseDelayMs * 2 ** (failuresInARow - 1), MAX_RETRY_DELAY_MS);
+}
+
+/**
+ * Logs the records given up on and reports them to onFailure (shard and sequence numbers, never the records).
+ * @param {Poller} poller
+ * @param {RecordsRun} run
+ * @param {LambdaDynamoDBRecord[]} records
+ * @param {StreamBatchFailure['condition']} condition
+ * @param {number} invocations
+ */
+async function giveUp(poller, run, records, condition, invocations) {
+  const { shardId, lastError } = run;
+  const first = /** @type {LambdaDynamoDBRecord} */ (records[0]);
+  const last = /** @type {LambdaDynamoDBRecord} */ (records[records.length - 1]);
+  poller.log(
+    'error',
+    `${poller.label} giving up on ${records.length} record(s) of shard ${shardId} ` +
+      `(${sequenceNumberOf(first)}..${sequenceNumberOf(last)}), ${condition} after ${invocations} ` +
+      `invocation(s)${lastError ? `: ${lastError}` : ''}`,
+  );
+  if (!poller.onFailure) return;
+  try {
+    await poller.onFailure({
+      functionKey: poller.functionKey,
+      streamArn: poller.streamArn,
+      shardId,
+      condition,
+      startSequenceNumber: sequenceNumberOf(first),
+      endSequenceNumber: sequenceNumberOf(last),
+      approximateArrivalOfFirstRecord: arrivalOf(first),
+      approximateArrivalOfLastRecord: arrivalOf(last),
+      batchSize: records.length,
+      attempts: invocations,
+      lastOutcome: run.lastOutcome,
+      lastError,
+    });
+  } catch (failureError) {
+    poller.log('error', `${poller.label} onFailure handler failed: ${errorMessage(failureError)}`);
+  }
 }
 
 /**
@@ -658,7 +885,7 @@ export function streamFailureRecord(failure, functionArn) {
  * @param {unknown} result
  * @param {LambdaDynamoDBRecord[]} batch
  * @param {boolean} reportBatchItemFailures
- * @returns {{ kind: 'success' } | { kind: 'failure' | 'delivery', error: string } | { kind: 'partial', failedIndex: number, reason: string }}
+ * @returns {Outcome}
  */
 function evaluate(result, batch, reportBatchItemFailures) {
   const invoked = /** @type {InvokeResult} */ (result);
