@@ -69,7 +69,8 @@ export function configuredFunctions(root = PROJECT_ROOT) {
   });
   return files.flatMap((file) => {
     /** @type {Record<string, { handler: string, events?: Array<Record<string, any>> }>} */
-    const functions = parse(readFileSync(join(root, file), 'utf8'), { logLevel: 'silent', merge: true }) ?? {};
+    const functions =
+      parse(readFileSync(join(root, file), 'utf8'), { logLevel: 'silent', merge: true }) ?? {};
     return Object.entries(functions).map(([name, definition]) => ({
       name,
       handler: definition.handler,
