@@ -135,288 +135,341 @@ function parseMoney(value) {
 }
 
 /**
- * Starts the local payment sandbox.
- * @param {PaymentSandboxOptions} options
- * @returns {Promise<PaymentSandbox>}
+ * What the handlers of a running sandbox share.
+ * @typedef {{
+ *   log: Log,
+ *   timeoutHoldMs: number,
+ *   outage: OutageMode,
+ *   acceptedKey: string,
+ *   ledger: Ledger,
+ *   authorizations: Map<string, Authorization>,
+ *   answers: Map<string, { fingerprint: string, answer: Answer }>,
+ *   held: Set<{ timer: NodeJS.Timeout, res: import('node:http').ServerResponse }>,
+ *   testCards: Set<string>,
+ * }} SandboxState
+ * `acceptedKey`: only the newest key is accepted, a rotation that revokes the old key at once (the hardest case).
+ * `answers`: answers already given, by operation and idempotency key; a repeated call gets the same answer.
+ * `held`: calls held during a `timeout` outage. `testCards`: fingerprints of the test cards registered through
+ * /_sandbox/test-cards, approved like tok_visa.
  */
-export async function startPaymentSandbox(options) {
-  const { port, host = '127.0.0.1', apiKey = 'sandbox-key', timeoutHoldMs = 10_000 } = options;
-  /** @type {Log} */
-  const log = options.log ?? ((level, message) => console[level](message));
 
-  /** @type {OutageMode} */
-  let outage = 'off';
-  /** Only the newest key is accepted: a rotation that revokes the old key at once, the hardest case. */
-  let acceptedKey = apiKey;
-  /** @type {Ledger} */
-  const ledger = { authorizations: [], declines: [], captures: [], voids: [], refunds: [] };
-  /** @type {Map<string, Authorization>} */
-  const authorizations = new Map();
-  /** Answers already given, by operation and idempotency key: a repeated call gets the same answer. */
-  /** @type {Map<string, { fingerprint: string, answer: Answer }>} */
-  const answers = new Map();
-  /** @type {Set<{ timer: NodeJS.Timeout, res: import('node:http').ServerResponse }>} */
-  const held = new Set();
-  /** Fingerprints of the test cards registered through /_sandbox/test-cards: approved like tok_visa. */
-  const testCards = new Set();
+const now = () => new Date().toISOString();
 
-  const now = () => new Date().toISOString();
+/** @param {string} token */
+const fingerprintOf = (token) => createHash('sha256').update(token).digest('hex');
 
-  /**
-   * Runs `perform` once per (operation, idempotency key); later calls with the same key get the stored
-   * answer. The same key with a different request is a client bug (409), as with real providers.
-   * @param {string} scope
-   * @param {string} key
-   * @param {unknown} request
-   * @param {() => Answer} perform
-   * @returns {Answer}
-   */
-  function answerOnce(scope, key, request, perform) {
-    const id = `${scope}:${key}`;
-    const fingerprint = JSON.stringify(request);
-    const previous = answers.get(id);
-    if (previous) {
-      if (previous.fingerprint !== fingerprint) {
-        return { status: 409, body: { error: 'idempotency_key_reused', idempotencyKey: key } };
-      }
-      return previous.answer;
+// -------------------------------------------------------------------------------------------------------------
+// The provider's API
+// -------------------------------------------------------------------------------------------------------------
+
+/**
+ * Runs `perform` once per (operation, idempotency key); later calls with the same key get the stored
+ * answer. The same key with a different request is a client bug (409), as with real providers.
+ * @param {SandboxState} sandbox
+ * @param {string} scope
+ * @param {string} key
+ * @param {unknown} request
+ * @param {() => Answer} perform
+ * @returns {Answer}
+ */
+function answerOnce(sandbox, scope, key, request, perform) {
+  const id = `${scope}:${key}`;
+  const fingerprint = JSON.stringify(request);
+  const previous = sandbox.answers.get(id);
+  if (previous) {
+    if (previous.fingerprint !== fingerprint) {
+      return { status: 409, body: { error: 'idempotency_key_reused', idempotencyKey: key } };
     }
-    const answer = perform();
-    // Only final answers are remembered; a state conflict may be retried once the state allows it.
-    if (answer.status < 400 || answer.status === 402) answers.set(id, { fingerprint, answer });
-    return answer;
+    return previous.answer;
   }
+  const answer = perform();
+  // Only final answers are remembered; a state conflict may be retried once the state allows it.
+  if (answer.status < 400 || answer.status === 402) sandbox.answers.set(id, { fingerprint, answer });
+  return answer;
+}
 
-  /** @param {Record<string, unknown>} body @returns {Answer} */
-  function authorize(body) {
-    const request = {
-      orderId: requiredString(body, 'orderId'),
-      amount: parseMoney(body.amount),
-      token: requiredString(body, 'token'),
-    };
-    const idempotencyKey = requiredString(body, 'idempotencyKey');
-    return answerOnce('authorize', idempotencyKey, request, () => {
-      const tokenFingerprint = createHash('sha256').update(request.token).digest('hex');
-      if (request.token !== APPROVED_TOKEN && !testCards.has(tokenFingerprint)) {
-        const reason = request.token === 'tok_declined' ? 'card_declined' : 'unknown_token';
-        ledger.declines.push({
-          orderId: request.orderId,
-          amount: request.amount,
-          reason,
-          idempotencyKey,
-          at: now(),
-          tokenFingerprint,
-        });
-        log('info', `[payment-sandbox] declined ${request.orderId} (${reason})`);
-        return { status: 402, body: { status: 'declined', reason } };
-      }
-      /** @type {Authorization} */
-      const authorization = {
-        authorizationId: `auth_${randomUUID()}`,
-        orderId: request.orderId,
-        amount: request.amount,
-        status: 'authorized',
-        idempotencyKey,
-        at: now(),
-        tokenFingerprint,
-      };
-      authorizations.set(authorization.authorizationId, authorization);
-      ledger.authorizations.push(authorization);
-      log(
-        'info',
-        `[payment-sandbox] authorized ${request.orderId} ${request.amount.amount} ${request.amount.currency}`,
-      );
-      return {
-        status: 201,
-        body: {
-          authorizationId: authorization.authorizationId,
-          status: 'approved',
-          orderId: request.orderId,
-          amount: request.amount,
-        },
-      };
-    });
-  }
+/**
+ * @param {SandboxState} sandbox
+ * @param {Record<string, unknown>} body
+ * @returns {Answer}
+ */
+function authorize(sandbox, body) {
+  const request = {
+    orderId: requiredString(body, 'orderId'),
+    amount: parseMoney(body.amount),
+    token: requiredString(body, 'token'),
+  };
+  const idempotencyKey = requiredString(body, 'idempotencyKey');
+  return answerOnce(sandbox, 'authorize', idempotencyKey, request, () => {
+    const tokenFingerprint = fingerprintOf(request.token);
+    const { token, ...charge } = request;
+    const entry = { ...charge, idempotencyKey, tokenFingerprint };
+    return token !== APPROVED_TOKEN && !sandbox.testCards.has(tokenFingerprint)
+      ? decline(sandbox, entry, token === 'tok_declined' ? 'card_declined' : 'unknown_token')
+      : approve(sandbox, entry);
+  });
+}
 
-  /** @param {string} authorizationId */
-  function authorizationOf(authorizationId) {
-    const authorization = authorizations.get(authorizationId);
-    if (!authorization) throw new HttpError(404, `No authorization ${authorizationId}`);
-    return authorization;
-  }
+/**
+ * @typedef {{ orderId: string, amount: Money, idempotencyKey: string, tokenFingerprint: string }} AuthorizationRequest
+ */
 
-  /** @param {Authorization} authorization @returns {Answer} */
-  function conflict(authorization) {
-    return { status: 409, body: { error: 'invalid_state', status: authorization.status } };
-  }
+/**
+ * @param {SandboxState} sandbox
+ * @param {AuthorizationRequest} request
+ * @param {string} reason
+ * @returns {Answer}
+ */
+function decline(sandbox, request, reason) {
+  const { orderId, amount, idempotencyKey, tokenFingerprint } = request;
+  sandbox.ledger.declines.push({ orderId, amount, reason, idempotencyKey, at: now(), tokenFingerprint });
+  sandbox.log('info', `[payment-sandbox] declined ${orderId} (${reason})`);
+  return { status: 402, body: { status: 'declined', reason } };
+}
 
-  /** @param {string} authorizationId @param {Record<string, unknown>} body @returns {Answer} */
-  function capture(authorizationId, body) {
-    const idempotencyKey = requiredString(body, 'idempotencyKey');
-    return answerOnce('capture', idempotencyKey, { authorizationId }, () => {
-      const authorization = authorizationOf(authorizationId);
-      if (authorization.status !== 'authorized') return conflict(authorization);
-      const captureId = `cap_${randomUUID()}`;
-      authorization.status = 'captured';
-      authorization.captureId = captureId;
-      const { orderId, amount } = authorization;
-      ledger.captures.push({ captureId, authorizationId, orderId, amount, at: now() });
-      log('info', `[payment-sandbox] captured ${orderId} ${amount.amount} ${amount.currency}`);
-      return { status: 200, body: { captureId, status: 'captured', amount } };
-    });
-  }
+/**
+ * @param {SandboxState} sandbox
+ * @param {AuthorizationRequest} request
+ * @returns {Answer}
+ */
+function approve(sandbox, request) {
+  const { orderId, amount } = request;
+  /** @type {Authorization} */
+  const authorization = {
+    authorizationId: `auth_${randomUUID()}`,
+    orderId,
+    amount,
+    status: 'authorized',
+    idempotencyKey: request.idempotencyKey,
+    at: now(),
+    tokenFingerprint: request.tokenFingerprint,
+  };
+  sandbox.authorizations.set(authorization.authorizationId, authorization);
+  sandbox.ledger.authorizations.push(authorization);
+  sandbox.log('info', `[payment-sandbox] authorized ${orderId} ${amount.amount} ${amount.currency}`);
+  return {
+    status: 201,
+    body: { authorizationId: authorization.authorizationId, status: 'approved', orderId, amount },
+  };
+}
 
-  /** @param {string} authorizationId @returns {Answer} */
-  function voidAuthorization(authorizationId) {
-    const authorization = authorizationOf(authorizationId);
-    if (authorization.status === 'voided')
-      return { status: 200, body: { authorizationId, status: 'voided' } };
+/**
+ * @param {SandboxState} sandbox
+ * @param {string} authorizationId
+ */
+function authorizationOf(sandbox, authorizationId) {
+  const authorization = sandbox.authorizations.get(authorizationId);
+  if (!authorization) throw new HttpError(404, `No authorization ${authorizationId}`);
+  return authorization;
+}
+
+/** @param {Authorization} authorization @returns {Answer} */
+function conflict(authorization) {
+  return { status: 409, body: { error: 'invalid_state', status: authorization.status } };
+}
+
+/**
+ * @param {SandboxState} sandbox
+ * @param {string} authorizationId
+ * @param {Record<string, unknown>} body
+ * @returns {Answer}
+ */
+function capture(sandbox, authorizationId, body) {
+  const idempotencyKey = requiredString(body, 'idempotencyKey');
+  return answerOnce(sandbox, 'capture', idempotencyKey, { authorizationId }, () => {
+    const authorization = authorizationOf(sandbox, authorizationId);
     if (authorization.status !== 'authorized') return conflict(authorization);
-    authorization.status = 'voided';
-    ledger.voids.push({ authorizationId, orderId: authorization.orderId, at: now() });
-    log('info', `[payment-sandbox] voided ${authorization.orderId}`);
-    return { status: 200, body: { authorizationId, status: 'voided' } };
-  }
+    const captureId = `cap_${randomUUID()}`;
+    authorization.status = 'captured';
+    authorization.captureId = captureId;
+    const { orderId, amount } = authorization;
+    sandbox.ledger.captures.push({ captureId, authorizationId, orderId, amount, at: now() });
+    sandbox.log('info', `[payment-sandbox] captured ${orderId} ${amount.amount} ${amount.currency}`);
+    return { status: 200, body: { captureId, status: 'captured', amount } };
+  });
+}
 
-  /** @param {string} authorizationId @param {Record<string, unknown>} body @returns {Answer} */
-  function refund(authorizationId, body) {
-    const idempotencyKey = requiredString(body, 'idempotencyKey');
-    return answerOnce('refund', idempotencyKey, { authorizationId }, () => {
-      const authorization = authorizationOf(authorizationId);
-      if (authorization.status !== 'captured' || !authorization.captureId) return conflict(authorization);
-      const refundId = `ref_${randomUUID()}`;
-      authorization.status = 'refunded';
-      authorization.refundId = refundId;
-      const { orderId, amount, captureId } = authorization;
-      ledger.refunds.push({ refundId, captureId, authorizationId, orderId, amount, at: now() });
-      log('info', `[payment-sandbox] refunded ${orderId} ${amount.amount} ${amount.currency}`);
-      return { status: 200, body: { refundId, status: 'refunded', amount } };
-    });
-  }
+/**
+ * @param {SandboxState} sandbox
+ * @param {string} authorizationId
+ * @returns {Answer}
+ */
+function voidAuthorization(sandbox, authorizationId) {
+  const authorization = authorizationOf(sandbox, authorizationId);
+  if (authorization.status === 'voided') return { status: 200, body: { authorizationId, status: 'voided' } };
+  if (authorization.status !== 'authorized') return conflict(authorization);
+  authorization.status = 'voided';
+  sandbox.ledger.voids.push({ authorizationId, orderId: authorization.orderId, at: now() });
+  sandbox.log('info', `[payment-sandbox] voided ${authorization.orderId}`);
+  return { status: 200, body: { authorizationId, status: 'voided' } };
+}
 
-  /**
-   * @param {import('node:http').IncomingMessage} req
-   * @param {URL} url
-   * @returns {Promise<Answer>}
-   */
-  async function handleApi(req, url) {
-    if (req.headers['x-api-key'] !== acceptedKey) return { status: 401, body: { error: 'invalid_api_key' } };
-    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`);
-    const body = await readJson(req);
-    if (!isPlainObject(body)) throw new HttpError(400, 'Request body must be a JSON object');
-    if (url.pathname === '/v1/authorizations') return authorize(body);
-    const match = AUTHORIZATION_ROUTE.exec(url.pathname);
-    if (!match) throw new HttpError(404, `No route ${url.pathname}`);
-    const authorizationId = decodeURIComponent(/** @type {string} */ (match[1]));
-    if (match[2] === 'capture') return capture(authorizationId, body);
-    if (match[2] === 'refund') return refund(authorizationId, body);
-    return voidAuthorization(authorizationId);
-  }
+/**
+ * @param {SandboxState} sandbox
+ * @param {string} authorizationId
+ * @param {Record<string, unknown>} body
+ * @returns {Answer}
+ */
+function refund(sandbox, authorizationId, body) {
+  const idempotencyKey = requiredString(body, 'idempotencyKey');
+  return answerOnce(sandbox, 'refund', idempotencyKey, { authorizationId }, () => {
+    const authorization = authorizationOf(sandbox, authorizationId);
+    if (authorization.status !== 'captured' || !authorization.captureId) return conflict(authorization);
+    const refundId = `ref_${randomUUID()}`;
+    authorization.status = 'refunded';
+    authorization.refundId = refundId;
+    const { orderId, amount, captureId } = authorization;
+    sandbox.ledger.refunds.push({ refundId, captureId, authorizationId, orderId, amount, at: now() });
+    sandbox.log('info', `[payment-sandbox] refunded ${orderId} ${amount.amount} ${amount.currency}`);
+    return { status: 200, body: { refundId, status: 'refunded', amount } };
+  });
+}
 
-  /**
-   * Local-only control endpoints (not part of a real provider's API).
-   * @param {import('node:http').IncomingMessage} req
-   * @param {URL} url
-   * @returns {Promise<Answer>}
-   */
-  async function handleControl(req, url) {
-    const route = `${req.method} ${url.pathname}`;
-    switch (route) {
-      case 'GET /_sandbox/outage':
-        return { status: 200, body: { mode: outage } };
-      case 'POST /_sandbox/outage': {
-        const body = await readJson(req);
-        if (!isPlainObject(body) || !isOutageMode(body.mode)) {
-          throw new HttpError(
-            400,
-            `Expected a JSON body { "mode": ${OUTAGE_MODES.map((m) => `"${m}"`).join(' | ')} }`,
-          );
-        }
-        setOutage(body.mode);
-        return { status: 200, body: { mode: outage } };
+/**
+ * @param {SandboxState} sandbox
+ * @param {import('node:http').IncomingMessage} req
+ * @param {URL} url
+ * @returns {Promise<Answer>}
+ */
+async function handleApi(sandbox, req, url) {
+  if (req.headers['x-api-key'] !== sandbox.acceptedKey)
+    return { status: 401, body: { error: 'invalid_api_key' } };
+  if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`);
+  const body = await readJson(req);
+  if (!isPlainObject(body)) throw new HttpError(400, 'Request body must be a JSON object');
+  if (url.pathname === '/v1/authorizations') return authorize(sandbox, body);
+  const match = AUTHORIZATION_ROUTE.exec(url.pathname);
+  if (!match) throw new HttpError(404, `No route ${url.pathname}`);
+  const authorizationId = decodeURIComponent(/** @type {string} */ (match[1]));
+  if (match[2] === 'capture') return capture(sandbox, authorizationId, body);
+  if (match[2] === 'refund') return refund(sandbox, authorizationId, body);
+  return voidAuthorization(sandbox, authorizationId);
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// Local-only control endpoints (/_sandbox/): outage switch, test cards, ledger, health
+// -------------------------------------------------------------------------------------------------------------
+
+/**
+ * Local-only control endpoints (not part of a real provider's API).
+ * @param {SandboxState} sandbox
+ * @param {import('node:http').IncomingMessage} req
+ * @param {URL} url
+ * @returns {Promise<Answer>}
+ */
+async function handleControl(sandbox, req, url) {
+  const route = `${req.method} ${url.pathname}`;
+  switch (route) {
+    case 'GET /_sandbox/outage':
+      return { status: 200, body: { mode: sandbox.outage } };
+    case 'POST /_sandbox/outage': {
+      const body = await readJson(req);
+      if (!isPlainObject(body) || !isOutageMode(body.mode)) {
+        throw new HttpError(
+          400,
+          `Expected a JSON body { "mode": ${OUTAGE_MODES.map((m) => `"${m}"`).join(' | ')} }`,
+        );
       }
-      case 'POST /_sandbox/test-cards': {
-        const body = await readJson(req);
-        const token = isPlainObject(body) ? body.token : undefined;
-        if (typeof token !== 'string' || !/^tok_[A-Za-z0-9_-]{1,120}$/.test(token)) {
-          throw new HttpError(400, 'Expected a JSON body { "token": "tok_<letters, digits, _ or ->" }');
-        }
-        testCards.add(createHash('sha256').update(token).digest('hex'));
-        return { status: 201, body: { registered: true } };
+      setOutage(sandbox, body.mode);
+      return { status: 200, body: { mode: sandbox.outage } };
+    }
+    case 'POST /_sandbox/test-cards': {
+      const body = await readJson(req);
+      const token = isPlainObject(body) ? body.token : undefined;
+      if (typeof token !== 'string' || !/^tok_[A-Za-z0-9_-]{1,120}$/.test(token)) {
+        throw new HttpError(400, 'Expected a JSON body { "token": "tok_<letters, digits, _ or ->" }');
       }
-      case 'GET /_sandbox/ledger':
-        return { status: 200, body: ledgerOf(url.searchParams.get('orderId') ?? undefined) };
-      case 'GET /_sandbox/health':
-        return { status: 200, body: { status: 'ok', outage } };
-      default:
-        throw new HttpError(404, `No sandbox endpoint ${route}`);
+      sandbox.testCards.add(fingerprintOf(token));
+      return { status: 201, body: { registered: true } };
     }
+    case 'GET /_sandbox/ledger':
+      return { status: 200, body: ledgerOf(sandbox, url.searchParams.get('orderId') ?? undefined) };
+    case 'GET /_sandbox/health':
+      return { status: 200, body: { status: 'ok', outage: sandbox.outage } };
+    default:
+      throw new HttpError(404, `No sandbox endpoint ${route}`);
   }
+}
 
-  /**
-   * A copy of the ledger, optionally of one order only.
-   * @param {string} [orderId]
-   * @returns {Ledger}
-   */
-  function ledgerOf(orderId) {
-    /** @template {{ orderId: string }} T @param {T[]} entries */
-    const pick = (entries) =>
-      structuredClone(orderId ? entries.filter((e) => e.orderId === orderId) : entries);
-    return {
-      authorizations: pick(ledger.authorizations),
-      declines: pick(ledger.declines),
-      captures: pick(ledger.captures),
-      voids: pick(ledger.voids),
-      refunds: pick(ledger.refunds),
+/**
+ * A copy of the ledger, optionally of one order only.
+ * @param {SandboxState} sandbox
+ * @param {string} [orderId]
+ * @returns {Ledger}
+ */
+function ledgerOf({ ledger }, orderId) {
+  /** @template {{ orderId: string }} T @param {T[]} entries */
+  const pick = (entries) => structuredClone(orderId ? entries.filter((e) => e.orderId === orderId) : entries);
+  return {
+    authorizations: pick(ledger.authorizations),
+    declines: pick(ledger.declines),
+    captures: pick(ledger.captures),
+    voids: pick(ledger.voids),
+    refunds: pick(ledger.refunds),
+  };
+}
+
+/**
+ * @param {SandboxState} sandbox
+ * @param {OutageMode} mode
+ */
+function setOutage(sandbox, mode) {
+  if (!isOutageMode(mode)) throw new Error(`Unknown outage mode "${String(mode)}"`);
+  if (mode !== sandbox.outage) {
+    const what = {
+      off: 'OFF',
+      timeout: `ON (timeout): every API call is held ${sandbox.timeoutHoldMs} ms, then answered 504`,
+      error: 'ON (error): every API call is answered 503',
     };
+    sandbox.log('warn', `[payment-sandbox] outage ${what[mode]}`);
   }
+  sandbox.outage = mode;
+}
 
-  /** @param {OutageMode} mode */
-  function setOutage(mode) {
-    if (!isOutageMode(mode)) throw new Error(`Unknown outage mode "${String(mode)}"`);
-    if (mode !== outage) {
-      const what = {
-        off: 'OFF',
-        timeout: `ON (timeout): every API call is held ${timeoutHoldMs} ms, then answered 504`,
-        error: 'ON (error): every API call is answered 503',
-      };
-      log('warn', `[payment-sandbox] outage ${what[mode]}`);
-    }
-    outage = mode;
+/**
+ * An API call during an outage is not processed at all: nothing is charged.
+ * @param {SandboxState} sandbox
+ * @param {import('node:http').ServerResponse} res
+ */
+function answerOutage(sandbox, res) {
+  if (sandbox.outage === 'error') {
+    send(res, 503, { error: 'service_unavailable' });
+    return;
   }
-
-  /**
-   * An API call during an outage is not processed at all: nothing is charged.
-   * @param {import('node:http').ServerResponse} res
-   */
-  function answerOutage(res) {
-    if (outage === 'error') {
-      send(res, 503, { error: 'service_unavailable' });
-      return;
-    }
-    const entry = {
-      res,
-      timer: setTimeout(() => {
-        held.delete(entry);
-        if (!res.destroyed) send(res, 504, { error: 'gateway_timeout' });
-      }, timeoutHoldMs),
-    };
-    held.add(entry);
-    res.on('close', () => {
-      clearTimeout(entry.timer);
+  const { held } = sandbox;
+  const entry = {
+    res,
+    timer: setTimeout(() => {
       held.delete(entry);
-    });
-  }
+      if (!res.destroyed) send(res, 504, { error: 'gateway_timeout' });
+    }, sandbox.timeoutHoldMs),
+  };
+  held.add(entry);
+  res.on('close', () => {
+    clearTimeout(entry.timer);
+    held.delete(entry);
+  });
+}
 
-  const server = createServer((req, res) => {
+// -------------------------------------------------------------------------------------------------------------
+// HTTP
+// -------------------------------------------------------------------------------------------------------------
+
+/**
+ * Routes a request: /_sandbox/ paths, else the provider's API (not processed during an outage).
+ * @param {SandboxState} sandbox
+ * @returns {import('node:http').RequestListener}
+ */
+function requestHandler(sandbox) {
+  return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const isControl = url.pathname.startsWith('/_sandbox/');
-    if (!isControl && outage !== 'off') {
+    if (!isControl && sandbox.outage !== 'off') {
       req.resume();
-      answerOutage(res);
+      answerOutage(sandbox, res);
       return;
     }
-    (isControl ? handleControl(req, url) : handleApi(req, url))
+    (isControl ? handleControl(sandbox, req, url) : handleApi(sandbox, req, url))
       .then((answer) => send(res, answer.status, answer.body))
       .catch((error) => {
         if (res.headersSent) {
@@ -427,14 +480,36 @@ export async function startPaymentSandbox(options) {
           send(res, error.status, { error: error.message });
           return;
         }
-        log(
+        sandbox.log(
           'error',
           `[payment-sandbox] internal error: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
         );
         send(res, 500, { error: 'internal_error' });
       });
-  });
+  };
+}
 
+/**
+ * Starts the local payment sandbox.
+ * @param {PaymentSandboxOptions} options
+ * @returns {Promise<PaymentSandbox>}
+ */
+export async function startPaymentSandbox(options) {
+  const { port, host = '127.0.0.1', apiKey = 'sandbox-key', timeoutHoldMs = 10_000 } = options;
+  /** @type {SandboxState} */
+  const sandbox = {
+    log: options.log ?? ((level, message) => console[level](message)),
+    timeoutHoldMs,
+    outage: 'off',
+    acceptedKey: apiKey,
+    ledger: { authorizations: [], declines: [], captures: [], voids: [], refunds: [] },
+    authorizations: new Map(),
+    answers: new Map(),
+    held: new Set(),
+    testCards: new Set(),
+  };
+
+  const server = createServer(requestHandler(sandbox));
   server.listen(port, host);
   try {
     await once(server, 'listening');
@@ -445,13 +520,13 @@ export async function startPaymentSandbox(options) {
   }
   const { port: boundPort } = /** @type {import('node:net').AddressInfo} */ (server.address());
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-  log('info', `[payment-sandbox] listening on ${url}`);
+  sandbox.log('info', `[payment-sandbox] listening on ${url}`);
 
   /** @type {Promise<void> | undefined} */
   let stopping;
   async function stop() {
-    for (const entry of held) clearTimeout(entry.timer);
-    held.clear();
+    for (const entry of sandbox.held) clearTimeout(entry.timer);
+    sandbox.held.clear();
     const closed = new Promise((resolve) => server.close(() => resolve(undefined)));
     server.closeAllConnections();
     await closed;
@@ -464,11 +539,11 @@ export async function startPaymentSandbox(options) {
       stopping ??= stop();
       return stopping;
     },
-    setOutage,
+    setOutage: (mode) => setOutage(sandbox, mode),
     rotateApiKey(newKey) {
-      acceptedKey = newKey;
+      sandbox.acceptedKey = newKey;
     },
-    outage: () => outage,
-    ledger: ledgerOf,
+    outage: () => sandbox.outage,
+    ledger: (orderId) => ledgerOf(sandbox, orderId),
   };
 }
