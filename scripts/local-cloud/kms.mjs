@@ -150,203 +150,231 @@ function loadKeyStore(file, declared) {
 }
 
 /**
- * @param {LocalKmsOptions} options
- * @returns {Promise<LocalKms>}
+ * @typedef {{ keyId: string, arn: string, material: Buffer }} LocalKey
+ * The keys of a running emulator, by every way a caller may name one, and where they live.
+ * @typedef {{
+ *   region: string,
+ *   accountId: string,
+ *   byName: Map<string, LocalKey>,
+ *   byKeyId: Map<string, LocalKey>,
+ * }} KeyRing
  */
-export async function startLocalKms(options) {
-  const { port, host = '127.0.0.1', region, accountId, keys: declared, keyStoreFile } = options;
-  const log = options.log ?? (() => {});
-  const store = loadKeyStore(keyStoreFile, declared);
-  const arnOf = (/** @type {string} */ keyId) => `arn:aws:kms:${region}:${accountId}:key/${keyId}`;
 
-  /** @type {Map<string, { keyId: string, arn: string, material: Buffer }>} every way a caller may name a key */
-  const byName = new Map();
-  /** @type {Map<string, { keyId: string, arn: string, material: Buffer }>} */
-  const byKeyId = new Map();
+/**
+ * @param {{ region: string, accountId: string }} where
+ * @param {string} keyId
+ */
+function arnOf({ region, accountId }, keyId) {
+  return `arn:aws:kms:${region}:${accountId}:key/${keyId}`;
+}
+
+/**
+ * Indexes the declared keys by key id, key ARN, alias name and alias ARN.
+ * @param {KeyDeclaration[]} declared
+ * @param {Record<string, StoredKey>} store
+ * @param {string} region
+ * @param {string} accountId
+ * @returns {KeyRing}
+ */
+function keyRingOf(declared, store, region, accountId) {
+  /** @type {KeyRing} */
+  const ring = { region, accountId, byName: new Map(), byKeyId: new Map() };
   for (const { name, aliases = [] } of declared) {
     const stored = /** @type {StoredKey} */ (store[name]);
     const key = {
       keyId: stored.keyId,
-      arn: arnOf(stored.keyId),
+      arn: arnOf(ring, stored.keyId),
       material: Buffer.from(stored.material, 'base64'),
     };
-    byKeyId.set(key.keyId, key);
-    for (const reference of [key.keyId, key.arn]) byName.set(reference, key);
+    ring.byKeyId.set(key.keyId, key);
+    for (const reference of [key.keyId, key.arn]) ring.byName.set(reference, key);
     for (const alias of aliases) {
-      byName.set(alias, key);
-      byName.set(`arn:aws:kms:${region}:${accountId}:${alias}`, key);
+      ring.byName.set(alias, key);
+      ring.byName.set(`arn:aws:kms:${region}:${accountId}:${alias}`, key);
     }
   }
+  return ring;
+}
 
-  /** @param {unknown} keyId */
-  function keyNamed(keyId) {
-    if (typeof keyId !== 'string' || keyId === '') {
-      throw new KmsError(
-        'ValidationException',
-        "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
-      );
-    }
-    const key = byName.get(keyId);
-    if (key) return key;
-    const what = keyId.includes('alias/') ? 'Alias' : 'Key';
-    const arn = keyId.startsWith('arn:')
-      ? keyId
-      : keyId.startsWith('alias/')
-        ? `arn:aws:kms:${region}:${accountId}:${keyId}`
-        : arnOf(keyId);
-    throw new KmsError('NotFoundException', `${what} '${arn}' does not exist`);
+/**
+ * The key a request's KeyId names, or the error KMS answers.
+ * @param {KeyRing} ring
+ * @param {unknown} keyId
+ */
+function keyNamed(ring, keyId) {
+  if (typeof keyId !== 'string' || keyId === '') {
+    throw new KmsError(
+      'ValidationException',
+      "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
+    );
   }
+  const key = ring.byName.get(keyId);
+  if (key) return key;
+  const what = keyId.includes('alias/') ? 'Alias' : 'Key';
+  const arn = keyId.startsWith('arn:')
+    ? keyId
+    : keyId.startsWith('alias/')
+      ? `arn:aws:kms:${ring.region}:${ring.accountId}:${keyId}`
+      : arnOf(ring, keyId);
+  throw new KmsError('NotFoundException', `${what} '${arn}' does not exist`);
+}
 
-  /** @param {unknown} context @returns {Record<string, string>} */
-  function contextOf(context) {
-    if (context === undefined || context === null) return {};
-    if (typeof context !== 'object' || Array.isArray(context)) {
+/** @param {unknown} context @returns {Record<string, string>} */
+function contextOf(context) {
+  if (context === undefined || context === null) return {};
+  if (typeof context !== 'object' || Array.isArray(context)) {
+    throw new KmsError('ValidationException', 'EncryptionContext must be a map of strings');
+  }
+  for (const value of Object.values(context)) {
+    if (typeof value !== 'string')
       throw new KmsError('ValidationException', 'EncryptionContext must be a map of strings');
-    }
-    for (const value of Object.values(context)) {
-      if (typeof value !== 'string')
-        throw new KmsError('ValidationException', 'EncryptionContext must be a map of strings');
-    }
-    return /** @type {Record<string, string>} */ (context);
   }
+  return /** @type {Record<string, string>} */ (context);
+}
 
-  /** @param {unknown} algorithm */
-  function checkAlgorithm(algorithm) {
-    if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
-      throw new KmsError(
-        'InvalidKeyUsageException',
-        `The key does not support ${String(algorithm)}: only ${SYMMETRIC_DEFAULT} keys exist locally`,
-      );
-    }
+/** @param {unknown} algorithm */
+function checkAlgorithm(algorithm) {
+  if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
+    throw new KmsError(
+      'InvalidKeyUsageException',
+      `The key does not support ${String(algorithm)}: only ${SYMMETRIC_DEFAULT} keys exist locally`,
+    );
   }
+}
 
-  /** @param {unknown} value @param {string} field */
-  function blobOf(value, field) {
-    if (typeof value !== 'string' || value === '') {
-      throw new KmsError(
-        'ValidationException',
-        `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
-      );
-    }
-    return Buffer.from(value, 'base64');
+/** @param {unknown} value @param {string} field */
+function blobOf(value, field) {
+  if (typeof value !== 'string' || value === '') {
+    throw new KmsError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   }
+  return Buffer.from(value, 'base64');
+}
 
-  /** @param {Record<string, unknown>} input */
-  function encrypt(input) {
-    const key = keyNamed(input.KeyId);
-    checkAlgorithm(input.EncryptionAlgorithm);
-    const plaintext = blobOf(input.Plaintext, 'plaintext');
-    if (plaintext.length > MAX_PLAINTEXT_BYTES) {
-      throw new KmsError(
-        'ValidationException',
-        `1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PLAINTEXT_BYTES}`,
-      );
-    }
-    const blob = sealBlob(key.material, key.keyId, plaintext, contextOf(input.EncryptionContext));
-    return {
-      CiphertextBlob: blob.toString('base64'),
-      KeyId: key.arn,
-      EncryptionAlgorithm: SYMMETRIC_DEFAULT,
-    };
-  }
+/** @param {string} field @param {number} max */
+function tooLong(field, max) {
+  return new KmsError(
+    'ValidationException',
+    `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+  );
+}
 
-  /** @param {Record<string, unknown>} input */
-  function decrypt(input) {
-    checkAlgorithm(input.EncryptionAlgorithm);
-    const blob = blobOf(input.CiphertextBlob, 'ciphertextBlob');
-    if (blob.length > MAX_CIPHERTEXT_BYTES) {
-      throw new KmsError(
-        'ValidationException',
-        `1 validation error detected: Value at 'ciphertextBlob' failed to satisfy constraint: Member must have length less than or equal to ${MAX_CIPHERTEXT_BYTES}`,
-      );
-    }
-    const parts = parseBlob(blob);
-    const key = parts && byKeyId.get(parts.keyId);
-    // KMS says no more than this about a ciphertext it cannot use: no hint of which part was wrong.
-    if (!parts || !key) throw new KmsError('InvalidCiphertextException', '');
-    if (input.KeyId !== undefined && keyNamed(input.KeyId).keyId !== key.keyId) {
-      throw new KmsError(
-        'IncorrectKeyException',
-        'The key ID in the request does not identify a CMK that can perform this operation.',
-      );
-    }
-    const plaintext = openBlob(key.material, parts, contextOf(input.EncryptionContext));
-    if (!plaintext) throw new KmsError('InvalidCiphertextException', '');
-    return {
-      KeyId: key.arn,
-      Plaintext: plaintext.toString('base64'),
-      EncryptionAlgorithm: SYMMETRIC_DEFAULT,
-    };
-  }
-
-  /** @param {Record<string, unknown>} input */
-  function describeKey(input) {
-    const key = keyNamed(input.KeyId);
-    return {
-      KeyMetadata: {
-        AWSAccountId: accountId,
-        KeyId: key.keyId,
-        Arn: key.arn,
-        Enabled: true,
-        KeyState: 'Enabled',
-        KeyUsage: 'ENCRYPT_DECRYPT',
-        KeySpec: SYMMETRIC_DEFAULT,
-        KeyManager: 'CUSTOMER',
-        Origin: 'AWS_KMS',
-        EncryptionAlgorithms: [SYMMETRIC_DEFAULT],
-      },
-    };
-  }
-
-  /** @type {Record<string, (input: Record<string, unknown>) => unknown>} */
-  const operations = {
-    'TrentService.Encrypt': encrypt,
-    'TrentService.Decrypt': decrypt,
-    'TrentService.DescribeKey': describeKey,
+/** @param {KeyRing} ring @param {Record<string, unknown>} input */
+function encrypt(ring, input) {
+  const key = keyNamed(ring, input.KeyId);
+  checkAlgorithm(input.EncryptionAlgorithm);
+  const plaintext = blobOf(input.Plaintext, 'plaintext');
+  if (plaintext.length > MAX_PLAINTEXT_BYTES) throw tooLong('plaintext', MAX_PLAINTEXT_BYTES);
+  const blob = sealBlob(key.material, key.keyId, plaintext, contextOf(input.EncryptionContext));
+  return {
+    CiphertextBlob: blob.toString('base64'),
+    KeyId: key.arn,
+    EncryptionAlgorithm: SYMMETRIC_DEFAULT,
   };
+}
 
-  /** @param {import('node:http').ServerResponse} res @param {number} status @param {unknown} body */
-  function send(res, status, body) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': AWS_JSON, 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+/** @param {KeyRing} ring @param {Record<string, unknown>} input */
+function decrypt(ring, input) {
+  checkAlgorithm(input.EncryptionAlgorithm);
+  const blob = blobOf(input.CiphertextBlob, 'ciphertextBlob');
+  if (blob.length > MAX_CIPHERTEXT_BYTES) throw tooLong('ciphertextBlob', MAX_CIPHERTEXT_BYTES);
+  const parts = parseBlob(blob);
+  const key = parts && ring.byKeyId.get(parts.keyId);
+  // KMS says no more than this about a ciphertext it cannot use: no hint of which part was wrong.
+  if (!parts || !key) throw new KmsError('InvalidCiphertextException', '');
+  if (input.KeyId !== undefined && keyNamed(ring, input.KeyId).keyId !== key.keyId) {
+    throw new KmsError(
+      'IncorrectKeyException',
+      'The key ID in the request does not identify a CMK that can perform this operation.',
+    );
   }
+  const plaintext = openBlob(key.material, parts, contextOf(input.EncryptionContext));
+  if (!plaintext) throw new KmsError('InvalidCiphertextException', '');
+  return {
+    KeyId: key.arn,
+    Plaintext: plaintext.toString('base64'),
+    EncryptionAlgorithm: SYMMETRIC_DEFAULT,
+  };
+}
 
-  /** @param {import('node:http').IncomingMessage} req */
-  async function readJson(req) {
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) throw new KmsError('ValidationException', 'The request is too large');
-      chunks.push(chunk);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (text === '') return {};
-    try {
-      const parsed = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed;
-    } catch {
-      // answered below
-    }
-    throw new KmsError('SerializationException', 'The request body is not a JSON object');
+/** @param {KeyRing} ring @param {Record<string, unknown>} input */
+function describeKey(ring, input) {
+  const key = keyNamed(ring, input.KeyId);
+  return {
+    KeyMetadata: {
+      AWSAccountId: ring.accountId,
+      KeyId: key.keyId,
+      Arn: key.arn,
+      Enabled: true,
+      KeyState: 'Enabled',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeySpec: SYMMETRIC_DEFAULT,
+      KeyManager: 'CUSTOMER',
+      Origin: 'AWS_KMS',
+      EncryptionAlgorithms: [SYMMETRIC_DEFAULT],
+    },
+  };
+}
+
+/** @type {Record<string, (ring: KeyRing, input: Record<string, unknown>) => unknown>} */
+const OPERATIONS = {
+  'TrentService.Encrypt': encrypt,
+  'TrentService.Decrypt': decrypt,
+  'TrentService.DescribeKey': describeKey,
+};
+
+/** @param {import('node:http').ServerResponse} res @param {number} status @param {unknown} body */
+function send(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': AWS_JSON, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** @param {import('node:http').IncomingMessage} req */
+async function readJson(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) throw new KmsError('ValidationException', 'The request is too large');
+    chunks.push(chunk);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return {};
+  try {
+    const parsed = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed;
+  } catch {
+    // answered below
+  }
+  throw new KmsError('SerializationException', 'The request body is not a JSON object');
+}
 
-  const server = createServer(async (req, res) => {
+/**
+ * The AWS JSON 1.1 endpoint (the operation named by X-Amz-Target), and `GET /_local/health`.
+ * @param {KeyRing} ring
+ * @param {KeyDeclaration[]} declared
+ * @param {Log} log
+ * @returns {import('node:http').RequestListener}
+ */
+function requestHandler(ring, declared, log) {
+  return async (req, res) => {
     try {
       if (req.method === 'GET' && req.url === '/_local/health') {
         send(res, 200, { ok: true, keys: declared.map(({ name, aliases = [] }) => ({ name, aliases })) });
         return;
       }
       const target = String(req.headers['x-amz-target'] ?? '');
-      const operation = operations[target];
+      const operation = OPERATIONS[target];
       if (req.method !== 'POST' || !operation) {
         throw new KmsError(
           'UnknownOperationException',
-          `Operation ${target || '(none)'} is not supported by the local KMS emulator (supported: ${Object.keys(operations).join(', ')}).`,
+          `Operation ${target || '(none)'} is not supported by the local KMS emulator (supported: ${Object.keys(OPERATIONS).join(', ')}).`,
         );
       }
-      send(res, 200, operation(await readJson(req)));
+      send(res, 200, operation(ring, await readJson(req)));
     } catch (error) {
       if (error instanceof KmsError) {
         send(res, error.status, { __type: error.type, ...(error.message ? { message: error.message } : {}) });
@@ -355,7 +383,20 @@ export async function startLocalKms(options) {
       log('error', `[kms] ${/** @type {Error} */ (error).stack ?? String(error)}`);
       send(res, 500, { __type: 'KMSInternalException', message: 'Internal error of the local KMS emulator' });
     }
-  });
+  };
+}
+
+/**
+ * @param {LocalKmsOptions} options
+ * @returns {Promise<LocalKms>}
+ */
+export async function startLocalKms(options) {
+  const { port, host = '127.0.0.1', region, accountId, keys: declared, keyStoreFile } = options;
+  const log = options.log ?? (() => {});
+  const store = loadKeyStore(keyStoreFile, declared);
+  const ring = keyRingOf(declared, store, region, accountId);
+
+  const server = createServer(requestHandler(ring, declared, log));
   server.listen(port, host);
   await once(server, 'listening');
   const listening = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
@@ -367,7 +408,7 @@ export async function startLocalKms(options) {
     keyArnOf(name) {
       const stored = store[name];
       if (!stored) throw new Error(`No local KMS key ${name}`);
-      return arnOf(stored.keyId);
+      return arnOf(ring, stored.keyId);
     },
     async stop() {
       server.closeAllConnections?.();
@@ -375,7 +416,6 @@ export async function startLocalKms(options) {
     },
   };
 }
-
 /**
  * The stack's keys and their aliases, from its CloudFormation resources (AWS::KMS::Key, AWS::KMS::Alias).
  * @param {Record<string, { Type: string, Properties?: any }>} resources
