@@ -27,202 +27,246 @@ const BATCHING_POLL_MS = 100;
  */
 
 /**
- * Starts polling `queueUrl` and invoking `functionKey` with Lambda-shaped SQSEvents.
- * @param {object} options
- * @param {import('@aws-sdk/client-sqs').SQSClient} options.sqs
- * @param {string} options.queueUrl
- * @param {string} options.queueArn
- * @param {string} options.functionKey
- * @param {number} [options.batchSize] default 10; more than 10 needs a batching window, as on AWS
- * @param {number} [options.maximumBatchingWindowInSeconds] default 0: how long Lambda keeps gathering
+ * The options of startSqsPoller.
+ * @typedef {object} SqsPollerOptions
+ * @property {import('@aws-sdk/client-sqs').SQSClient} sqs
+ * @property {string} queueUrl
+ * @property {string} queueArn
+ * @property {string} functionKey
+ * @property {number} [batchSize] default 10; more than 10 needs a batching window, as on AWS
+ * @property {number} [maximumBatchingWindowInSeconds] default 0: how long Lambda keeps gathering
  *   messages for a batch that is not full yet (AWS: 0-300 s); the batch is invoked when it is full, when the
  *   window has passed since its first message, or at 6 MB
- * @param {boolean} [options.reportBatchItemFailures] default false
- * @param {Invoke} options.invoke
- * @param {Log} options.log
- * @param {number} [options.waitTimeSeconds] long-poll wait, default 1
- * @param {string} [options.region] awsRegion of the records, default us-east-1
+ * @property {boolean} [reportBatchItemFailures] default false
+ * @property {Invoke} invoke
+ * @property {Log} log
+ * @property {number} [waitTimeSeconds] long-poll wait, default 1
+ * @property {string} [region] awsRegion of the records, default us-east-1
+ */
+/**
+ * A running poller: its settings (defaults applied) and its state, shared by the functions below.
+ * @typedef {Required<SqsPollerOptions> & {
+ *   windowMs: number,
+ *   maxMessages: number,
+ *   label: string,
+ *   stopped: boolean,
+ *   wakeBackoff: (() => void) | undefined,
+ * }} Poller
+ */
+
+/**
+ * Starts polling `queueUrl` and invoking `functionKey` with Lambda-shaped SQSEvents.
+ * @param {SqsPollerOptions} options
  * @returns {SqsPoller}
  */
-export function startSqsPoller({
-  sqs,
-  queueUrl,
-  queueArn,
-  functionKey,
+export function startSqsPoller(options) {
+  const poller = createPoller(options);
+  const running = loop(poller).catch((error) => {
+    poller.log('error', `${poller.label} poller stopped on an unexpected error: ${errorMessage(error)}`);
+  });
+  return {
+    async stop() {
+      poller.stopped = true;
+      poller.wakeBackoff?.();
+      await running;
+    },
+  };
+}
+
+/**
+ * Checks the options and applies their defaults.
+ * @param {SqsPollerOptions} options
+ * @returns {Poller}
+ */
+function createPoller({
   batchSize = 10,
   maximumBatchingWindowInSeconds = 0,
   reportBatchItemFailures = false,
-  invoke,
-  log,
   waitTimeSeconds = 1,
   region = 'us-east-1',
+  ...required
 }) {
   if (batchSize > 10 && !(maximumBatchingWindowInSeconds >= 1)) {
     throw new Error(
       `A batch size of ${batchSize} needs a maximum batching window of at least 1 s (AWS refuses the mapping).`,
     );
   }
-  const windowMs = Math.max(0, maximumBatchingWindowInSeconds) * 1000;
-  const maxMessages = Math.max(1, Math.min(batchSize, 10));
-  const label = `[${functionKey} <- ${queueArn.slice(queueArn.lastIndexOf(':') + 1)}]`;
-  let stopped = false;
-  /** @type {(() => void) | undefined} */
-  let wakeBackoff;
-
-  /** @param {number} ms */
-  const backoff = (ms) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeBackoff = undefined;
-        resolve(undefined);
-      }
-      wakeBackoff = done;
-    });
-
-  /** @param {import('@aws-sdk/client-sqs').Message[]} messages */
-  const processBatch = async (messages) => {
-    const records = messages.map((message) => toLambdaRecord(message, queueArn, region));
-    const result = await safeInvoke(invoke, functionKey, { Records: records });
-    if (!result.ok) {
-      log(
-        'warn',
-        `${label} handler failed on a batch of ${records.length}: ${result.error}. Nothing deleted; the messages ` +
-          'return after their visibility timeout.',
-      );
-      return;
-    }
-    /** @type {Set<string>} */
-    let failed = new Set();
-    if (reportBatchItemFailures) {
-      const verdict = failedMessageIds(result.payload, records);
-      if (typeof verdict === 'string') {
-        log('warn', `${label} ${verdict}; treating the whole batch of ${records.length} as failed.`);
-        return;
-      }
-      failed = verdict;
-      if (failed.size > 0) {
-        log(
-          'info',
-          `${label} handler reported ${failed.size} of ${records.length} message(s) as failed; keeping them.`,
-        );
-      }
-    }
-    const toDelete = records.filter((record) => !failed.has(record.messageId));
-    await deleteMessages(toDelete);
-  };
-
-  /** @param {LambdaSQSRecord[]} records */
-  const deleteMessages = async (records) => {
-    for (let start = 0; start < records.length; start += 10) {
-      const chunk = records.slice(start, start + 10);
-      try {
-        const response = await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: chunk.map((record, index) => ({
-              Id: String(index),
-              ReceiptHandle: record.receiptHandle,
-            })),
-          }),
-        );
-        for (const failure of response.Failed ?? []) {
-          const record = chunk[Number(failure.Id)];
-          log(
-            'warn',
-            `${label} could not delete message ${record?.messageId}: ${failure.Code} ${failure.Message ?? ''}; it will be redelivered.`,
-          );
-        }
-      } catch (error) {
-        log(
-          'error',
-          `${label} DeleteMessageBatch failed: ${errorMessage(error)}; ${chunk.length} message(s) will be redelivered.`,
-        );
-      }
-    }
-  };
-
-  /**
-   * Lambda's batching window: the batch keeps gathering until it holds `batchSize` messages or the window
-   * has passed since its first message. The gathered messages stay invisible meanwhile, as on AWS.
-   * @param {import('@aws-sdk/client-sqs').Message[]} first
-   */
-  const fillBatch = async (first) => {
-    const batch = [...first];
-    const deadline = Date.now() + windowMs;
-    while (!stopped && batch.length < batchSize && Date.now() < deadline) {
-      try {
-        const response = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(10, batchSize - batch.length),
-            WaitTimeSeconds: 0,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        const more = response.Messages ?? [];
-        batch.push(...more);
-        if (more.length === 0) await backoff(Math.min(BATCHING_POLL_MS, Math.max(0, deadline - Date.now())));
-      } catch (error) {
-        log(
-          'warn',
-          `${label} ReceiveMessage failed while filling a batch: ${errorMessage(error)}; invoking it as is.`,
-        );
-        break;
-      }
-    }
-    return batch;
-  };
-
-  const loop = async () => {
-    let errorCount = 0;
-    while (!stopped) {
-      /** @type {import('@aws-sdk/client-sqs').Message[]} */
-      let messages;
-      try {
-        const response = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: maxMessages,
-            WaitTimeSeconds: waitTimeSeconds,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        messages = response.Messages ?? [];
-        errorCount = 0;
-      } catch (error) {
-        if (stopped) break;
-        errorCount++;
-        const delay = Math.min(FIRST_ERROR_BACKOFF_MS * 2 ** (errorCount - 1), MAX_ERROR_BACKOFF_MS);
-        log(
-          'warn',
-          `${label} ReceiveMessage failed: ${errorName(error)}: ${errorMessage(error)}; retrying in ${delay} ms.`,
-        );
-        await backoff(delay);
-        continue;
-      }
-      if (messages.length > 0 && windowMs > 0) messages = await fillBatch(messages);
-      // Messages received just before stop() are still processed: they are invisible to everyone else anyway.
-      if (messages.length > 0) await processBatch(messages);
-    }
-  };
-
-  const running = loop().catch((error) => {
-    log('error', `${label} poller stopped on an unexpected error: ${errorMessage(error)}`);
-  });
-
+  const { queueArn, functionKey } = required;
   return {
-    async stop() {
-      stopped = true;
-      wakeBackoff?.();
-      await running;
-    },
+    ...required,
+    batchSize,
+    maximumBatchingWindowInSeconds,
+    reportBatchItemFailures,
+    waitTimeSeconds,
+    region,
+    windowMs: Math.max(0, maximumBatchingWindowInSeconds) * 1000,
+    maxMessages: Math.max(1, Math.min(batchSize, 10)),
+    label: `[${functionKey} <- ${queueArn.slice(queueArn.lastIndexOf(':') + 1)}]`,
+    stopped: false,
+    wakeBackoff: undefined,
   };
 }
 
+/**
+ * A pause that stop() cuts short.
+ * @param {Poller} poller
+ * @param {number} ms
+ */
+function backoff(poller, ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      poller.wakeBackoff = undefined;
+      resolve(undefined);
+    }
+    poller.wakeBackoff = done;
+  });
+}
+
+/**
+ * Receives, gathers a batch and invokes the function with it, one batch at a time, until stopped.
+ * @param {Poller} poller
+ */
+async function loop(poller) {
+  let errorCount = 0;
+  while (!poller.stopped) {
+    /** @type {import('@aws-sdk/client-sqs').Message[]} */
+    let messages;
+    try {
+      messages = await receive(poller, poller.maxMessages, poller.waitTimeSeconds);
+      errorCount = 0;
+    } catch (error) {
+      if (poller.stopped) break;
+      errorCount++;
+      const delay = Math.min(FIRST_ERROR_BACKOFF_MS * 2 ** (errorCount - 1), MAX_ERROR_BACKOFF_MS);
+      poller.log(
+        'warn',
+        `${poller.label} ReceiveMessage failed: ${errorName(error)}: ${errorMessage(error)}; retrying in ${delay} ms.`,
+      );
+      await backoff(poller, delay);
+      continue;
+    }
+    if (messages.length > 0 && poller.windowMs > 0) messages = await fillBatch(poller, messages);
+    // Messages received just before stop() are still processed: they are invisible to everyone else anyway.
+    if (messages.length > 0) await processBatch(poller, messages);
+  }
+}
+
+/**
+ * @param {Poller} poller
+ * @param {number} maxMessages
+ * @param {number} waitTimeSeconds
+ */
+async function receive(poller, maxMessages, waitTimeSeconds) {
+  const response = await poller.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: poller.queueUrl,
+      MaxNumberOfMessages: maxMessages,
+      WaitTimeSeconds: waitTimeSeconds,
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return response.Messages ?? [];
+}
+
+/**
+ * Lambda's batching window: the batch keeps gathering until it holds `batchSize` messages or the window
+ * has passed since its first message. The gathered messages stay invisible meanwhile, as on AWS.
+ * @param {Poller} poller
+ * @param {import('@aws-sdk/client-sqs').Message[]} first
+ */
+async function fillBatch(poller, first) {
+  const { batchSize } = poller;
+  const batch = [...first];
+  const deadline = Date.now() + poller.windowMs;
+  while (!poller.stopped && batch.length < batchSize && Date.now() < deadline) {
+    try {
+      const more = await receive(poller, Math.min(10, batchSize - batch.length), 0);
+      batch.push(...more);
+      if (more.length === 0)
+        await backoff(poller, Math.min(BATCHING_POLL_MS, Math.max(0, deadline - Date.now())));
+    } catch (error) {
+      poller.log(
+        'warn',
+        `${poller.label} ReceiveMessage failed while filling a batch: ${errorMessage(error)}; invoking it as is.`,
+      );
+      break;
+    }
+  }
+  return batch;
+}
+
+/**
+ * Invokes the function with the batch and deletes what it processed: every message after a success, but those it
+ * lists in batchItemFailures (ReportBatchItemFailures); nothing after a failure.
+ * @param {Poller} poller
+ * @param {import('@aws-sdk/client-sqs').Message[]} messages
+ */
+async function processBatch(poller, messages) {
+  const { label, log } = poller;
+  const records = messages.map((message) => toLambdaRecord(message, poller.queueArn, poller.region));
+  const result = await safeInvoke(poller.invoke, poller.functionKey, { Records: records });
+  if (!result.ok) {
+    log(
+      'warn',
+      `${label} handler failed on a batch of ${records.length}: ${result.error}. Nothing deleted; the messages ` +
+        'return after their visibility timeout.',
+    );
+    return;
+  }
+  /** @type {Set<string>} */
+  let failed = new Set();
+  if (poller.reportBatchItemFailures) {
+    const verdict = failedMessageIds(result.payload, records);
+    if (typeof verdict === 'string') {
+      log('warn', `${label} ${verdict}; treating the whole batch of ${records.length} as failed.`);
+      return;
+    }
+    failed = verdict;
+    if (failed.size > 0) {
+      log(
+        'info',
+        `${label} handler reported ${failed.size} of ${records.length} message(s) as failed; keeping them.`,
+      );
+    }
+  }
+  const toDelete = records.filter((record) => !failed.has(record.messageId));
+  await deleteMessages(poller, toDelete);
+}
+
+/**
+ * DeleteMessageBatch in chunks of 10; a message that could not be deleted is logged (it will be redelivered).
+ * @param {Poller} poller
+ * @param {LambdaSQSRecord[]} records
+ */
+async function deleteMessages(poller, records) {
+  const { label, log } = poller;
+  for (let start = 0; start < records.length; start += 10) {
+    const chunk = records.slice(start, start + 10);
+    try {
+      const response = await poller.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: poller.queueUrl,
+          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+      for (const failure of response.Failed ?? []) {
+        const record = chunk[Number(failure.Id)];
+        log(
+          'warn',
+          `${label} could not delete message ${record?.messageId}: ${failure.Code} ${failure.Message ?? ''}; it will be redelivered.`,
+        );
+      }
+    } catch (error) {
+      log(
+        'error',
+        `${label} DeleteMessageBatch failed: ${errorMessage(error)}; ${chunk.length} message(s) will be redelivered.`,
+      );
+    }
+  }
+}
 /**
  * Lambda's rules for ReportBatchItemFailures: a null/undefined/empty response or batchItemFailures is a full
  * success; a response that is not an object, a batchItemFailures that is not an array, an itemIdentifier that is
