@@ -40,6 +40,17 @@ export function emulatorDirectory() {
 }
 
 /**
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null }} ExitInfo
+ * The java child: its output's tail, and how it exited (once it has).
+ * @typedef {object} EmulatorProcess
+ * @property {import('node:child_process').ChildProcess} child
+ * @property {number} pid
+ * @property {() => string} output the last OUTPUT_TAIL_CHARS of stdout and stderr
+ * @property {() => ExitInfo | undefined} exit
+ * @property {Promise<void>} exited resolves when the process has exited
+ */
+
+/**
  * Starts DynamoDB Local (`-sharedDb`, `-dbPath dataDir` or `-inMemory`) and resolves once it answers ListTables.
  * @param {object} options
  * @param {number} options.port TCP port (DynamoDB Local listens on all interfaces)
@@ -60,6 +71,74 @@ export async function startDynamoDbLocal({
   java = 'java',
   javaOptions = [],
 }) {
+  await claimPort(port, pidFile, log);
+  assertJavaAvailable(java);
+  const emulatorDir = emulatorDirectory();
+  const emulator = await spawnEmulator(
+    java,
+    javaArguments(emulatorDir, port, dataDir, javaOptions),
+    emulatorDir,
+  );
+  const { child, pid } = emulator;
+  writePidFile(pidFile, pid);
+
+  let stopping = false;
+  let ready = false;
+  const releaseParentHooks = bindToParentLifetime(() => {
+    if (emulator.exit() === undefined) child.kill('SIGKILL');
+    removePidFile(pidFile, pid);
+  });
+  child.once('exit', () => {
+    if (stopping) return;
+    releaseParentHooks();
+    removePidFile(pidFile, pid);
+    if (ready) {
+      log(
+        'error',
+        `DynamoDB Local (pid ${pid}) exited unexpectedly (${describeExit(emulator.exit())}).${formatTail(emulator.output())}`,
+      );
+    }
+  });
+  const terminate = async () => {
+    stopping = true;
+    releaseParentHooks();
+    await terminateChild(child, emulator.exited, () => emulator.exit() !== undefined);
+    removePidFile(pidFile, pid);
+  };
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilAnswering(endpoint, emulator, startTimeoutMs);
+  } catch (error) {
+    await terminate();
+    throw error;
+  }
+  ready = true;
+  log(
+    'info',
+    `DynamoDB Local listening on ${endpoint} (${dataDir === undefined ? 'in memory' : `data in ${resolve(dataDir)}`}, pid ${pid}).`,
+  );
+
+  /** @type {Promise<void> | undefined} */
+  let stopPromise;
+  return {
+    endpoint,
+    pid,
+    stop() {
+      stopPromise ??= terminate();
+      return stopPromise;
+    },
+  };
+}
+
+/**
+ * Makes sure the port is free: stops a DynamoDB Local an earlier session left running (its pid file), and
+ * otherwise refuses a port that something else holds, naming it.
+ * @param {number} port
+ * @param {string} pidFile
+ * @param {Log} log
+ */
+async function claimPort(port, pidFile, log) {
   let portFree;
   if (await killStaleProcess(pidFile, { commandLineIncludes: JAR_NAME })) {
     log('warn', `Stopped a DynamoDB Local left running by an earlier session (pid file ${pidFile}).`);
@@ -67,17 +146,23 @@ export async function startDynamoDbLocal({
   } else {
     portFree = await isPortFree(port);
   }
-  if (!portFree) {
-    const owner = await describePortOwner(port);
-    throw new Error(
-      `Cannot start DynamoDB Local: port ${port} is already in use${owner ? ` by ${owner}` : ''}. ` +
-        `Stop that process${owner ? '' : ` (find it with \`lsof -i :${port}\` or \`ss -ltnp 'sport = :${port}'\`)`} ` +
-        'or configure a different DynamoDB Local port, then start again.',
-    );
-  }
-  assertJavaAvailable(java);
+  if (portFree) return;
+  const owner = await describePortOwner(port);
+  throw new Error(
+    `Cannot start DynamoDB Local: port ${port} is already in use${owner ? ` by ${owner}` : ''}. ` +
+      `Stop that process${owner ? '' : ` (find it with \`lsof -i :${port}\` or \`ss -ltnp 'sport = :${port}'\`)`} ` +
+      'or configure a different DynamoDB Local port, then start again.',
+  );
+}
 
-  const emulatorDir = emulatorDirectory();
+/**
+ * The java command line of DynamoDB Local (the data directory is created).
+ * @param {string} emulatorDir
+ * @param {number} port
+ * @param {string | undefined} dataDir
+ * @param {string[]} javaOptions
+ */
+function javaArguments(emulatorDir, port, dataDir, javaOptions) {
   const jar = join(emulatorDir, JAR_NAME);
   if (!existsSync(jar)) {
     throw new Error(
@@ -100,10 +185,20 @@ export async function startDynamoDbLocal({
     mkdirSync(dbPath, { recursive: true });
     args.push('-dbPath', dbPath);
   }
+  return args;
+}
 
+/**
+ * Spawns java, keeping the tail of its output and its exit; throws when it could not be spawned.
+ * @param {string} java
+ * @param {string[]} args
+ * @param {string} cwd
+ * @returns {Promise<EmulatorProcess>}
+ */
+async function spawnEmulator(java, args, cwd) {
   // Its own process group: a Ctrl-C in the terminal reaches the Serverless process, which then stops
   // the emulator in order, instead of killing it under functions that are still running.
-  const child = spawn(java, args, { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(java, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const keepTail = (/** @type {Buffer} */ chunk) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
@@ -111,14 +206,12 @@ export async function startDynamoDbLocal({
   child.stdout.on('data', keepTail);
   child.stderr.on('data', keepTail);
 
-  /** @type {{ code: number | null, signal: NodeJS.Signals | null } | undefined} */
-  let exited;
-  let stopping = false;
-  let ready = false;
+  /** @type {ExitInfo | undefined} */
+  let exit;
   /** @type {Promise<void>} */
-  const exitedPromise = new Promise((resolveExit) => {
+  const exited = new Promise((resolveExit) => {
     child.once('exit', (code, signal) => {
-      exited = { code, signal };
+      exit = { code, signal };
       resolveExit();
     });
   });
@@ -130,34 +223,23 @@ export async function startDynamoDbLocal({
 
   const pid = child.pid;
   if (pid === undefined) {
-    await Promise.race([exitedPromise, sleep(1_000)]);
+    await Promise.race([exited, sleep(1_000)]);
     const reason = spawnError?.message ?? 'unknown error';
     if (/** @type {NodeJS.ErrnoException | undefined} */ (spawnError)?.code === 'ENOENT') {
       throw new Error(`Cannot start DynamoDB Local: \`${java}\` was not found. ${JAVA_INSTALL_HINT}`);
     }
     throw new Error(`Cannot start DynamoDB Local: spawning ${java} failed (${reason}).`);
   }
-  writePidFile(pidFile, pid);
+  return { child, pid, output: () => output, exit: () => exit, exited };
+}
 
-  const killOnExit = () => {
-    if (exited === undefined) child.kill('SIGKILL');
-    removePidFile(pidFile, pid);
-  };
-  const releaseParentHooks = bindToParentLifetime(killOnExit);
-
-  child.once('exit', () => {
-    if (stopping) return;
-    releaseParentHooks();
-    removePidFile(pidFile, pid);
-    if (ready) {
-      log(
-        'error',
-        `DynamoDB Local (pid ${pid}) exited unexpectedly (${describeExit(exited)}).${formatTail(output)}`,
-      );
-    }
-  });
-
-  const endpoint = `http://127.0.0.1:${port}`;
+/**
+ * Waits until DynamoDB Local answers ListTables; throws if it exits first or does not answer in time.
+ * @param {string} endpoint
+ * @param {EmulatorProcess} emulator
+ * @param {number} startTimeoutMs
+ */
+async function waitUntilAnswering(endpoint, emulator, startTimeoutMs) {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
@@ -167,54 +249,28 @@ export async function startDynamoDbLocal({
   const deadline = Date.now() + startTimeoutMs;
   try {
     for (;;) {
-      if (exited !== undefined) {
+      const exit = emulator.exit();
+      if (exit !== undefined) {
         throw new Error(
-          `DynamoDB Local exited during start-up (${describeExit(exited)}).${formatTail(output)}`,
+          `DynamoDB Local exited during start-up (${describeExit(exit)}).${formatTail(emulator.output())}`,
         );
       }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
-        break;
+        return;
       } catch {
         // not listening yet
       }
       if (Date.now() >= deadline) {
         throw new Error(
-          `DynamoDB Local did not answer ListTables on ${endpoint} within ${startTimeoutMs} ms.${formatTail(output)}`,
+          `DynamoDB Local did not answer ListTables on ${endpoint} within ${startTimeoutMs} ms.${formatTail(emulator.output())}`,
         );
       }
       await sleep(150);
     }
-  } catch (error) {
-    stopping = true;
-    releaseParentHooks();
-    await terminateChild(child, exitedPromise, () => exited !== undefined);
-    removePidFile(pidFile, pid);
-    throw error;
   } finally {
     client.destroy();
   }
-  ready = true;
-  log(
-    'info',
-    `DynamoDB Local listening on ${endpoint} (${dataDir === undefined ? 'in memory' : `data in ${resolve(dataDir)}`}, pid ${pid}).`,
-  );
-
-  /** @type {Promise<void> | undefined} */
-  let stopPromise;
-  return {
-    endpoint,
-    pid,
-    stop() {
-      stopPromise ??= (async () => {
-        stopping = true;
-        releaseParentHooks();
-        await terminateChild(child, exitedPromise, () => exited !== undefined);
-        removePidFile(pidFile, pid);
-      })();
-      return stopPromise;
-    },
-  };
 }
 
 /**
