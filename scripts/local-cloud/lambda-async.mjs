@@ -70,141 +70,44 @@ export function retryDelaysOf(config, spacingSeconds) {
 const REDELIVERY_DELAY_SECONDS = 5;
 
 /**
- * @param {object} options
- * @param {(functionKey: string, event: unknown) => Promise<AnyInvokeResult>} options.invoke one synchronous attempt
- * @param {(functionKey: string) => AsyncFunctionConfig | undefined} options.configOf undefined = no such function
- * @param {(destinationArn: string, record: AsyncInvocationRecord) => Promise<void>} options.sendToDestination
- * @param {Log} options.log
- * @param {number[]} [options.retryDelaysSeconds] spacing of the retries, default AWS's [60, 120]; see retryDelaysOf
- * @param {() => number} [options.now] clock in ms, for event ages
+ * The options of createAsyncInvoker.
+ * @typedef {object} AsyncInvokerOptions
+ * @property {(functionKey: string, event: unknown) => Promise<AnyInvokeResult>} invoke one synchronous attempt
+ * @property {(functionKey: string) => AsyncFunctionConfig | undefined} configOf undefined = no such function
+ * @property {(destinationArn: string, record: AsyncInvocationRecord) => Promise<void>} sendToDestination
+ * @property {Log} log
+ * @property {number[]} [retryDelaysSeconds] spacing of the retries, default AWS's [60, 120]; see retryDelaysOf
+ * @property {() => number} [now] clock in ms, for event ages
+ */
+/**
+ * The invoker's settings (defaults applied) and state: the events waiting for a retry, and the retry loops it
+ * owns.
+ * @typedef {Required<AsyncInvokerOptions> & {
+ *   stopped: boolean,
+ *   waiting: Map<string, { timer: NodeJS.Timeout, resolve: () => void }>,
+ *   owned: Set<Promise<void>>,
+ * }} AsyncInvoker
+ */
+/**
+ * One event that Lambda owns after its first attempt failed with a function error.
+ * @typedef {object} OwnedEvent
+ * @property {string} functionKey
+ * @property {AsyncFunctionConfig} config
+ * @property {unknown} event
+ * @property {string} requestId
+ * @property {string} label for log lines
+ */
+
+/**
+ * @param {AsyncInvokerOptions} options
  */
 export function createAsyncInvoker({
-  invoke,
-  configOf,
-  sendToDestination,
-  log,
   retryDelaysSeconds = AWS_RETRY_DELAYS_SECONDS,
   now = Date.now,
+  ...rest
 }) {
-  let stopped = false;
-  /** @type {Map<string, { timer: NodeJS.Timeout, resolve: () => void }>} */
-  const waiting = new Map();
-  /** @type {Set<Promise<void>>} */
-  const owned = new Set();
-
-  /** @param {string} requestId @param {number} ms */
-  const sleep = (requestId, ms) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        waiting.delete(requestId);
-        resolve(undefined);
-      }, ms);
-      waiting.set(requestId, { timer, resolve: () => resolve(undefined) });
-    });
-
-  /** @param {string} functionKey @param {unknown} event @returns {Promise<AnyInvokeResult>} */
-  const attempt = async (functionKey, event) => {
-    try {
-      return await invoke(functionKey, structuredClone(event));
-    } catch (error) {
-      return { ok: false, kind: 'delivery', error: error instanceof Error ? error.message : String(error) };
-    }
-  };
-
-  /**
-   * The event is Lambda's now: retry it per the function's settings, then record or drop it.
-   * @param {string} functionKey
-   * @param {AsyncFunctionConfig} config
-   * @param {unknown} event
-   * @param {AnyInvokeResult} firstResult
-   * @param {number} acceptedAt
-   */
-  const retry = async (functionKey, config, event, firstResult, acceptedAt) => {
-    const requestId = randomUUID();
-    const delays = retryDelaysOf(config, retryDelaysSeconds);
-    const maxRetries = delays.length;
-    const maxAgeMs = (config.maximumEventAgeSeconds ?? DEFAULT_MAXIMUM_EVENT_AGE_SECONDS) * 1000;
-    const label = `[lambda async ${functionKey}] event ${eventLabel(event)} (request ${requestId})`;
-    let invokeCount = 1;
-    let retriesDone = 0;
-    let last = firstResult;
-    let undelivered = false;
-    /** @type {'RetriesExhausted' | 'EventAgeExceeded'} */
-    let condition = 'RetriesExhausted';
-
-    while (retriesDone < maxRetries) {
-      const delaySeconds = undelivered ? REDELIVERY_DELAY_SECONDS : (delays[retriesDone] ?? 0);
-      if (!undelivered) {
-        log(
-          'warn',
-          `${label} failed (attempt ${invokeCount}): ${errorPayloadOf(last).errorMessage}; ` +
-            `Lambda retries it in ${delaySeconds} s (retry ${retriesDone + 1} of ${maxRetries}).`,
-        );
-      }
-      await sleep(requestId, delaySeconds * 1000);
-      if (stopped) {
-        log('warn', `${label} abandoned at shutdown while waiting for a retry; AWS would have kept it.`);
-        return;
-      }
-      if (now() - acceptedAt > maxAgeMs) {
-        condition = 'EventAgeExceeded';
-        break;
-      }
-      const result = await attempt(functionKey, event);
-      if (result.ok) {
-        log('info', `${label} succeeded on attempt ${invokeCount + 1}.`);
-        return;
-      }
-      undelivered = !isFunctionError(result);
-      if (undelivered) {
-        // Throttles and unreachable endpoints do not use up the function's retries on AWS either.
-        log('warn', `${label} could not be delivered for a retry (${result.error}); trying again.`);
-      } else {
-        invokeCount++;
-        retriesDone++;
-        last = result;
-      }
-    }
-
-    const responsePayload = errorPayloadOf(last);
-    if (!config.onFailureArn) {
-      log(
-        'error',
-        `${label} dropped after ${invokeCount} attempt(s) (${condition}): ${responsePayload.errorMessage}. ` +
-          'The function has no on-failure destination.',
-      );
-      return;
-    }
-    /** @type {AsyncInvocationRecord} */
-    const record = {
-      version: '1.0',
-      timestamp: new Date(now()).toISOString(),
-      requestContext: {
-        requestId,
-        functionArn: `${config.functionArn}:$LATEST`,
-        condition,
-        approximateInvokeCount: invokeCount,
-      },
-      requestPayload: event,
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      responsePayload,
-    };
-    try {
-      await sendToDestination(config.onFailureArn, record);
-      log(
-        'warn',
-        `${label} failed ${invokeCount} time(s) (${condition}): ${responsePayload.errorMessage}; ` +
-          `invocation record sent to ${config.onFailureArn}.`,
-      );
-    } catch (error) {
-      log(
-        'error',
-        `${label} failed ${invokeCount} time(s) (${condition}) and its invocation record could not be sent to ` +
-          `${config.onFailureArn}: ${error instanceof Error ? error.message : String(error)}. The event is lost.`,
-      );
-    }
-  };
-
+  /** @type {AsyncInvoker} */
+  const invoker = { ...rest, retryDelaysSeconds, now, stopped: false, waiting: new Map(), owned: new Set() };
   return {
     /**
      * Invoke with InvocationType Event. Resolves once the event is delivered: `ok` when the handler ran (whatever
@@ -213,32 +116,197 @@ export function createAsyncInvoker({
      * @param {unknown} event
      * @returns {Promise<{ ok: true } | { ok: false, error: string }>}
      */
-    async invokeAsync(functionKey, event) {
-      const config = configOf(functionKey);
-      if (!config) return { ok: false, error: `Function not found: ${functionKey}` };
-      if (stopped) return { ok: false, error: 'the local Lambda service is stopping' };
-      const acceptedAt = now();
-      const result = await attempt(functionKey, event);
-      if (result.ok) return { ok: true };
-      if (!isFunctionError(result)) return { ok: false, error: result.error };
-      const task = retry(functionKey, config, event, result, acceptedAt).catch((error) => {
-        log('error', `[lambda async ${functionKey}] retry loop failed: ${error}`);
-      });
-      owned.add(task);
-      void task.finally(() => owned.delete(task));
-      return { ok: true };
-    },
+    invokeAsync: (functionKey, event) => invokeAsync(invoker, functionKey, event),
     /** Events waiting for a retry when this is called are abandoned (logged). */
-    async stop() {
-      stopped = true;
-      for (const { timer, resolve } of waiting.values()) {
-        clearTimeout(timer);
-        resolve();
-      }
-      waiting.clear();
-      await Promise.allSettled([...owned]);
-    },
+    stop: () => stop(invoker),
   };
+}
+
+/**
+ * @param {AsyncInvoker} invoker
+ * @param {string} functionKey
+ * @param {unknown} event
+ * @returns {Promise<{ ok: true } | { ok: false, error: string }>}
+ */
+async function invokeAsync(invoker, functionKey, event) {
+  const config = invoker.configOf(functionKey);
+  if (!config) return { ok: false, error: `Function not found: ${functionKey}` };
+  if (invoker.stopped) return { ok: false, error: 'the local Lambda service is stopping' };
+  const acceptedAt = invoker.now();
+  const result = await attempt(invoker, functionKey, event);
+  if (result.ok) return { ok: true };
+  if (!isFunctionError(result)) return { ok: false, error: result.error };
+  const task = retry(invoker, functionKey, config, event, result, acceptedAt).catch((error) => {
+    invoker.log('error', `[lambda async ${functionKey}] retry loop failed: ${error}`);
+  });
+  invoker.owned.add(task);
+  void task.finally(() => invoker.owned.delete(task));
+  return { ok: true };
+}
+
+/** @param {AsyncInvoker} invoker */
+async function stop(invoker) {
+  invoker.stopped = true;
+  for (const { timer, resolve } of invoker.waiting.values()) {
+    clearTimeout(timer);
+    resolve();
+  }
+  invoker.waiting.clear();
+  await Promise.allSettled([...invoker.owned]);
+}
+
+/**
+ * A wait that stop() cuts short.
+ * @param {AsyncInvoker} invoker
+ * @param {string} requestId
+ * @param {number} ms
+ */
+function sleep(invoker, requestId, ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      invoker.waiting.delete(requestId);
+      resolve(undefined);
+    }, ms);
+    invoker.waiting.set(requestId, { timer, resolve: () => resolve(undefined) });
+  });
+}
+
+/**
+ * @param {AsyncInvoker} invoker
+ * @param {string} functionKey
+ * @param {unknown} event
+ * @returns {Promise<AnyInvokeResult>}
+ */
+async function attempt(invoker, functionKey, event) {
+  try {
+    return await invoker.invoke(functionKey, structuredClone(event));
+  } catch (error) {
+    return { ok: false, kind: 'delivery', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * The event is Lambda's now: retry it per the function's settings, then record or drop it.
+ * @param {AsyncInvoker} invoker
+ * @param {string} functionKey
+ * @param {AsyncFunctionConfig} config
+ * @param {unknown} event
+ * @param {AnyInvokeResult} firstResult
+ * @param {number} acceptedAt
+ */
+async function retry(invoker, functionKey, config, event, firstResult, acceptedAt) {
+  const requestId = randomUUID();
+  /** @type {OwnedEvent} */
+  const owned = {
+    functionKey,
+    config,
+    event,
+    requestId,
+    label: `[lambda async ${functionKey}] event ${eventLabel(event)} (request ${requestId})`,
+  };
+  const outcome = await retryUntilDone(invoker, owned, firstResult, acceptedAt);
+  if (outcome.failed) await recordFailure(invoker, owned, outcome);
+}
+
+/**
+ * Retries the event, spaced per retryDelaysOf, until it succeeds, its retries are used up or it is too old. A
+ * delivery failure uses up no retry: it is tried again every REDELIVERY_DELAY_SECONDS.
+ * @param {AsyncInvoker} invoker
+ * @param {OwnedEvent} owned
+ * @param {AnyInvokeResult} firstResult
+ * @param {number} acceptedAt
+ * @returns {Promise<{ failed: false } | { failed: true, invokeCount: number, last: AnyInvokeResult, condition: AsyncInvocationRecord['requestContext']['condition'] }>}
+ */
+async function retryUntilDone(invoker, owned, firstResult, acceptedAt) {
+  const { config, label } = owned;
+  const { log } = invoker;
+  const delays = retryDelaysOf(config, invoker.retryDelaysSeconds);
+  const maxRetries = delays.length;
+  const maxAgeMs = (config.maximumEventAgeSeconds ?? DEFAULT_MAXIMUM_EVENT_AGE_SECONDS) * 1000;
+  let invokeCount = 1;
+  let retriesDone = 0;
+  let last = firstResult;
+  let undelivered = false;
+  while (retriesDone < maxRetries) {
+    const delaySeconds = undelivered ? REDELIVERY_DELAY_SECONDS : (delays[retriesDone] ?? 0);
+    if (!undelivered) {
+      log(
+        'warn',
+        `${label} failed (attempt ${invokeCount}): ${errorPayloadOf(last).errorMessage}; ` +
+          `Lambda retries it in ${delaySeconds} s (retry ${retriesDone + 1} of ${maxRetries}).`,
+      );
+    }
+    await sleep(invoker, owned.requestId, delaySeconds * 1000);
+    if (invoker.stopped) {
+      log('warn', `${label} abandoned at shutdown while waiting for a retry; AWS would have kept it.`);
+      return { failed: false };
+    }
+    if (invoker.now() - acceptedAt > maxAgeMs)
+      return { failed: true, invokeCount, last, condition: 'EventAgeExceeded' };
+    const result = await attempt(invoker, owned.functionKey, owned.event);
+    if (result.ok) {
+      log('info', `${label} succeeded on attempt ${invokeCount + 1}.`);
+      return { failed: false };
+    }
+    undelivered = !isFunctionError(result);
+    if (undelivered) {
+      // Throttles and unreachable endpoints do not use up the function's retries on AWS either.
+      log('warn', `${label} could not be delivered for a retry (${result.error}); trying again.`);
+    } else {
+      invokeCount++;
+      retriesDone++;
+      last = result;
+    }
+  }
+  return { failed: true, invokeCount, last, condition: 'RetriesExhausted' };
+}
+
+/**
+ * Sends the invocation record of an event that failed for good to the function's on-failure destination, or
+ * drops the event with an error line when it has none.
+ * @param {AsyncInvoker} invoker
+ * @param {OwnedEvent} owned
+ * @param {{ invokeCount: number, last: AnyInvokeResult, condition: AsyncInvocationRecord['requestContext']['condition'] }} failure
+ */
+async function recordFailure({ log, now, sendToDestination }, owned, { invokeCount, last, condition }) {
+  const { config, label } = owned;
+  const responsePayload = errorPayloadOf(last);
+  if (!config.onFailureArn) {
+    log(
+      'error',
+      `${label} dropped after ${invokeCount} attempt(s) (${condition}): ${responsePayload.errorMessage}. ` +
+        'The function has no on-failure destination.',
+    );
+    return;
+  }
+  /** @type {AsyncInvocationRecord} */
+  const record = {
+    version: '1.0',
+    timestamp: new Date(now()).toISOString(),
+    requestContext: {
+      requestId: owned.requestId,
+      functionArn: `${config.functionArn}:$LATEST`,
+      condition,
+      approximateInvokeCount: invokeCount,
+    },
+    requestPayload: owned.event,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload,
+  };
+  try {
+    await sendToDestination(config.onFailureArn, record);
+    log(
+      'warn',
+      `${label} failed ${invokeCount} time(s) (${condition}): ${responsePayload.errorMessage}; ` +
+        `invocation record sent to ${config.onFailureArn}.`,
+    );
+  } catch (error) {
+    log(
+      'error',
+      `${label} failed ${invokeCount} time(s) (${condition}) and its invocation record could not be sent to ` +
+        `${config.onFailureArn}: ${error instanceof Error ? error.message : String(error)}. The event is lost.`,
+    );
+  }
 }
 
 /**
