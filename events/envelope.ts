@@ -62,6 +62,11 @@ export interface CausalContext {
   causationId: string;
 }
 
+/** The causal context of an event caused by `event`: the same correlation id, caused by its id. */
+export function causedBy(event: EventEnvelope): CausalContext {
+  return { correlationId: event.metadata.correlationId, causationId: event.metadata.eventId };
+}
+
 export function createEnvelope<Type extends string, Data>(
   contract: EventContract<Type, Data>,
   data: Data,

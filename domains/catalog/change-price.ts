@@ -1,8 +1,9 @@
 import { PriceChangedV1 } from '../../events/catalog/index.js';
-import { createEnvelope } from '../../events/envelope.js';
+import { type CausalContext, createEnvelope } from '../../events/envelope.js';
 import type { Money } from '../../events/money.js';
+import type { Clock } from '../../shared/clock.js';
 import { ProductNotFound, withPrice } from './model.js';
-import type { Clock, PriceChangeQueue, ProductRepository, Trace } from './ports.js';
+import type { PriceChangeQueue, ProductRepository } from './ports.js';
 import type { PriceChangeCommand } from './schemas.js';
 
 /**
@@ -13,7 +14,7 @@ export async function requestPriceChange(
   productId: string,
   price: Money,
   ports: { products: ProductRepository; queue: PriceChangeQueue; clock: Clock },
-  trace: Trace,
+  trace: CausalContext,
 ): Promise<PriceChangeCommand> {
   if (!(await ports.products.get(productId))) throw new ProductNotFound(productId);
   const command: PriceChangeCommand = {

@@ -1,13 +1,14 @@
 import { ProductCreatedV1 } from '../../events/catalog/index.js';
-import { createEnvelope } from '../../events/envelope.js';
+import { type CausalContext, createEnvelope } from '../../events/envelope.js';
+import type { Clock } from '../../shared/clock.js';
 import { newProduct, type Product } from './model.js';
-import type { Clock, ProductRepository, Trace } from './ports.js';
+import type { ProductRepository } from './ports.js';
 import type { CreateProductInput } from './schemas.js';
 
 export async function createProduct(
   input: CreateProductInput,
   ports: { products: ProductRepository; clock: Clock; newId?: () => string },
-  trace: Trace,
+  trace: CausalContext,
 ): Promise<Product> {
   const now = ports.clock.now();
   const product = newProduct({

@@ -1,4 +1,4 @@
-import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
+import type { EventEnvelope } from '../../events/envelope.js';
 import type { Product } from './model.js';
 import type { PriceChangeCommand } from './schemas.js';
 
@@ -23,9 +23,3 @@ export interface ProductRepository {
 export interface PriceChangeQueue {
   enqueue(command: PriceChangeCommand): Promise<void>;
 }
-
-export interface Clock {
-  now(): Date;
-}
-
-export interface Trace extends CausalContext {}

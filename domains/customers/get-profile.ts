@@ -1,5 +1,6 @@
+import type { Clock } from '../../shared/clock.js';
 import { type CustomerProfile, newProfile, type ProfileView, toView } from './model.js';
-import type { Clock, CustomerRepository } from './ports.js';
+import type { CustomerRepository } from './ports.js';
 
 /** The customer's profile, created empty on first use; concurrent first calls end with one profile. */
 export async function profileOf(

@@ -1,4 +1,4 @@
-import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
+import type { EventEnvelope } from '../../events/envelope.js';
 import type { CustomerProfile } from './model.js';
 
 /** Seals the name and e-mail before they leave the request (decisions.md). */
@@ -17,9 +17,3 @@ export interface CustomerRepository {
    */
   save(next: CustomerProfile, expectedVersion: number, events: EventEnvelope[]): Promise<void>;
 }
-
-export interface Clock {
-  now(): Date;
-}
-
-export interface Trace extends CausalContext {}

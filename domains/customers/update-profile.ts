@@ -1,5 +1,6 @@
 import { CustomerProfileUpdatedV2 } from '../../events/customers/index.js';
-import { createEnvelope } from '../../events/envelope.js';
+import { type CausalContext, createEnvelope } from '../../events/envelope.js';
+import type { Clock } from '../../shared/clock.js';
 import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import { profileOf } from './get-profile.js';
 import {
@@ -10,7 +11,7 @@ import {
   toView,
   withContactDetails,
 } from './model.js';
-import type { Clock, CustomerContactSealer, CustomerRepository, Trace } from './ports.js';
+import type { CustomerContactSealer, CustomerRepository } from './ports.js';
 
 /**
  * PUT /me: stores the new contact details with `CustomerProfileUpdated` in one transaction, optimistic on
@@ -24,7 +25,7 @@ export async function updateMyProfile(
   customerId: string,
   details: ContactDetails,
   ports: { customers: CustomerRepository; contacts: CustomerContactSealer; clock: Clock },
-  trace: Trace,
+  trace: CausalContext,
 ): Promise<ProfileView> {
   return retryOnConflict(
     async () => {

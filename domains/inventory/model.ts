@@ -1,4 +1,3 @@
-import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
 import { ConflictError, NotFoundError } from '../../shared/errors.js';
 
 /** The stock figures of one product; `available = onHand - reserved` is stored so conditions can use it. */
@@ -148,9 +147,4 @@ export function stockLevelOf(item: StockItem): StockLevel & { productId: string 
     reserved: item.reserved,
     available: item.available,
   };
-}
-
-/** The causal context of an event caused by `event`: same correlation, caused by its id. */
-export function causedBy(event: EventEnvelope): CausalContext {
-  return { correlationId: event.metadata.correlationId, causationId: event.metadata.eventId };
 }

@@ -1,4 +1,6 @@
 import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Backoff } from '../../shared/dynamodb/retry-on-conflict.js';
 import type { Reservation, ReservationStatus, StockItem, StockMovement } from './model.js';
 
 /** When and why stock changed: stored on the stock item, carried by its StockLevelChanged. */
@@ -50,19 +52,8 @@ export interface InventoryRepository {
   setOnHand(productId: string, quantity: number, stamp: ChangeStamp): Promise<OnHandOutcome>;
 }
 
-export interface Clock {
-  now(): Date;
-}
-
-/** How long to wait before the given attempt, after the order's reservation moved under a decision. */
-export interface Backoff {
-  pause(attempt: number): Promise<void>;
-}
-
 export interface InventoryPorts {
   inventory: InventoryRepository;
   clock: Clock;
   backoff: Backoff;
 }
-
-export interface Trace extends CausalContext {}

@@ -1,6 +1,6 @@
-import { createEnvelope, type EventEnvelope } from '../../events/envelope.js';
+import { causedBy, createEnvelope, type EventEnvelope } from '../../events/envelope.js';
 import { StockReleasedV1 } from '../../events/inventory/index.js';
-import { causedBy, release, restock, type StockMovement } from './model.js';
+import { release, restock, type StockMovement } from './model.js';
 import type { InventoryPorts } from './ports.js';
 import { decideAgainIfMoved, reservationMoved, settleReservation } from './stock-changes.js';
 

@@ -1,7 +1,6 @@
-import { createEnvelope, type EventEnvelope } from '../../events/envelope.js';
+import { causedBy, createEnvelope, type EventEnvelope } from '../../events/envelope.js';
 import { StockReservationFailedV1, StockReservedV1 } from '../../events/inventory/index.js';
 import {
-  causedBy,
   InventoryChangedConcurrently,
   mergeLines,
   type Reservation,

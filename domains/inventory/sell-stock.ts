@@ -1,5 +1,5 @@
-import type { EventEnvelope } from '../../events/envelope.js';
-import { causedBy, sell } from './model.js';
+import { causedBy, type EventEnvelope } from '../../events/envelope.js';
+import { sell } from './model.js';
 import type { InventoryPorts } from './ports.js';
 import { decideAgainIfMoved, settleReservation } from './stock-changes.js';
 

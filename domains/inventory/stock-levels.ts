@@ -1,5 +1,6 @@
+import type { CausalContext } from '../../events/envelope.js';
 import { OnHandBelowReserved, type StockItem, StockItemNotFound } from './model.js';
-import type { InventoryPorts, InventoryRepository, Trace } from './ports.js';
+import type { InventoryPorts, InventoryRepository } from './ports.js';
 
 /**
  * Sets the units on hand of a product (creating its stock item on first use); its StockLevelChanged is
@@ -10,7 +11,7 @@ export async function setStock(
   productId: string,
   quantity: number,
   ports: Pick<InventoryPorts, 'inventory' | 'clock'>,
-  trace: Trace,
+  trace: CausalContext,
 ): Promise<StockItem> {
   const outcome = await ports.inventory.setOnHand(productId, quantity, {
     cause: trace,

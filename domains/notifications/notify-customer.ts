@@ -1,3 +1,4 @@
+import type { Clock } from '../../shared/clock.js';
 import { messageFor } from './messages.js';
 import {
   DeliveryDeferred,
@@ -8,7 +9,7 @@ import {
   notificationIdOf,
   type SourceEvent,
 } from './model.js';
-import type { Clock, ContactBook, NotificationRepository, NotificationSender } from './ports.js';
+import type { ContactBook, NotificationRepository, NotificationSender } from './ports.js';
 
 export interface NotifyPorts {
   notifications: NotificationRepository;

@@ -67,7 +67,3 @@ export interface NotificationSender {
    */
   send(message: OutgoingMessage): Promise<SendReceipt>;
 }
-
-export interface Clock {
-  now(): Date;
-}

@@ -1,6 +1,8 @@
+import type { CausalContext } from '../../events/envelope.js';
+import type { Clock } from '../../shared/clock.js';
 import { type ChangeResult, changeOrder } from './change-order.js';
 import type { OrderTrigger } from './model.js';
-import type { Clock, OrderRepository, Trace } from './ports.js';
+import type { OrderRepository } from './ports.js';
 
 /** The facts of inventory and payments that move an order. */
 export type SagaTrigger = Extract<
@@ -17,7 +19,7 @@ export function applySagaEvent(
   orderId: string,
   trigger: SagaTrigger,
   ports: { orders: OrderRepository; clock: Clock },
-  trace: Trace,
+  trace: CausalContext,
 ): Promise<ChangeResult> {
   return changeOrder(orderId, trigger, ports, trace);
 }

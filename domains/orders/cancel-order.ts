@@ -1,6 +1,8 @@
+import type { CausalContext } from '../../events/envelope.js';
+import type { Clock } from '../../shared/clock.js';
 import { changeOrder } from './change-order.js';
 import { OrderNotCancellable, OrderNotFound, type OrderView, type Requester, toView } from './model.js';
-import type { Clock, OrderRepository, Trace } from './ports.js';
+import type { OrderRepository } from './ports.js';
 
 /**
  * The owner cancels a PENDING or CONFIRMED order; `OrderCancelled` tells inventory to release or restock
@@ -10,7 +12,7 @@ export async function cancelOrder(
   orderId: string,
   requester: Requester,
   ports: { orders: OrderRepository; clock: Clock },
-  trace: Trace,
+  trace: CausalContext,
 ): Promise<OrderView> {
   const result = await changeOrder(orderId, { type: 'CancelledByCustomer' }, ports, trace, (order) => {
     if (order.customerId !== requester.customerId) throw new OrderNotFound(orderId);

@@ -1,5 +1,6 @@
-import { createEnvelope, type EventEnvelope } from '../../events/envelope.js';
+import { type CausalContext, createEnvelope, type EventEnvelope } from '../../events/envelope.js';
 import { OrderCancelledV1, OrderConfirmedV1 } from '../../events/orders/index.js';
+import type { Clock } from '../../shared/clock.js';
 import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import {
   type Order,
@@ -8,14 +9,14 @@ import {
   OrderVersionConflict,
   transition,
 } from './model.js';
-import type { Clock, OrderRepository, Trace } from './ports.js';
+import type { OrderRepository } from './ports.js';
 
 export type ChangeResult =
   | { outcome: 'unknown-order' }
   | { outcome: 'ignored'; order: Order }
   | { outcome: 'changed'; order: Order };
 
-function eventOf(order: Order, outcome: OrderOutcome, trace: Trace, now: Date): EventEnvelope {
+function eventOf(order: Order, outcome: OrderOutcome, trace: CausalContext, now: Date): EventEnvelope {
   const common = {
     orderId: order.orderId,
     customerId: order.customerId,
@@ -45,7 +46,7 @@ export async function changeOrder(
   orderId: string,
   trigger: OrderTrigger,
   ports: { orders: OrderRepository; clock: Clock },
-  trace: Trace | ((order: Order) => Trace),
+  trace: CausalContext | ((order: Order) => CausalContext),
   guard?: (order: Order) => void,
 ): Promise<ChangeResult> {
   return retryOnConflict(

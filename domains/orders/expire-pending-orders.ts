@@ -1,5 +1,6 @@
+import type { Clock } from '../../shared/clock.js';
 import { changeOrder } from './change-order.js';
-import type { Clock, OrderRepository } from './ports.js';
+import type { OrderRepository } from './ports.js';
 
 /** Orders handled per run; the schedule runs every minute, so a backlog drains over a few runs. */
 const ORDERS_PER_RUN = 200;

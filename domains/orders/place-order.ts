@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createEnvelope } from '../../events/envelope.js';
+import { type CausalContext, createEnvelope } from '../../events/envelope.js';
 import { OrderPlacedV2 } from '../../events/orders/index.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Backoff } from '../../shared/dynamodb/retry-on-conflict.js';
 import { IdempotencyKeyReused, IdempotencyKeyTaken, mergeLines, newOrder, priceLines } from './model.js';
-import type {
-  Backoff,
-  Clock,
-  IdempotencyRecord,
-  OrderRepository,
-  PaymentTokenSealer,
-  PriceBook,
-  Trace,
-} from './ports.js';
+import type { IdempotencyRecord, OrderRepository, PaymentTokenSealer, PriceBook } from './ports.js';
 import type { PlaceOrderInput } from './schemas.js';
 
 /** Looks for the winning request's key this many times before answering 409 "still in progress". */
@@ -58,7 +52,7 @@ export async function placeOrder(
     backoff?: Backoff;
     newId?: () => string;
   },
-  trace: Trace,
+  trace: CausalContext,
 ): Promise<PlacedOrder> {
   const { customerId, idempotencyKey: key } = request;
   const requestHash = requestHashOf(input);

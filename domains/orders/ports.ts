@@ -1,4 +1,4 @@
-import type { CausalContext, EventEnvelope } from '../../events/envelope.js';
+import type { EventEnvelope } from '../../events/envelope.js';
 import type { Money } from '../../events/money.js';
 import type { Order } from './model.js';
 
@@ -46,14 +46,3 @@ export interface PriceBook {
   /** Stores the price unless the same or a newer version is stored; returns whether it was stored. */
   record(price: ProjectedPrice): Promise<boolean>;
 }
-
-export interface Clock {
-  now(): Date;
-}
-
-/** Waits a little before the given attempt (jittered, growing), when a race is still settling. */
-export interface Backoff {
-  pause(attempt: number): Promise<void>;
-}
-
-export interface Trace extends CausalContext {}

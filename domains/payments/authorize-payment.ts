@@ -1,11 +1,10 @@
-import type { EventEnvelope } from '../../events/envelope.js';
+import { causedBy, type EventEnvelope } from '../../events/envelope.js';
 import type { StockReservedV1 } from '../../events/inventory/index.js';
 import type { Money } from '../../events/money.js';
 import type { OrderPlacedV1, OrderPlacedV2 } from '../../events/orders/index.js';
 import { type CardToken, newPayment, owing, type Payment, readyToAuthorize, touched } from './model.js';
 import type { EventOf } from './ports.js';
 import {
-  causedBy,
   type PaymentOutcome,
   type PaymentPorts,
   type PaymentResult,

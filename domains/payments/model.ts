@@ -1,6 +1,6 @@
+import type { CausalContext } from '../../events/envelope.js';
 import type { Money } from '../../events/money.js';
 import { ConflictError } from '../../shared/errors.js';
-import type { Trace } from './ports.js';
 
 /**
  * Where the payment of one order stands.
@@ -85,7 +85,7 @@ export class PaymentVersionConflict extends ConflictError {
 }
 
 /** A payment record before the first event about the order is stored (version 0 = not stored yet). */
-export function newPayment(orderId: string, paymentId: string, trace: Trace, now: Date): Payment {
+export function newPayment(orderId: string, paymentId: string, trace: CausalContext, now: Date): Payment {
   const timestamp = now.toISOString();
   return {
     orderId,
@@ -123,7 +123,7 @@ export function owedOperation(payment: Payment): ProviderOperation | undefined {
 }
 
 /** Records that `trace` moved the payment now. */
-export function touched(payment: Payment, trace: Trace, now: Date): Payment {
+export function touched(payment: Payment, trace: CausalContext, now: Date): Payment {
   return {
     ...payment,
     correlationId: trace.correlationId,

@@ -1,4 +1,4 @@
-import type { CausalContext, EventContract, EventEnvelope } from '../../events/envelope.js';
+import type { EventContract, EventEnvelope } from '../../events/envelope.js';
 import type { Money } from '../../events/money.js';
 import type { Payment } from './model.js';
 
@@ -72,12 +72,6 @@ export class PaymentProviderRejected extends Error {
     this.name = 'PaymentProviderRejected';
   }
 }
-
-export interface Clock {
-  now(): Date;
-}
-
-export interface Trace extends CausalContext {}
 
 /** The envelope of a contract's event, as a consumer receives it. */
 export type EventOf<Contract> =

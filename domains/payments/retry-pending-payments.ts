@@ -1,5 +1,5 @@
+import type { CausalContext } from '../../events/envelope.js';
 import { owedOperation, owing, type Payment } from './model.js';
-import type { Trace } from './ports.js';
 import {
   type PaymentOutcome,
   type PaymentPorts,
@@ -64,7 +64,7 @@ export function retryPendingPayment(orderId: string, ports: PaymentPorts): Promi
   let lateAuthorization: string | undefined;
   return updatePayment(orderId, ports.payments, async (current) => {
     if (!current) return unchanged('not-pending');
-    const trace: Trace = { correlationId: current.correlationId, causationId: current.causationId };
+    const trace: CausalContext = { correlationId: current.correlationId, causationId: current.causationId };
     if (lateAuthorization && current.cancelledAt && !current.authorizationId) {
       // The order was cancelled while its card was being authorized: release the hold at once.
       return settle(owing({ ...current, authorizationId: lateAuthorization }, 'VOID_PENDING'), ports, trace);

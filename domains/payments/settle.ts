@@ -1,4 +1,4 @@
-import { createEnvelope, type EventEnvelope } from '../../events/envelope.js';
+import { type CausalContext, createEnvelope, type EventEnvelope } from '../../events/envelope.js';
 import {
   PaymentAuthorizedV1,
   PaymentCapturedV1,
@@ -7,6 +7,7 @@ import {
   PaymentUnavailableV1,
   PaymentVoidedV1,
 } from '../../events/payments/index.js';
+import type { Clock } from '../../shared/clock.js';
 import { PaymentTokenUnreadable } from '../../shared/crypto/payment-token.js';
 import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import {
@@ -23,12 +24,10 @@ import {
   type ProviderOperation,
 } from './model.js';
 import {
-  type Clock,
   type PaymentProvider,
   PaymentProviderUnavailable,
   type PaymentRepository,
   type PaymentTokenOpener,
-  type Trace,
 } from './ports.js';
 
 export type PaymentOutcome =
@@ -72,11 +71,6 @@ export interface PaymentPorts extends ProviderPorts {
 
 export const unchanged = (outcome: PaymentOutcome): Step => ({ events: [], outcome });
 
-/** An event caused by another carries its correlation id on, and names it as the cause. */
-export function causedBy(event: EventEnvelope): Trace {
-  return { correlationId: event.metadata.correlationId, causationId: event.metadata.eventId };
-}
-
 /**
  * Reads the payment, lets `decide` act on it and stores the result with its events, optimistically: the
  * scheduled retry may update the same payment meanwhile; then the payment is read again and `decide` runs
@@ -108,7 +102,7 @@ export async function updatePayment(
  * publishes its event; unavailability leaves it owed (for the scheduled retry) and publishes
  * PaymentUnavailable once per outage episode, for authorizations and captures (the steps an order waits on).
  */
-export async function settle(payment: Payment, ports: ProviderPorts, trace: Trace): Promise<Step> {
+export async function settle(payment: Payment, ports: ProviderPorts, trace: CausalContext): Promise<Step> {
   const operation = owedOperation(payment);
   if (!operation) return unchanged('not-pending');
   const now = ports.clock.now();
@@ -145,7 +139,12 @@ export const UNREADABLE_TOKEN_REASON = 'payment_token_unreadable';
  * Authorizes the intent's amount with its card token, opened only for this call. Whatever the provider
  * answers settles the authorization, so the token is dropped from the payment in the same write.
  */
-async function authorize(payment: Payment, ports: ProviderPorts, trace: Trace, now: Date): Promise<Step> {
+async function authorize(
+  payment: Payment,
+  ports: ProviderPorts,
+  trace: CausalContext,
+  now: Date,
+): Promise<Step> {
   const { orderId, paymentId } = payment;
   const intent = intentOf(payment);
   const result = await authorizeWithCard(orderId, intent, ports);
@@ -215,14 +214,24 @@ function movedAmount(payment: Payment) {
   return { orderId: payment.orderId, paymentId: payment.paymentId, amount: intentOf(payment).amount };
 }
 
-async function capture(payment: Payment, ports: ProviderPorts, trace: Trace, now: Date): Promise<Step> {
+async function capture(
+  payment: Payment,
+  ports: ProviderPorts,
+  trace: CausalContext,
+  now: Date,
+): Promise<Step> {
   const { captureId } = await ports.provider.capture(onAuthorization(payment, 'capture'));
   const data = { ...movedAmount(payment), capturedAt: now.toISOString() };
   const captured = createEnvelope(PaymentCapturedV1, data, trace, { now });
   return answered({ ...payment, status: 'CAPTURED', captureId }, 'captured', captured);
 }
 
-async function refund(payment: Payment, ports: ProviderPorts, trace: Trace, now: Date): Promise<Step> {
+async function refund(
+  payment: Payment,
+  ports: ProviderPorts,
+  trace: CausalContext,
+  now: Date,
+): Promise<Step> {
   const { refundId } = await ports.provider.refund(onAuthorization(payment, 'refund'));
   const data = { ...movedAmount(payment), refundedAt: now.toISOString() };
   const refunded = createEnvelope(PaymentRefundedV1, data, trace, { now });
@@ -232,7 +241,7 @@ async function refund(payment: Payment, ports: ProviderPorts, trace: Trace, now:
 async function voidAuthorization(
   payment: Payment,
   ports: ProviderPorts,
-  trace: Trace,
+  trace: CausalContext,
   now: Date,
 ): Promise<Step> {
   const result = await ports.provider.void(onAuthorization(payment, 'void'));
@@ -247,7 +256,7 @@ function unavailable(
   payment: Payment,
   operation: ProviderOperation,
   error: PaymentProviderUnavailable,
-  trace: Trace,
+  trace: CausalContext,
   now: Date,
 ): Step {
   const notify = !payment.unavailableNotified && (operation === 'authorize' || operation === 'capture');

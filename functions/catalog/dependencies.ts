@@ -1,13 +1,15 @@
 import { DynamoDbProductRepository } from '../../domains/catalog/adapters/dynamodb-product-repository.js';
 import { SqsPriceChangeQueue } from '../../domains/catalog/adapters/sqs-price-change-queue.js';
 import { dynamoDb, sqs } from '../../shared/aws/clients.js';
+import { systemClock as clock } from '../../shared/clock.js';
 import { requiredEnv } from '../../shared/config.js';
+
+/** The time every use case of this domain reads. */
+export { clock };
 
 /** The catalog's composition root: adapters are built once per execution environment, on first use. */
 let products: DynamoDbProductRepository | undefined;
 let priceChanges: SqsPriceChangeQueue | undefined;
-
-export const clock = { now: () => new Date() };
 
 export function productRepository(): DynamoDbProductRepository {
   products ??= new DynamoDbProductRepository(

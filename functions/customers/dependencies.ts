@@ -1,15 +1,17 @@
 import { DynamoDbCustomerRepository } from '../../domains/customers/adapters/dynamodb-customer-repository.js';
 import { dynamoDb, kms } from '../../shared/aws/clients.js';
+import { systemClock as clock } from '../../shared/clock.js';
 import { requiredEnv } from '../../shared/config.js';
 import { KmsCustomerContactCipher } from '../../shared/crypto/kms-customer-contact.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Caller } from '../../shared/http/auth.js';
 
+/** The time every use case of this domain reads. */
+export { clock };
+
 /** The customers' composition root: adapters are built once per execution environment, on first use. */
 let customers: DynamoDbCustomerRepository | undefined;
 let contacts: KmsCustomerContactCipher | undefined;
-
-export const clock = { now: () => new Date() };
 
 export function customerRepository(): DynamoDbCustomerRepository {
   customers ??= new DynamoDbCustomerRepository(

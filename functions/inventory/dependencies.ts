@@ -1,16 +1,18 @@
 import { DynamoDbInventoryRepository } from '../../domains/inventory/adapters/dynamodb-inventory-repository.js';
 import type { InventoryPorts } from '../../domains/inventory/ports.js';
 import { dynamoDb } from '../../shared/aws/clients.js';
+import { systemClock as clock } from '../../shared/clock.js';
 import { requiredEnv } from '../../shared/config.js';
-import { conflictPause } from '../../shared/dynamodb/retry-on-conflict.js';
+import { conflictBackoff as backoff } from '../../shared/dynamodb/retry-on-conflict.js';
+
+/**
+ * The time every use case of this domain reads, and the shared conflict policy's pause (full jitter)
+ * between decisions on one order's reservation.
+ */
+export { backoff, clock };
 
 /** The inventory's composition root: adapters are built once per execution environment, on first use. */
 let repository: DynamoDbInventoryRepository | undefined;
-
-export const clock = { now: () => new Date() };
-
-/** The shared conflict policy's pause (full jitter), between decisions on one order's reservation. */
-export const backoff = { pause: conflictPause };
 
 export function inventoryRepository(): DynamoDbInventoryRepository {
   repository ??= new DynamoDbInventoryRepository(

@@ -3,16 +3,18 @@ import { DynamoDbNotificationRepository } from '../../domains/notifications/adap
 import { SesSender } from '../../domains/notifications/adapters/ses-sender.js';
 import type { NotifyPorts } from '../../domains/notifications/notify-customer.js';
 import { dynamoDb, kms, sesV2 } from '../../shared/aws/clients.js';
+import { systemClock as clock } from '../../shared/clock.js';
 import { requiredEnv } from '../../shared/config.js';
 import { KmsCustomerContactCipher } from '../../shared/crypto/kms-customer-contact.js';
+
+/** The time every use case of this domain reads. */
+export { clock };
 
 /** The notifications' composition root: adapters are built once per execution environment, on first use. */
 let notifications: DynamoDbNotificationRepository | undefined;
 let contacts: DynamoDbContactBook | undefined;
 let sender: SesSender | undefined;
 let contactCipher: KmsCustomerContactCipher | undefined;
-
-export const clock = { now: () => new Date() };
 
 export function notificationRepository(): DynamoDbNotificationRepository {
   notifications ??= new DynamoDbNotificationRepository(dynamoDb(), requiredEnv('NOTIFICATIONS_TABLE_NAME'));

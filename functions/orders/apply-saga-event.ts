@@ -1,5 +1,5 @@
 import { applySagaEvent, type SagaTrigger } from '../../domains/orders/apply-saga-event.js';
-import type { EventEnvelope } from '../../events/envelope.js';
+import { causedBy, type EventEnvelope } from '../../events/envelope.js';
 import { StockReservationFailedV1 } from '../../events/inventory/index.js';
 import { PaymentAuthorizedV1, PaymentDeclinedV1, PaymentUnavailableV1 } from '../../events/payments/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
@@ -15,7 +15,7 @@ const apply =
       orderId,
       trigger,
       { orders: orderRepository(), clock },
-      { correlationId: event.metadata.correlationId, causationId: event.metadata.eventId },
+      causedBy(event),
     );
     const details = { orderId, trigger: trigger.type, outcome: result.outcome };
     if (result.outcome === 'unknown-order') logger.warn('Saga event about an unknown order ignored', details);

@@ -2,23 +2,22 @@ import { DynamoDbOrderRepository } from '../../domains/orders/adapters/dynamodb-
 import { DynamoDbPriceBook } from '../../domains/orders/adapters/dynamodb-price-book.js';
 import type { Requester } from '../../domains/orders/model.js';
 import { dynamoDb, kms } from '../../shared/aws/clients.js';
+import { systemClock as clock } from '../../shared/clock.js';
 import { requiredEnv } from '../../shared/config.js';
 import { KmsPaymentTokenCipher } from '../../shared/crypto/kms-payment-token.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Caller } from '../../shared/http/auth.js';
+
+/** The time every use case of this domain reads. */
+export { clock };
 
 /** The orders' composition root: adapters are built once per execution environment, on first use. */
 let orders: DynamoDbOrderRepository | undefined;
 let prices: DynamoDbPriceBook | undefined;
 let tokens: KmsPaymentTokenCipher | undefined;
 
-export const clock = { now: () => new Date() };
-
-/** Full jitter, doubling from 20 ms: a concurrent request with the same Idempotency-Key settles quickly. */
-export const backoff = {
-  pause: (attempt: number) =>
-    new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt)),
-};
+/** The shared conflict policy's pause: a concurrent request with the same Idempotency-Key settles quickly. */
+export { conflictBackoff as backoff } from '../../shared/dynamodb/retry-on-conflict.js';
 
 export function orderRepository(): DynamoDbOrderRepository {
   orders ??= new DynamoDbOrderRepository(

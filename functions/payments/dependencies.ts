@@ -10,16 +10,18 @@ import {
 } from '../../domains/payments/adapters/resilient-payment-provider.js';
 import type { PaymentPorts } from '../../domains/payments/settle.js';
 import { dynamoDb, kms } from '../../shared/aws/clients.js';
+import { systemClock as clock } from '../../shared/clock.js';
 import { requiredEnv } from '../../shared/config.js';
 import { KmsPaymentTokenCipher } from '../../shared/crypto/kms-payment-token.js';
 import { logger, metrics } from '../../shared/observability.js';
+
+/** The time every use case of this domain reads. */
+export { clock };
 
 /** The payments composition root: adapters are built once per execution environment, on first use. */
 let payments: DynamoDbPaymentRepository | undefined;
 let provider: ResilientPaymentProvider | undefined;
 let tokens: KmsPaymentTokenCipher | undefined;
-
-export const clock = { now: () => new Date() };
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -18,6 +18,11 @@ export const CONFLICT_BASE_DELAY_MS = 20;
 /** Waits before the given attempt (2 = the first retry). */
 export type Pause = (attempt: number) => Promise<void>;
 
+/** A use case's port for waiting while a race settles, so its tests need not wait. */
+export interface Backoff {
+  pause: Pause;
+}
+
 /**
  * Full jitter (a uniformly random wait between 0 and the doubling ceiling): racing writers of one item
  * spread out instead of colliding again in lockstep.
@@ -29,6 +34,9 @@ export function fullJitterDelayMs(attempt: number, random: () => number = Math.r
 /** The policy's pause, for callers that take it as a port. */
 export const conflictPause: Pause = (attempt) =>
   new Promise((resolve) => setTimeout(resolve, fullJitterDelayMs(attempt)));
+
+/** The policy's pause as the `Backoff` port that composition roots hand their use cases. */
+export const conflictBackoff: Backoff = { pause: conflictPause };
 
 /**
  * DynamoDB refused a write because another transaction held the item: nothing was written, and the same

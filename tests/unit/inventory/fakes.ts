@@ -6,7 +6,6 @@ import {
   type StockMovement,
 } from '../../../domains/inventory/model.js';
 import type {
-  Backoff,
   ChangeOutcome,
   ChangeStamp,
   InventoryChange,
@@ -15,6 +14,7 @@ import type {
 } from '../../../domains/inventory/ports.js';
 import { stockLevelChanged } from '../../../domains/inventory/stock-level-changed.js';
 import type { CausalContext, EventEnvelope } from '../../../events/envelope.js';
+import type { Backoff } from '../../../shared/dynamodb/retry-on-conflict.js';
 
 /** A stock item in test data: `available` follows from the figures. */
 export function stockItem(
