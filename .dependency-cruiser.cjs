@@ -83,6 +83,15 @@ module.exports = {
       to: { path: ['^node_modules/@aws-sdk/', '^node_modules/@aws-lambda-powertools/parameters/'] },
     },
     {
+      name: 'no-circular-imports',
+      severity: 'error',
+      comment:
+        'Product modules form no import cycle: a cycle (payments once had model.ts and ports.ts import each ' +
+        'other) means two files are one concept split in the wrong place, and makes load order matter.',
+      from: { path: '^(domains|shared|events|functions)/' },
+      to: { circular: true },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment:

@@ -96,6 +96,13 @@ const probes = [
     to: 'node_modules/@aws-sdk/client-dynamodb/',
   },
   {
+    rule: 'no-circular-imports',
+    file: probe('domains/orders', 'no-circular-imports'),
+    source:
+      "import * as itself from './__dependency_rule_probe_no-circular-imports__.js';\nexport { itself };\n",
+    to: 'domains/orders/__dependency_rule_probe_no-circular-imports__.ts',
+  },
+  {
     rule: 'not-to-unresolvable',
     file: probe('shared', 'not-to-unresolvable'),
     source: "import * as missing from './no-such-module-anywhere.js';\nexport { missing };\n",
