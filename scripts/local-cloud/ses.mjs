@@ -223,127 +223,167 @@ function parseJson(text) {
 }
 
 /**
- * Starts the local SES on `port`, capturing into `mailDir` (emptied first when `clearOnStart`).
- * @param {LocalSesOptions} options
- * @returns {Promise<LocalSes>}
+ * What the handlers of a running capture share. `faults`: by recipient (lower case), `*` for every message.
+ * @typedef {{ mailDir: string, log: Log, faults: Map<string, FaultMode> }} SesState
  */
-export async function startLocalSes(options) {
-  const { port, host = '127.0.0.1', mailDir, clearOnStart = false } = options;
-  /** @type {Log} */
-  const log = options.log ?? ((level, message) => console[level](message));
-  if (clearOnStart) rmSync(mailDir, { recursive: true, force: true });
-  mkdirSync(mailDir, { recursive: true });
-  /** Faults by recipient (lower case), `*` for every message. @type {Map<string, FaultMode>} */
-  const faults = new Map();
-  /** @param {FaultMode} mode @param {string} [to] */
-  function setFault(mode, to) {
-    const key = to?.trim().toLowerCase() || '*';
-    if (mode === 'off') faults.delete(key);
-    else faults.set(key, mode);
-  }
-  /** @param {any} request @returns {FaultMode} */
-  function faultFor(request) {
-    const destination = request?.Destination ?? {};
-    const recipients = ['ToAddresses', 'CcAddresses', 'BccAddresses'].flatMap((field) =>
-      Array.isArray(destination[field]) ? destination[field].map((a) => String(a).trim().toLowerCase()) : [],
-    );
-    for (const key of ['*', ...recipients]) {
-      const mode = faults.get(key);
-      if (mode) return mode;
-    }
-    return 'off';
-  }
 
-  /**
-   * Every captured message, read back from the folder so a persistent stage lists earlier runs' mail too.
-   * @param {{ to?: string }} [filter]
-   */
-  function messages(filter = {}) {
-    /** @type {CapturedMail[]} */
-    const all = readdirSync(mailDir)
-      .filter((name) => name.endsWith('.json'))
-      .map((name) => JSON.parse(readFileSync(join(mailDir, name), 'utf8')));
-    const wanted = filter.to?.toLowerCase();
-    return all
-      .filter(
-        (mail) => !wanted || [...mail.to, ...mail.cc, ...mail.bcc].some((a) => a.toLowerCase() === wanted),
-      )
-      .sort((a, b) => a.sentAt.localeCompare(b.sentAt) || a.id.localeCompare(b.id));
-  }
+/**
+ * @param {SesState} ses
+ * @param {FaultMode} mode
+ * @param {string} [to]
+ */
+function setFault(ses, mode, to) {
+  const key = to?.trim().toLowerCase() || '*';
+  if (mode === 'off') ses.faults.delete(key);
+  else ses.faults.set(key, mode);
+}
 
-  /** @param {any} request */
-  function sendEmail(request) {
-    const fault = faultFor(request);
-    if (fault === 'throttle')
-      throw new SesError(429, 'TooManyRequestsException', 'Too many requests (local fault switch).');
-    if (fault === 'reject')
-      throw new SesError(400, 'MessageRejected', 'Message rejected (local fault switch).');
-    const mail = acceptSendEmail(request, newMessageId(), new Date());
-    writeFileSync(join(mailDir, `${mail.id}.eml`), toEml(mail));
-    writeFileSync(join(mailDir, `${mail.id}.json`), `${JSON.stringify(mail, null, 2)}\n`);
-    log(
-      'info',
-      `[ses] captured message ${mail.id} (${mail.to.length + mail.cc.length + mail.bcc.length} recipient(s))`,
-    );
-    return { MessageId: mail.id };
+/**
+ * The fault switched on for every message or for one of the request's recipients, else `off`.
+ * @param {SesState} ses
+ * @param {any} request
+ * @returns {FaultMode}
+ */
+function faultFor(ses, request) {
+  const destination = request?.Destination ?? {};
+  const recipients = ['ToAddresses', 'CcAddresses', 'BccAddresses'].flatMap((field) =>
+    Array.isArray(destination[field]) ? destination[field].map((a) => String(a).trim().toLowerCase()) : [],
+  );
+  for (const key of ['*', ...recipients]) {
+    const mode = ses.faults.get(key);
+    if (mode) return mode;
   }
+  return 'off';
+}
 
-  /**
-   * @param {import('node:http').ServerResponse} res
-   * @param {number} status
-   * @param {unknown} body
-   * @param {Record<string, string>} [headers]
-   */
-  function send(res, status, body, headers = {}) {
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'x-amzn-requestid': randomUUID(),
-      ...headers,
-    });
-    res.end(JSON.stringify(body));
+/**
+ * Every captured message, read back from the folder so a persistent stage lists earlier runs' mail too.
+ * @param {string} mailDir
+ * @param {{ to?: string }} [filter]
+ */
+function capturedMessages(mailDir, filter = {}) {
+  /** @type {CapturedMail[]} */
+  const all = readdirSync(mailDir)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => JSON.parse(readFileSync(join(mailDir, name), 'utf8')));
+  const wanted = filter.to?.toLowerCase();
+  return all
+    .filter(
+      (mail) => !wanted || [...mail.to, ...mail.cc, ...mail.bcc].some((a) => a.toLowerCase() === wanted),
+    )
+    .sort((a, b) => a.sentAt.localeCompare(b.sentAt) || a.id.localeCompare(b.id));
+}
+
+/**
+ * SendEmail: fails as the fault switch says, else captures the message (`.eml` and `.json`).
+ * @param {SesState} ses
+ * @param {any} request
+ */
+function sendEmail(ses, request) {
+  const fault = faultFor(ses, request);
+  if (fault === 'throttle')
+    throw new SesError(429, 'TooManyRequestsException', 'Too many requests (local fault switch).');
+  if (fault === 'reject')
+    throw new SesError(400, 'MessageRejected', 'Message rejected (local fault switch).');
+  const mail = acceptSendEmail(request, newMessageId(), new Date());
+  writeFileSync(join(ses.mailDir, `${mail.id}.eml`), toEml(mail));
+  writeFileSync(join(ses.mailDir, `${mail.id}.json`), `${JSON.stringify(mail, null, 2)}\n`);
+  ses.log(
+    'info',
+    `[ses] captured message ${mail.id} (${mail.to.length + mail.cc.length + mail.bcc.length} recipient(s))`,
+  );
+  return { MessageId: mail.id };
+}
+
+/**
+ * @param {import('node:http').ServerResponse} res
+ * @param {number} status
+ * @param {unknown} body
+ * @param {Record<string, string>} [headers]
+ */
+function send(res, status, body, headers = {}) {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * `GET /_local/mail[?to=address]`: the captured messages, oldest first, without Bcc.
+ * @param {SesState} ses
+ * @param {import('node:http').ServerResponse} res
+ * @param {URL} url
+ */
+function listMail(ses, res, url) {
+  const to = url.searchParams.get('to') ?? undefined;
+  send(
+    res,
+    200,
+    capturedMessages(ses.mailDir, { to }).map(
+      ({ id, from, to: recipients, cc, subject, sentAt, text, html }) => ({
+        id,
+        from,
+        to: recipients,
+        cc,
+        subject,
+        sentAt,
+        text: text ?? html,
+      }),
+    ),
+  );
+}
+
+/**
+ * `GET /_local/mail/<id>.eml`: one message as it would have been sent.
+ * @param {SesState} ses
+ * @param {import('node:http').ServerResponse} res
+ * @param {string} id
+ */
+function serveEml(ses, res, id) {
+  let file;
+  try {
+    file = readFileSync(join(ses.mailDir, `${id}.eml`));
+  } catch {
+    send(res, 404, { message: 'No captured message with this id.' });
+    return;
   }
+  res.writeHead(200, { 'content-type': 'message/rfc822' });
+  res.end(file);
+}
 
-  const server = createServer((req, res) => {
+/**
+ * `POST /_local/mail/fault`: `{ "mode", "to"? }`.
+ * @param {SesState} ses
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ */
+async function switchFault(ses, req, res) {
+  const { mode, to } = parseJson(await readBody(req));
+  if (!FAULT_MODES.includes(mode)) throw badRequest(`mode must be one of ${FAULT_MODES.join(', ')}.`);
+  if (to !== undefined && typeof to !== 'string') throw badRequest('to must be an e-mail address.');
+  setFault(ses, mode, to);
+  ses.log('warn', `[ses] fault switch: ${mode}${to ? ' for one recipient' : ''}`);
+  send(res, 200, { mode });
+}
+
+/**
+ * Routes a request: SendEmail, then the local-only /_local/mail paths; an error is answered as SES does.
+ * @param {SesState} ses
+ * @returns {import('node:http').RequestListener}
+ */
+function requestHandler(ses) {
+  return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handle = async () => {
       if (req.method === 'POST' && url.pathname === SEND_EMAIL_PATH) {
-        return send(res, 200, sendEmail(parseJson(await readBody(req))));
+        return send(res, 200, sendEmail(ses, parseJson(await readBody(req))));
       }
-      if (req.method === 'GET' && url.pathname === MAIL_PATH) {
-        const to = url.searchParams.get('to') ?? undefined;
-        return send(
-          res,
-          200,
-          messages({ to }).map(({ id, from, to: recipients, cc, subject, sentAt, text, html }) => ({
-            id,
-            from,
-            to: recipients,
-            cc,
-            subject,
-            sentAt,
-            text: text ?? html,
-          })),
-        );
-      }
+      if (req.method === 'GET' && url.pathname === MAIL_PATH) return listMail(ses, res, url);
       const eml = EML_PATH.exec(url.pathname);
-      if (req.method === 'GET' && eml) {
-        let file;
-        try {
-          file = readFileSync(join(mailDir, `${eml[1]}.eml`));
-        } catch {
-          return send(res, 404, { message: 'No captured message with this id.' });
-        }
-        res.writeHead(200, { 'content-type': 'message/rfc822' });
-        return res.end(file);
-      }
-      if (req.method === 'POST' && url.pathname === FAULT_PATH) {
-        const { mode, to } = parseJson(await readBody(req));
-        if (!FAULT_MODES.includes(mode)) throw badRequest(`mode must be one of ${FAULT_MODES.join(', ')}.`);
-        if (to !== undefined && typeof to !== 'string') throw badRequest('to must be an e-mail address.');
-        setFault(mode, to);
-        log('warn', `[ses] fault switch: ${mode}${to ? ' for one recipient' : ''}`);
-        return send(res, 200, { mode });
-      }
+      if (req.method === 'GET' && eml) return serveEml(ses, res, /** @type {string} */ (eml[1]));
+      if (req.method === 'POST' && url.pathname === FAULT_PATH) return switchFault(ses, req, res);
       return send(res, 404, { message: `No route for ${req.method} ${url.pathname}` });
     };
     handle().catch((error) => {
@@ -351,11 +391,29 @@ export async function startLocalSes(options) {
         send(res, error.status, { message: error.message }, { 'x-amzn-errortype': error.type });
         return;
       }
-      log('error', `[ses] internal error: ${error instanceof Error ? error.name : 'unknown'}`);
+      ses.log('error', `[ses] internal error: ${error instanceof Error ? error.name : 'unknown'}`);
       send(res, 500, { message: 'InternalFailure' }, { 'x-amzn-errortype': 'InternalFailure' });
     });
-  });
+  };
+}
 
+/**
+ * Starts the local SES on `port`, capturing into `mailDir` (emptied first when `clearOnStart`).
+ * @param {LocalSesOptions} options
+ * @returns {Promise<LocalSes>}
+ */
+export async function startLocalSes(options) {
+  const { port, host = '127.0.0.1', mailDir, clearOnStart = false } = options;
+  /** @type {SesState} */
+  const ses = {
+    mailDir,
+    log: options.log ?? ((level, message) => console[level](message)),
+    faults: new Map(),
+  };
+  if (clearOnStart) rmSync(mailDir, { recursive: true, force: true });
+  mkdirSync(mailDir, { recursive: true });
+
+  const server = createServer(requestHandler(ses));
   server.listen(port, host);
   try {
     await once(server, 'listening');
@@ -364,7 +422,7 @@ export async function startLocalSes(options) {
   }
   const { port: boundPort } = /** @type {import('node:net').AddressInfo} */ (server.address());
   const url = `http://${host}:${boundPort}`;
-  log('info', `[ses] listening on ${url}, capturing mail in ${mailDir}`);
+  ses.log('info', `[ses] listening on ${url}, capturing mail in ${mailDir}`);
 
   /** @type {Promise<void> | undefined} */
   let stopping;
@@ -372,8 +430,8 @@ export async function startLocalSes(options) {
     url,
     port: boundPort,
     mailDir,
-    messages,
-    setFault,
+    messages: (filter) => capturedMessages(mailDir, filter),
+    setFault: (mode, to) => setFault(ses, mode, to),
     stop() {
       stopping ??= new Promise((resolve) => {
         server.close(() => resolve(undefined));
