@@ -43,7 +43,7 @@ export const USAGE = [
 export async function scrubSecrets({ dynamo, progress = () => {} }, options) {
   /** @type {ScrubSummary} */
   const summary = { eventStoreTokens: 0, eventStoreContacts: 0, paymentTokens: 0, conflicts: 0 };
-  /** @param {import('@aws-sdk/lib-dynamodb').UpdateCommandInput} input @returns {Promise<boolean>} */
+  /** @type {ScrubUpdate} */
   const update = async (input) => {
     if (!options.apply) return true;
     try {
@@ -55,15 +55,34 @@ export async function scrubSecrets({ dynamo, progress = () => {} }, options) {
       return false;
     }
   };
-  const eventData = { '#event': 'event', '#detail': 'detail', '#data': 'data' };
-
   progress(`scanning ${options.eventStoreTable} for OrderPlaced and CustomerProfileUpdated v1 …`);
+  await scrubEventStore(dynamo, options.eventStoreTable, update, summary);
+  progress(`scanning ${options.paymentsTable} for settled payments that still hold a card token …`);
+  await scrubPayments(dynamo, options.paymentsTable, update, summary);
+  return summary;
+}
+
+/**
+ * An update that only counts without `--apply`; false when its condition failed (a conflict, counted).
+ * @typedef {(input: import('@aws-sdk/lib-dynamodb').UpdateCommandInput) => Promise<boolean>} ScrubUpdate
+ */
+
+const EVENT_DATA = { '#event': 'event', '#detail': 'detail', '#data': 'data' };
+
+/**
+ * OrderPlaced v1 keeps its schema with the token redacted; CustomerProfileUpdated v1 loses `name` and `email`.
+ * @param {import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient} dynamo
+ * @param {string} table
+ * @param {ScrubUpdate} update
+ * @param {ScrubSummary} summary
+ */
+async function scrubEventStore(dynamo, table, update, summary) {
   for await (const item of scanAll(dynamo, {
-    TableName: options.eventStoreTable,
+    TableName: table,
     FilterExpression:
       'eventVersion = :v1 AND ((eventType = :placed AND #event.#detail.#data.#token <> :redacted) OR ' +
       '(eventType = :profile AND (attribute_exists(#event.#detail.#data.#name) OR attribute_exists(#event.#detail.#data.#email))))',
-    ExpressionAttributeNames: { ...eventData, '#token': 'paymentToken', '#name': 'name', '#email': 'email' },
+    ExpressionAttributeNames: { ...EVENT_DATA, '#token': 'paymentToken', '#name': 'name', '#email': 'email' },
     ExpressionAttributeValues: {
       ':v1': 1,
       ':placed': 'OrderPlaced',
@@ -74,38 +93,42 @@ export async function scrubSecrets({ dynamo, progress = () => {} }, options) {
     const key = { eventId: item.eventId };
     if (item.eventType === 'OrderPlaced') {
       const done = await update({
-        TableName: options.eventStoreTable,
+        TableName: table,
         Key: key,
         UpdateExpression: 'SET #event.#detail.#data.#token = :redacted',
         ConditionExpression: 'attribute_exists(eventId)',
-        ExpressionAttributeNames: { ...eventData, '#token': 'paymentToken' },
+        ExpressionAttributeNames: { ...EVENT_DATA, '#token': 'paymentToken' },
         ExpressionAttributeValues: { ':redacted': REDACTED },
       });
       if (done) summary.eventStoreTokens++;
     } else {
       const done = await update({
-        TableName: options.eventStoreTable,
+        TableName: table,
         Key: key,
         UpdateExpression: 'REMOVE #event.#detail.#data.#name, #event.#detail.#data.#email',
         ConditionExpression: 'attribute_exists(eventId)',
-        ExpressionAttributeNames: { ...eventData, '#name': 'name', '#email': 'email' },
+        ExpressionAttributeNames: { ...EVENT_DATA, '#name': 'name', '#email': 'email' },
       });
       if (done) summary.eventStoreContacts++;
     }
   }
+}
 
-  progress(`scanning ${options.paymentsTable} for settled payments that still hold a card token …`);
+/**
+ * A payment whose authorization is answered loses its token, conditioned on its version, which it bumps.
+ * @param {import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient} dynamo
+ * @param {string} table
+ * @param {ScrubUpdate} update
+ * @param {ScrubSummary} summary
+ */
+async function scrubPayments(dynamo, table, update, summary) {
+  const intent = { '#intent': 'intent', '#token': 'paymentToken', '#sealed': 'sealedPaymentToken' };
   for await (const item of scanAll(dynamo, {
-    TableName: options.paymentsTable,
+    TableName: table,
     FilterExpression:
       'entityType = :payment AND NOT (#status IN (:pending, :awaiting)) AND ' +
       '(attribute_exists(#intent.#token) OR attribute_exists(#intent.#sealed))',
-    ExpressionAttributeNames: {
-      '#status': 'status',
-      '#intent': 'intent',
-      '#token': 'paymentToken',
-      '#sealed': 'sealedPaymentToken',
-    },
+    ExpressionAttributeNames: { '#status': 'status', ...intent },
     ExpressionAttributeValues: {
       ':payment': 'PAYMENT',
       ':pending': AUTHORIZATION_OPEN[0],
@@ -113,22 +136,15 @@ export async function scrubSecrets({ dynamo, progress = () => {} }, options) {
     },
   })) {
     const done = await update({
-      TableName: options.paymentsTable,
+      TableName: table,
       Key: { pk: item.pk, sk: item.sk },
       UpdateExpression: 'REMOVE #intent.#token, #intent.#sealed SET #version = :next',
       ConditionExpression: '#version = :seen AND #status = :status',
-      ExpressionAttributeNames: {
-        '#intent': 'intent',
-        '#token': 'paymentToken',
-        '#sealed': 'sealedPaymentToken',
-        '#version': 'version',
-        '#status': 'status',
-      },
+      ExpressionAttributeNames: { ...intent, '#version': 'version', '#status': 'status' },
       ExpressionAttributeValues: { ':seen': item.version, ':next': item.version + 1, ':status': item.status },
     });
     if (done) summary.paymentTokens++;
   }
-  return summary;
 }
 
 /**
