@@ -878,17 +878,16 @@ function printList(out, dlqs, eventBusName) {
 }
 
 /**
- * The CLI: parses the arguments, runs, prints. Returns the exit code.
- * @param {string[]} argv
- * @param {{ stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown } }} io
- * @returns {Promise<number>}
+ * @typedef {{ stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown } }} CliIo
+ * @typedef {{ stage: string, region?: string, max?: number, dryRun: boolean, republish: boolean, list: boolean, queue?: string }} CliOptions
  */
-export async function main(argv, io = process) {
-  /** @param {string} message */
-  const usage = (message) => {
-    io.stderr.write(`redrive: ${message}\n${USAGE}\n`);
-    return 2;
-  };
+
+/**
+ * The command line, checked: the options, or the usage error to print (or `help`).
+ * @param {string[]} argv
+ * @returns {CliOptions | { error: string } | 'help'}
+ */
+function parseCommandLine(argv) {
   let parsed;
   try {
     parsed = parseArgs({
@@ -905,25 +904,77 @@ export async function main(argv, io = process) {
       allowPositionals: true,
     });
   } catch (error) {
-    return usage(messageOf(error));
+    return { error: messageOf(error) };
   }
   const { values, positionals } = parsed;
-  if (values.help) {
+  if (values.help) return 'help';
+  const max = values.max === undefined ? undefined : Number(values.max);
+  if (max !== undefined && !(Number.isInteger(max) && max > 0))
+    return { error: '--max takes a whole number > 0' };
+  const [queue, ...extra] = positionals;
+  if (extra.length > 0) return { error: `one queue at a time (got ${positionals.join(', ')})` };
+  if (!values.list && !queue) return { error: 'name a queue, or --list' };
+  return {
+    stage: values.stage,
+    region: values.region,
+    max,
+    dryRun: values['dry-run'],
+    republish: values.republish,
+    list: values.list,
+    queue,
+  };
+}
+
+/**
+ * What a redrive did: the messages a dry run lists and the republish commands on stdout, the tally on stderr.
+ * @param {CliIo} io
+ * @param {RedriveSummary} summary
+ * @param {boolean} dryRun
+ */
+function printSummary(io, summary, dryRun) {
+  for (const message of summary.listed) {
+    const line = [message.id, message.group ?? '-', message.shape, message.summary.replace(/\s+/g, ' ')];
+    io.stdout.write(`${line.join('\t')}\n`);
+  }
+  if (summary.commands.length > 0) {
+    io.stderr.write(
+      'Stream failure records carry no events. Republish their windows from the tables (safe to repeat), ' +
+        'or run this redrive again with --republish to do it and delete the records:\n',
+    );
+    for (const command of summary.commands) io.stdout.write(`${command}\n`);
+  }
+  const done = dryRun ? `listed ${summary.listed.length} (dry run, nothing moved)` : `moved ${summary.moved}`;
+  const kept = summary.kept.length > 0 ? `, kept ${summary.kept.length} stream failure record(s)` : '';
+  const note =
+    dryRun && summary.dlq.queue.fifo ? '; a FIFO DLQ shows only the first message of each group' : '';
+  io.stderr.write(
+    `${summary.dlq.queue.name} → ${summary.target}: ${done}, failed ${summary.failed.length}${kept}${note}\n`,
+  );
+  for (const failure of summary.failed) io.stderr.write(`  ${failure.id}: ${failure.error}\n`);
+}
+
+/**
+ * The CLI: parses the arguments, runs, prints. Returns the exit code.
+ * @param {string[]} argv
+ * @param {CliIo} io
+ * @returns {Promise<number>}
+ */
+export async function main(argv, io = process) {
+  const options = parseCommandLine(argv);
+  if (options === 'help') {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const max = values.max === undefined ? undefined : Number(values.max);
-  if (max !== undefined && !(Number.isInteger(max) && max > 0))
-    return usage('--max takes a whole number > 0');
-  const [queue, ...extra] = positionals;
-  if (extra.length > 0) return usage(`one queue at a time (got ${positionals.join(', ')})`);
-  if (!values.list && !queue) return usage('name a queue, or --list');
-
+  if ('error' in options) {
+    io.stderr.write(`redrive: ${options.error}\n${USAGE}\n`);
+    return 2;
+  }
+  const { stage, queue, dryRun } = options;
   /** @type {import('./stage-clients.mjs').StageClients | undefined} */
   let clients;
   try {
-    const names = namesFor(values.stage);
-    clients = stageClients(values.stage, values.region);
+    const names = namesFor(stage);
+    clients = stageClients(stage, options.region);
     /** @type {RedriveContext} */
     const context = {
       sqs: clients.sqs,
@@ -931,49 +982,28 @@ export async function main(argv, io = process) {
       lambda: clients.lambda,
       invoke: clients.local ? 'sync' : 'async',
       dynamo: clients.dynamo,
-      stage: values.stage,
+      stage,
       service: names.service,
       prefix: names.prefix,
       eventBusName: names.eventBus,
       progress: (line) => io.stderr.write(`${line}\n`),
     };
-    if (values.list || !queue) {
+    if (options.list || !queue) {
       printList(io.stdout, await listDeadLetterQueues(context), context.eventBusName);
       return 0;
     }
-    const dryRun = values['dry-run'];
     const summary = await redrive(context, {
       queue,
       dryRun,
-      max,
+      max: options.max,
       useMoveTask: !clients.local,
-      republish: values.republish,
+      republish: options.republish,
     });
-    for (const message of summary.listed) {
-      const line = [message.id, message.group ?? '-', message.shape, message.summary.replace(/\s+/g, ' ')];
-      io.stdout.write(`${line.join('\t')}\n`);
-    }
-    if (summary.commands.length > 0) {
-      io.stderr.write(
-        'Stream failure records carry no events. Republish their windows from the tables (safe to repeat), ' +
-          'or run this redrive again with --republish to do it and delete the records:\n',
-      );
-      for (const command of summary.commands) io.stdout.write(`${command}\n`);
-    }
-    const done = dryRun
-      ? `listed ${summary.listed.length} (dry run, nothing moved)`
-      : `moved ${summary.moved}`;
-    const kept = summary.kept.length > 0 ? `, kept ${summary.kept.length} stream failure record(s)` : '';
-    const note =
-      dryRun && summary.dlq.queue.fifo ? '; a FIFO DLQ shows only the first message of each group' : '';
-    io.stderr.write(
-      `${summary.dlq.queue.name} → ${summary.target}: ${done}, failed ${summary.failed.length}${kept}${note}\n`,
-    );
-    for (const failure of summary.failed) io.stderr.write(`  ${failure.id}: ${failure.error}\n`);
+    printSummary(io, summary, dryRun);
     return summary.failed.length > 0 ? 1 : 0;
   } catch (error) {
     const down = clients?.local && /ECONNREFUSED/.test(messageOf(error));
-    const hint = down ? ` (is the stack of stage "${values.stage}" running?)` : '';
+    const hint = down ? ` (is the stack of stage "${stage}" running?)` : '';
     io.stderr.write(`redrive: ${messageOf(error)}${hint}\n`);
     return error instanceof RedriveError ? 2 : 1;
   } finally {
