@@ -2,7 +2,7 @@ import { causedBy, createEnvelope, type EventEnvelope } from '../../events/envel
 import { StockReleasedV1 } from '../../events/inventory/index.js';
 import { release, restock, type StockMovement } from './model.js';
 import type { InventoryPorts } from './ports.js';
-import { decideAgainIfMoved, reservationMoved, settleReservation } from './stock-changes.js';
+import { decideAgainIfMoved, reservationMoved, settleReservation } from './settle-reservation.js';
 
 /** What a cancellation needs from inventory (a subset of OrderCancelled). */
 export interface CancelledOrder {

@@ -9,7 +9,7 @@ import {
   shortagesOf,
 } from './model.js';
 import type { InventoryPorts } from './ports.js';
-import { decideAgainIfMoved, readStock } from './stock-changes.js';
+import { decideAgainIfMoved, readStock } from './settle-reservation.js';
 
 /** What an order needs from inventory (a subset of OrderPlaced). */
 export interface PlacedOrder {

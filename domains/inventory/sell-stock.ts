@@ -1,7 +1,7 @@
 import { causedBy, type EventEnvelope } from '../../events/envelope.js';
 import { sell } from './model.js';
 import type { InventoryPorts } from './ports.js';
-import { decideAgainIfMoved, settleReservation } from './stock-changes.js';
+import { decideAgainIfMoved, settleReservation } from './settle-reservation.js';
 
 /** What a confirmation needs from inventory (a subset of OrderConfirmed). */
 export interface ConfirmedOrder {

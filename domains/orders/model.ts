@@ -219,6 +219,12 @@ export type OrderTrigger =
   | { type: 'DeadlinePassed'; deadlineSeconds: number }
   | { type: 'CancelledByCustomer' };
 
+/** The facts of inventory and payments that move an order (delivered in order per order, FIFO). */
+export type SagaTrigger = Extract<
+  OrderTrigger,
+  { type: 'StockReservationFailed' | 'PaymentAuthorized' | 'PaymentDeclined' | 'PaymentUnavailable' }
+>;
+
 /** What the rest of the saga must learn about a change. */
 export type OrderOutcome =
   | { type: 'OrderConfirmed' }

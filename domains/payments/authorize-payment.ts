@@ -3,15 +3,14 @@ import type { StockReservedV1 } from '../../events/inventory/index.js';
 import type { Money } from '../../events/money.js';
 import type { OrderPlacedV1, OrderPlacedV2 } from '../../events/orders/index.js';
 import { type CardToken, newPayment, owing, type Payment, readyToAuthorize, touched } from './model.js';
-import type { EventOf } from './ports.js';
+import type { EventOf, PaymentPorts } from './ports.js';
 import {
   type PaymentOutcome,
-  type PaymentPorts,
   type PaymentResult,
   settle,
   unchanged,
   updatePayment,
-} from './settle.js';
+} from './settle-with-provider.js';
 
 /**
  * OrderPlaced: stores what the customer pays (the order's total, with its sealed card token). The card is

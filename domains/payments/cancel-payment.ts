@@ -1,8 +1,8 @@
 import { causedBy } from '../../events/envelope.js';
 import type { OrderCancelledV1 } from '../../events/orders/index.js';
 import { forgetCardToken, newPayment, owing, touched } from './model.js';
-import type { EventOf } from './ports.js';
-import { type PaymentPorts, type PaymentResult, settle, unchanged, updatePayment } from './settle.js';
+import type { EventOf, PaymentPorts } from './ports.js';
+import { type PaymentResult, settle, unchanged, updatePayment } from './settle-with-provider.js';
 
 /**
  * OrderCancelled: whatever was taken is given back — an uncaptured authorization is voided, a capture is

@@ -1,8 +1,8 @@
 import { causedBy } from '../../events/envelope.js';
 import type { OrderConfirmedV1 } from '../../events/orders/index.js';
 import { owing, touched } from './model.js';
-import type { EventOf } from './ports.js';
-import { type PaymentPorts, type PaymentResult, settle, unchanged, updatePayment } from './settle.js';
+import type { EventOf, PaymentPorts } from './ports.js';
+import { type PaymentResult, settle, unchanged, updatePayment } from './settle-with-provider.js';
 
 /** OrderConfirmed: the order is sold, so the authorized amount is captured. */
 export function capturePayment(

@@ -1,9 +1,11 @@
 import type { EventContract, EventEnvelope } from '../../events/envelope.js';
 import type { Money } from '../../events/money.js';
+import type { Clock } from '../../shared/clock.js';
+import type { PaymentTokenOpener } from '../../shared/crypto/payment-token.js';
 import type { Payment } from './model.js';
 
 /** Opens the card token orders sealed for payments, just before the provider needs it (decisions.md). */
-export type { PaymentTokenOpener } from '../../shared/crypto/payment-token.js';
+export type { PaymentTokenOpener };
 
 export interface PendingPage {
   /** Orders with an operation owed to the provider, the longest waiting first. */
@@ -76,3 +78,16 @@ export class PaymentProviderRejected extends Error {
 /** The envelope of a contract's event, as a consumer receives it. */
 export type EventOf<Contract> =
   Contract extends EventContract<string, infer Data> ? EventEnvelope<Data> : never;
+
+/** What settling a payment with the provider needs. */
+export interface ProviderPorts {
+  provider: PaymentProvider;
+  tokens: PaymentTokenOpener;
+  clock: Clock;
+}
+
+/** What every payment use case needs. */
+export interface PaymentPorts extends ProviderPorts {
+  payments: PaymentRepository;
+  newId?: () => string;
+}

@@ -1,14 +1,14 @@
 import type { CausalContext } from '../../events/envelope.js';
 import { owedOperation, owing, type Payment } from './model.js';
+import type { PaymentPorts } from './ports.js';
 import {
   type PaymentOutcome,
-  type PaymentPorts,
   type PaymentResult,
   type Step,
   settle,
   unchanged,
   updatePayment,
-} from './settle.js';
+} from './settle-with-provider.js';
 
 export interface RetrySummary {
   examined: number;

@@ -1,7 +1,7 @@
+import { getStock } from '../../domains/inventory/get-stock.js';
 import { stockLevelOf } from '../../domains/inventory/model.js';
 import { stockLevelSchema } from '../../domains/inventory/responses.js';
 import { stockPathSchema } from '../../domains/inventory/schemas.js';
-import { getStock } from '../../domains/inventory/stock-levels.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { inventoryRepository } from './dependencies.js';

@@ -1,7 +1,7 @@
 import { MAX_STOCK_QUANTITY, stockLevelOf } from '../../domains/inventory/model.js';
 import { stockLevelSchema } from '../../domains/inventory/responses.js';
 import { setStockSchema, stockPathSchema } from '../../domains/inventory/schemas.js';
-import { setStock } from '../../domains/inventory/stock-levels.js';
+import { setStock } from '../../domains/inventory/set-stock.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { inventoryPorts } from './dependencies.js';

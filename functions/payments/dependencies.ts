@@ -8,7 +8,7 @@ import {
   type ResilienceSettings,
   ResilientPaymentProvider,
 } from '../../domains/payments/adapters/resilient-payment-provider.js';
-import type { PaymentPorts } from '../../domains/payments/settle.js';
+import type { PaymentPorts } from '../../domains/payments/ports.js';
 import { dynamoDb, kms } from '../../shared/aws/clients.js';
 import { systemClock as clock } from '../../shared/clock.js';
 import { requiredEnv } from '../../shared/config.js';

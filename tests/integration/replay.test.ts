@@ -38,8 +38,8 @@ import { PriceChangedV1 } from '../../events/catalog/index.js';
 import { CustomerProfileUpdatedV1, CustomerProfileUpdatedV2 } from '../../events/customers/index.js';
 import { createEnvelope, type EventContract } from '../../events/envelope.js';
 import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../events/orders/index.js';
-import { handler as projectContacts } from '../../functions/notifications/project-contacts.js';
-import { handler as projectOrders } from '../../functions/views/project-orders.js';
+import { handler as projectContacts } from '../../functions/notifications/on-customer-events.js';
+import { handler as projectOrders } from '../../functions/views/on-order-events.js';
 import { startDynamoDbLocal } from '../../scripts/local-cloud/dynamodb-local.mjs';
 import { type LocalKms, startLocalKms } from '../../scripts/local-cloud/kms.mjs';
 import {

@@ -38,7 +38,7 @@ describe('routes declared once, in their handler', () => {
   const modules: Record<string, Record<string, unknown>> = {
     'functions/orders/place-order.ts': { route: placeOrder },
     'functions/platform/health.ts': { route: health },
-    'functions/orders/apply-saga-event.ts': {},
+    'functions/orders/on-saga-events.ts': {},
   };
 
   function serviceWith(functions: Record<string, { handler: string; events?: unknown[] }>) {
@@ -59,7 +59,7 @@ describe('routes declared once, in their handler', () => {
     const { functions, wire } = serviceWith({
       ordersPlaceOrder: { handler: 'functions/orders/place-order.handler' },
       health: { handler: 'functions/platform/health.handler' },
-      ordersApplySagaEvent: { handler: 'functions/orders/apply-saga-event.handler', events: [{ sqs: {} }] },
+      ordersApplySagaEvent: { handler: 'functions/orders/on-saga-events.handler', events: [{ sqs: {} }] },
     });
 
     await wire();

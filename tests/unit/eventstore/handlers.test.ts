@@ -12,8 +12,8 @@ vi.hoisted(() => {
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as appendEvent } from '../../../functions/eventstore/append-event.js';
 import { handler as listEvents } from '../../../functions/eventstore/list-events.js';
+import { handler as appendEvent } from '../../../functions/eventstore/on-bus-events.js';
 import { queueBatch } from '../shared/bus-events.js';
 import { fakeContext, httpEvent } from '../shared/lambda-fakes.js';
 import { sampleEvent } from './fakes.js';

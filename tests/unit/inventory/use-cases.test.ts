@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { getStock } from '../../../domains/inventory/get-stock.js';
 import {
   OnHandBelowReserved,
   type Reservation,
@@ -9,8 +10,8 @@ import type { InventoryPorts } from '../../../domains/inventory/ports.js';
 import { releaseStock } from '../../../domains/inventory/release-stock.js';
 import { reserveStock } from '../../../domains/inventory/reserve-stock.js';
 import { sellStock } from '../../../domains/inventory/sell-stock.js';
+import { setStock } from '../../../domains/inventory/set-stock.js';
 import { stockChangeId } from '../../../domains/inventory/stock-level-changed.js';
-import { getStock, setStock } from '../../../domains/inventory/stock-levels.js';
 import { createEnvelope } from '../../../events/envelope.js';
 import {
   StockLevelChangedV1,

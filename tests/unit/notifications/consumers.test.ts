@@ -27,8 +27,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as list } from '../../../functions/notifications/list-notifications.js';
-import { handler as notify } from '../../../functions/notifications/notify.js';
-import { handler as projectContacts } from '../../../functions/notifications/project-contacts.js';
+import { handler as projectContacts } from '../../../functions/notifications/on-customer-events.js';
+import { handler as notify } from '../../../functions/notifications/on-order-and-payment-events.js';
 import { logger, metrics } from '../../../shared/observability.js';
 import { queueBatch } from '../shared/bus-events.js';
 import { fakeContext, type HttpEventOptions, httpEvent } from '../shared/lambda-fakes.js';

@@ -35,8 +35,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as updateMe } from '../../../functions/customers/update-me.js';
-import { handler as notify } from '../../../functions/notifications/notify.js';
-import { handler as projectContacts } from '../../../functions/notifications/project-contacts.js';
+import { handler as projectContacts } from '../../../functions/notifications/on-customer-events.js';
+import { handler as notify } from '../../../functions/notifications/on-order-and-payment-events.js';
 import { queueBatch } from '../shared/bus-events.js';
 import { fakeContext, httpEvent } from '../shared/lambda-fakes.js';
 

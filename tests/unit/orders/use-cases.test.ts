@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applySagaEvent } from '../../../domains/orders/apply-saga-event.js';
 import { cancelOrder } from '../../../domains/orders/cancel-order.js';
+import { changeOrder } from '../../../domains/orders/change-order.js';
 import { expirePendingOrders } from '../../../domains/orders/expire-pending-orders.js';
 import { getOrder } from '../../../domains/orders/get-order.js';
 import {
@@ -368,13 +368,13 @@ describe('cancelOrder', () => {
   });
 });
 
-describe('applySagaEvent', () => {
+describe('changeOrder on a saga fact', () => {
   const cause = { correlationId: 'req-place-1', causationId: 'evt-payment-1' };
 
   it('confirms a PENDING order on PaymentAuthorized, recording OrderConfirmed caused by that event', async () => {
     const ports = shop({ orders: new InMemoryOrderRepository([anOrder()]) });
 
-    const result = await applySagaEvent('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
+    const result = await changeOrder('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
 
     expect(result).toMatchObject({ outcome: 'changed', order: { status: 'CONFIRMED', version: 2 } });
     const event = OrderConfirmedV1.envelopeSchema.parse(ports.orders.outbox[0]);
@@ -395,7 +395,7 @@ describe('applySagaEvent', () => {
   ] as const)('cancels a PENDING order on %s with %s', async (type, reason) => {
     const ports = shop({ orders: new InMemoryOrderRepository([anOrder()]) });
 
-    await applySagaEvent('ord-1', { type }, ports, cause);
+    await changeOrder('ord-1', { type }, ports, cause);
 
     expect(await ports.orders.get('ord-1')).toMatchObject({ status: 'CANCELLED', reason });
     const event = OrderCancelledV1.envelopeSchema.parse(ports.orders.outbox[0]);
@@ -405,8 +405,8 @@ describe('applySagaEvent', () => {
   it('remembers PaymentUnavailable without publishing anything, once', async () => {
     const ports = shop({ orders: new InMemoryOrderRepository([anOrder()]) });
 
-    await applySagaEvent('ord-1', { type: 'PaymentUnavailable' }, ports, cause);
-    const again = await applySagaEvent('ord-1', { type: 'PaymentUnavailable' }, ports, cause);
+    await changeOrder('ord-1', { type: 'PaymentUnavailable' }, ports, cause);
+    const again = await changeOrder('ord-1', { type: 'PaymentUnavailable' }, ports, cause);
 
     expect(await ports.orders.get('ord-1')).toMatchObject({
       status: 'PENDING',
@@ -420,11 +420,11 @@ describe('applySagaEvent', () => {
 
   it('ignores duplicates and late arrivals without writing', async () => {
     const ports = shop({ orders: new InMemoryOrderRepository([anOrder()]) });
-    await applySagaEvent('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
+    await changeOrder('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
 
     // a duplicate, then a fact that no longer applies
-    const duplicate = await applySagaEvent('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
-    const late = await applySagaEvent('ord-1', { type: 'StockReservationFailed' }, ports, cause);
+    const duplicate = await changeOrder('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
+    const late = await changeOrder('ord-1', { type: 'StockReservationFailed' }, ports, cause);
 
     expect([duplicate.outcome, late.outcome]).toEqual(['ignored', 'ignored']);
     expect(await ports.orders.get('ord-1')).toMatchObject({ status: 'CONFIRMED', version: 2 });
@@ -439,14 +439,14 @@ describe('applySagaEvent', () => {
       ]),
     });
 
-    const result = await applySagaEvent('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
+    const result = await changeOrder('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
 
     expect(result.outcome).toBe('ignored');
     expect(ports.orders.outbox).toHaveLength(0);
   });
 
   it('reports an order it does not know instead of failing', async () => {
-    const result = await applySagaEvent('ord-unknown', { type: 'PaymentDeclined' }, shop(), cause);
+    const result = await changeOrder('ord-unknown', { type: 'PaymentDeclined' }, shop(), cause);
     expect(result).toEqual({ outcome: 'unknown-order' });
   });
 
@@ -460,7 +460,7 @@ describe('applySagaEvent', () => {
     const ports = shop({ orders });
 
     // when the payment is authorized
-    const result = await applySagaEvent('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
+    const result = await changeOrder('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
 
     // then the retry sees the cancellation and leaves it alone: no confirmation is published
     expect(result.outcome).toBe('ignored');
@@ -476,7 +476,7 @@ describe('applySagaEvent', () => {
     };
     const ports = shop({ orders });
 
-    const result = await applySagaEvent('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
+    const result = await changeOrder('ord-1', { type: 'PaymentAuthorized' }, ports, cause);
 
     expect(result).toMatchObject({ outcome: 'changed', order: { status: 'CONFIRMED', version: 3 } });
     expect(orders.saves).toBe(2);
@@ -490,7 +490,7 @@ describe('applySagaEvent', () => {
     orders.beforeSave = () => orders.touch('ord-1', {});
 
     await expect(
-      applySagaEvent('ord-1', { type: 'PaymentAuthorized' }, shop({ orders }), cause),
+      changeOrder('ord-1', { type: 'PaymentAuthorized' }, shop({ orders }), cause),
     ).rejects.toBeInstanceOf(OrderVersionConflict);
     expect(orders.saves).toBe(5);
     expect(orders.outbox).toHaveLength(0);

@@ -7,12 +7,12 @@ import {
 import { cancelPayment } from '../../../domains/payments/cancel-payment.js';
 import { capturePayment } from '../../../domains/payments/capture-payment.js';
 import { type Payment, PaymentVersionConflict } from '../../../domains/payments/model.js';
+import type { PaymentPorts } from '../../../domains/payments/ports.js';
 import { PaymentProviderRejected } from '../../../domains/payments/ports.js';
 import {
   retryPendingPayment,
   retryPendingPayments,
 } from '../../../domains/payments/retry-pending-payments.js';
-import type { PaymentPorts } from '../../../domains/payments/settle.js';
 import { createEnvelope } from '../../../events/envelope.js';
 import { StockReservedV1 } from '../../../events/inventory/index.js';
 import {

@@ -22,7 +22,7 @@ import {
   PaymentUnavailableV1,
 } from '../../../events/payments/index.js';
 import { handler as ordersForwarder } from '../../../functions/orders/forward-saga-events.js';
-import { handler as paymentsForwarder } from '../../../functions/payments/forward-events.js';
+import { handler as paymentsForwarder } from '../../../functions/payments/forward-saga-events.js';
 import { busEvent } from './bus-events.js';
 import { fakeContext } from './lambda-fakes.js';
 

@@ -15,7 +15,7 @@ vi.hoisted(() => {
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as listOrders } from '../../../functions/views/list-orders.js';
-import { handler as projectOrders } from '../../../functions/views/project-orders.js';
+import { handler as projectOrders } from '../../../functions/views/on-order-events.js';
 import { queueBatch } from '../shared/bus-events.js';
 import { fakeContext, httpEvent } from '../shared/lambda-fakes.js';
 import { orderEvents, T } from './fakes.js';

@@ -10,7 +10,7 @@ import {
 } from '../../../events/orders/index.js';
 import { anEntry, InMemoryOrderHistory, LINES, orderEvents, permutations, T, TOTAL } from './fakes.js';
 
-/** What the projector's handler does with each event (functions/views/project-orders.ts). */
+/** What the projector's handler does with each event (functions/views/on-order-events.ts). */
 function changeOf(event: EventEnvelope) {
   switch (event.metadata.eventType) {
     case 'OrderPlaced':

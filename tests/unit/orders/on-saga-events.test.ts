@@ -26,7 +26,7 @@ import {
   PaymentDeclinedV1,
   PaymentUnavailableV1,
 } from '../../../events/payments/index.js';
-import { handler } from '../../../functions/orders/apply-saga-event.js';
+import { handler } from '../../../functions/orders/on-saga-events.js';
 import { busEvent, fifoBatch } from '../shared/bus-events.js';
 import { fakeContext } from '../shared/lambda-fakes.js';
 import { anOrder, eur } from './fakes.js';

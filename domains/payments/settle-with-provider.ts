@@ -7,7 +7,6 @@ import {
   PaymentUnavailableV1,
   PaymentVoidedV1,
 } from '../../events/payments/index.js';
-import type { Clock } from '../../shared/clock.js';
 import { PaymentTokenUnreadable } from '../../shared/crypto/payment-token.js';
 import { retryOnConflict } from '../../shared/dynamodb/retry-on-conflict.js';
 import {
@@ -24,10 +23,10 @@ import {
   type ProviderOperation,
 } from './model.js';
 import {
-  type PaymentProvider,
   PaymentProviderUnavailable,
   type PaymentRepository,
   type PaymentTokenOpener,
+  type ProviderPorts,
 } from './ports.js';
 
 export type PaymentOutcome =
@@ -56,17 +55,6 @@ export interface Step {
   next?: Payment;
   events: EventEnvelope[];
   outcome: PaymentOutcome;
-}
-
-export interface ProviderPorts {
-  provider: PaymentProvider;
-  tokens: PaymentTokenOpener;
-  clock: Clock;
-}
-
-export interface PaymentPorts extends ProviderPorts {
-  payments: PaymentRepository;
-  newId?: () => string;
 }
 
 export const unchanged = (outcome: PaymentOutcome): Step => ({ events: [], outcome });

@@ -24,7 +24,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { PaymentPorts } from '../../../domains/payments/settle.js';
+import type { PaymentPorts } from '../../../domains/payments/ports.js';
 import { StockReservedV1 } from '../../../events/inventory/index.js';
 import {
   type CancellationReason,
@@ -33,7 +33,7 @@ import {
   OrderPlacedV1,
   OrderPlacedV2,
 } from '../../../events/orders/index.js';
-import { handler } from '../../../functions/payments/handle-events.js';
+import { handler } from '../../../functions/payments/on-order-and-inventory-events.js';
 import { FixedClock } from '../catalog/fakes.js';
 import { busEvent, fifoBatch, type TestBusEvent } from '../shared/bus-events.js';
 import { fakeContext } from '../shared/lambda-fakes.js';

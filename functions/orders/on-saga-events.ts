@@ -1,4 +1,5 @@
-import { applySagaEvent, type SagaTrigger } from '../../domains/orders/apply-saga-event.js';
+import { changeOrder } from '../../domains/orders/change-order.js';
+import type { SagaTrigger } from '../../domains/orders/model.js';
 import { causedBy, type EventEnvelope } from '../../events/envelope.js';
 import { StockReservationFailedV1 } from '../../events/inventory/index.js';
 import { PaymentAuthorizedV1, PaymentDeclinedV1, PaymentUnavailableV1 } from '../../events/payments/index.js';
@@ -11,12 +12,7 @@ const apply =
   (trigger: SagaTrigger) =>
   async (event: EventEnvelope<{ orderId: string }>): Promise<void> => {
     const { orderId } = event.data;
-    const result = await applySagaEvent(
-      orderId,
-      trigger,
-      { orders: orderRepository(), clock },
-      causedBy(event),
-    );
+    const result = await changeOrder(orderId, trigger, { orders: orderRepository(), clock }, causedBy(event));
     const details = { orderId, trigger: trigger.type, outcome: result.outcome };
     if (result.outcome === 'unknown-order') logger.warn('Saga event about an unknown order ignored', details);
     else logger.info('Saga event applied', details);

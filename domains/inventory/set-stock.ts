@@ -1,6 +1,6 @@
 import type { CausalContext } from '../../events/envelope.js';
-import { OnHandBelowReserved, type StockItem, StockItemNotFound } from './model.js';
-import type { InventoryPorts, InventoryRepository } from './ports.js';
+import { OnHandBelowReserved, type StockItem } from './model.js';
+import type { InventoryPorts } from './ports.js';
 
 /**
  * Sets the units on hand of a product (creating its stock item on first use); its StockLevelChanged is
@@ -19,13 +19,4 @@ export async function setStock(
   });
   if ('reserved' in outcome) throw new OnHandBelowReserved(productId, quantity, outcome.reserved);
   return outcome.stored;
-}
-
-export async function getStock(
-  productId: string,
-  ports: { inventory: InventoryRepository },
-): Promise<StockItem> {
-  const item = await ports.inventory.getStock(productId);
-  if (!item) throw new StockItemNotFound(productId);
-  return item;
 }

@@ -6,7 +6,7 @@ import {
 } from '../../domains/payments/authorize-payment.js';
 import { cancelPayment } from '../../domains/payments/cancel-payment.js';
 import { capturePayment } from '../../domains/payments/capture-payment.js';
-import type { PaymentResult } from '../../domains/payments/settle.js';
+import type { PaymentResult } from '../../domains/payments/settle-with-provider.js';
 import { StockReservedV1 } from '../../events/inventory/index.js';
 import {
   OrderCancelledV1,
