@@ -1,4 +1,4 @@
-// The dependency rules of shared/ARCHITECTURE.md ("the studs in the walls"), checked by `npm run lint`.
+// The dependency rules of docs/architecture.md ("the studs in the walls"), checked by `npm run lint`.
 // Paths are relative to the repository root; `$1` in a `to` refers to the first group of the `from` path.
 // tests/unit/dependency-rules.test.ts proves each rule reports a planted import.
 

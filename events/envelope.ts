@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-/** The metadata every event on the bus carries (ARCHITECTURE.md, "Events"). */
+/** The metadata every event on the bus carries (docs/architecture.md, "Events"). */
 export const eventMetadataSchema = z.looseObject({
   eventId: z.string().min(1),
   eventType: z.string().min(1),

@@ -4,7 +4,7 @@
  */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
-  /** A stable, documented problem type: `https://commerce.example/problems/<code>`. */
+  /** A stable, documented problem code: the problem's `type` is `urn:commerce:problem:<code>` (./http/problem.ts). */
   abstract readonly code: string;
   constructor(
     message: string,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * The dependency rules in `.dependency-cruiser.cjs` (shared/ARCHITECTURE.md) bite: one probe file per rule is
+ * The dependency rules in `.dependency-cruiser.cjs` (docs/architecture.md) bite: one probe file per rule is
  * planted in the tree, dependency-cruiser runs on them with the project config, and each probe is reported
  * under its own rule. The probes are removed whatever happens; their names (`__dependency_rule_probe_*__`)
  * are in .gitignore, so a file left behind by a killed run is easy to spot and never committed.
