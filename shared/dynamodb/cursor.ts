@@ -1,3 +1,4 @@
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError } from '../errors.js';
 
 /** Page cursors are opaque to clients: the last evaluated key, as base64url JSON. */
@@ -24,4 +25,38 @@ export function decodeCursor<Key extends Record<string, unknown>>(
   }
   if (accepted) return accepted;
   throw new BadRequestError('The cursor is not valid: pass the nextCursor of a previous page unchanged.');
+}
+
+/** One page of a listing, as every list route answers it. */
+export interface Page<Item> {
+  items: Item[];
+  nextCursor: string | null;
+}
+
+/**
+ * One page of the items of one partition of an index, newest first (the index sorts by time): the
+ * cursor in is decoded and checked by `accept` (see `decodeCursor`), the cursor out encodes where the
+ * page ended.
+ */
+export async function newestFirstPage<Item>(
+  client: DynamoDBDocumentClient,
+  listing: { tableName: string; indexName: string; partitionKey: string; partition: string },
+  page: { limit: number; cursor?: string },
+  // biome-ignore lint/suspicious/noExplicitAny: the decoded JSON is untrusted until `accept` checks it
+  accept: (candidate: any) => Record<string, unknown> | undefined,
+  toItem: (stored: Record<string, unknown>) => Item,
+): Promise<Page<Item>> {
+  const result = await client.send(
+    new QueryCommand({
+      TableName: listing.tableName,
+      IndexName: listing.indexName,
+      KeyConditionExpression: '#partition = :partition',
+      ExpressionAttributeNames: { '#partition': listing.partitionKey },
+      ExpressionAttributeValues: { ':partition': listing.partition },
+      ScanIndexForward: false,
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, accept),
+    }),
+  );
+  return { items: (result.Items ?? []).map(toItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
 }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
+import { newestFirstPage } from '../../../shared/dynamodb/cursor.js';
 import type { Notification } from '../model.js';
 import type { NotificationPage, NotificationRepository } from '../ports.js';
 
@@ -125,24 +125,18 @@ export class DynamoDbNotificationRepository implements NotificationRepository {
     }
   }
 
-  async listByCustomer(
-    customerId: string,
-    page: { limit: number; cursor?: string },
-  ): Promise<NotificationPage> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: CUSTOMER_INDEX,
-        KeyConditionExpression: 'customerId = :customer',
-        ExpressionAttributeValues: { ':customer': customerId },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, listKeyAcceptor(customerId)),
-      }),
+  listByCustomer(customerId: string, page: { limit: number; cursor?: string }): Promise<NotificationPage> {
+    return newestFirstPage(
+      this.client,
+      {
+        tableName: this.tableName,
+        indexName: CUSTOMER_INDEX,
+        partitionKey: 'customerId',
+        partition: customerId,
+      },
+      page,
+      listKeyAcceptor(customerId),
+      toNotification,
     );
-    return {
-      items: (result.Items ?? []).map(toNotification),
-      nextCursor: encodeCursor(result.LastEvaluatedKey),
-    };
   }
 }

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { newestFirstPage } from '../../../shared/dynamodb/cursor.js';
 import { OrderHistoryConflict, type ProjectedOrder } from '../model.js';
 import type { OrderHistory, OrderHistoryPage } from '../ports.js';
 
@@ -89,21 +89,18 @@ export class DynamoDbOrderHistory implements OrderHistory {
     }
   }
 
-  async listByCustomer(
-    customerId: string,
-    page: { limit: number; cursor?: string },
-  ): Promise<OrderHistoryPage> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: CUSTOMER_INDEX,
-        KeyConditionExpression: 'customerId = :customer',
-        ExpressionAttributeValues: { ':customer': customerId },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, listKeyAcceptor(customerId)),
-      }),
+  listByCustomer(customerId: string, page: { limit: number; cursor?: string }): Promise<OrderHistoryPage> {
+    return newestFirstPage(
+      this.client,
+      {
+        tableName: this.tableName,
+        indexName: CUSTOMER_INDEX,
+        partitionKey: 'customerId',
+        partition: customerId,
+      },
+      page,
+      listKeyAcceptor(customerId),
+      toOrder,
     );
-    return { items: (result.Items ?? []).map(toOrder), nextCursor: encodeCursor(result.LastEvaluatedKey) };
   }
 }

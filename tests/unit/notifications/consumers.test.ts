@@ -219,7 +219,7 @@ describe('GET /admin/notifications', () => {
       body: { items: [{ notificationId: 'ntf-1', customerId: 'alice' }], nextCursor: null },
     });
     expect(documents.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
-      ExpressionAttributeValues: { ':customer': 'alice' },
+      ExpressionAttributeValues: { ':partition': 'alice' },
       ScanIndexForward: false,
       Limit: 5,
     });

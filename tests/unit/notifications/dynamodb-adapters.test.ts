@@ -176,8 +176,9 @@ describe('DynamoDbNotificationRepository.listByCustomer', () => {
     expect(firstQuery).toEqual({
       TableName: TABLE,
       IndexName: 'byCustomer',
-      KeyConditionExpression: 'customerId = :customer',
-      ExpressionAttributeValues: { ':customer': 'alice' },
+      KeyConditionExpression: '#partition = :partition',
+      ExpressionAttributeNames: { '#partition': 'customerId' },
+      ExpressionAttributeValues: { ':partition': 'alice' },
       ScanIndexForward: false,
       Limit: 1,
       ExclusiveStartKey: undefined,

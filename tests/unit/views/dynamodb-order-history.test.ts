@@ -112,8 +112,9 @@ describe('listByCustomer', () => {
     expect(q1).toEqual({
       TableName: TABLE,
       IndexName: 'byCustomer',
-      KeyConditionExpression: 'customerId = :customer',
-      ExpressionAttributeValues: { ':customer': 'alice' },
+      KeyConditionExpression: '#partition = :partition',
+      ExpressionAttributeNames: { '#partition': 'customerId' },
+      ExpressionAttributeValues: { ':partition': 'alice' },
       ScanIndexForward: false,
       Limit: 1,
       ExclusiveStartKey: undefined,

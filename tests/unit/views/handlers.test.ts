@@ -50,7 +50,7 @@ describe('GET /orders', () => {
 
     expect(response).toMatchObject({ status: 200, body: { items: [], nextCursor: null } });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
-      ExpressionAttributeValues: { ':customer': 'alice' },
+      ExpressionAttributeValues: { ':partition': 'alice' },
       Limit: 20,
     });
   });
