@@ -125,6 +125,21 @@ export default class LocalCloudPlugin {
     await this.recoverFromCrash();
 
     const startedAt = Date.now();
+    await this.startStorage();
+    await this.startSideServices();
+    this.resources = collectResources(this.service);
+    this.localNames = new Map();
+    await this.startKms();
+    await this.createQueues();
+    await this.createTables();
+    this.resolveFunctionEnvironments();
+    this.startLambda();
+    await this.startBus();
+    this.log('info', `Emulators ready in ${Date.now() - startedAt} ms`);
+  }
+
+  /** DynamoDB Local and the SQS emulator (fauxqs). */
+  async startStorage() {
     this.dynamoDb = await startDynamoDbLocal({
       port: this.config.dynamodbPort,
       dataDir: this.config.persistData ? join(this.localDir, 'dynamodb') : undefined,
@@ -141,7 +156,10 @@ export default class LocalCloudPlugin {
       defaultRegion: this.region,
     });
     this.stoppers.push(() => this.sqsServer?.stop());
+  }
 
+  /** What stands in for services outside AWS's data plane: the dev issuer, the payment sandbox, SES, the web client. */
+  async startSideServices() {
     const keysDir = keysDirForStage(this.stage);
     await ensureDevKeys(keysDir);
     this.issuer = await startDevIssuer({
@@ -170,11 +188,13 @@ export default class LocalCloudPlugin {
       log: this.log,
     });
     this.stoppers.push(() => this.webClient?.stop());
+  }
 
-    this.resources = collectResources(this.service);
-    this.localNames = new Map();
-    // KMS for every key of the stack (card tokens sealed for payments, contact details for notifications);
-    // key material in .local/<stage>.
+  /**
+   * KMS for every key of the stack (card tokens sealed for payments, contact details for notifications);
+   * key material in .local/<stage>.
+   */
+  async startKms() {
     this.kms = await startLocalKms({
       port: this.config.kmsPort,
       region: this.region,
@@ -184,10 +204,10 @@ export default class LocalCloudPlugin {
       log: this.log,
     });
     this.stoppers.push(() => this.kms?.stop());
-    await this.createQueues();
-    await this.createTables();
-    this.resolveFunctionEnvironments();
+  }
 
+  /** SDK clients for the emulators, and Lambda's synchronous and asynchronous invocation of the functions. */
+  startLambda() {
     this.dynamoDbClient = new DynamoDBClient({
       endpoint: this.dynamoDb.endpoint,
       region: this.region,
@@ -216,6 +236,10 @@ export default class LocalCloudPlugin {
     });
     // Stopped after the bus (stoppers run in reverse), so deliveries the bus finishes at shutdown still land here.
     this.stoppers.push(() => this.asyncLambda?.stop());
+  }
+
+  /** The event bus with the stack's rules and the `rate` schedules taken over from serverless-offline. */
+  async startBus() {
     this.scheduleRules = this.takeOverSchedules();
     this.bus = await startEventBus({
       port: this.config.eventBusPort,
@@ -236,7 +260,6 @@ export default class LocalCloudPlugin {
       log: this.log,
     });
     this.stoppers.push(() => this.bus?.stop());
-    this.log('info', `Emulators ready in ${Date.now() - startedAt} ms`);
   }
 
   /** A crashed earlier run may have left serverless-offline or an emulator holding our ports. */
