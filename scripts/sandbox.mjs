@@ -8,14 +8,13 @@
  * `on` is `timeout`: every provider call hangs ~10 s and is then answered 504, so the payments circuit
  * breaker opens; `error` answers 503 at once. Errors go to stderr with exit code 2.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readStages } from './local-cloud/stages.mjs';
 
 const USAGE = [
   'usage: npm run sandbox -- outage on|off|timeout|error|status [--stage local|test]',
   '       npm run sandbox -- ledger [--order <orderId>] [--stage local|test]',
 ].join('\n');
-const STAGES_FILE = new URL('./local-cloud/stages.json', import.meta.url);
 /** @type {Record<string, 'off' | 'timeout' | 'error'>} */
 const MODES = { on: 'timeout', off: 'off', timeout: 'timeout', error: 'error' };
 
@@ -45,8 +44,7 @@ function parseCommandLine() {
 
 /** @param {string} stage */
 function sandboxUrl(stage) {
-  /** @type {Record<string, { paymentSandboxPort?: number }>} */
-  const stages = JSON.parse(readFileSync(STAGES_FILE, 'utf8'));
+  const stages = readStages();
   const port = Object.hasOwn(stages, stage) ? stages[stage]?.paymentSandboxPort : undefined;
   if (!port) return fail(`unknown stage "${stage}" (known: ${Object.keys(stages).join(', ')})`);
   return `http://127.0.0.1:${port}`;

@@ -14,7 +14,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { PROJECT_ROOT, readStages } from './local-cloud/dev-issuer.mjs';
+import { PROJECT_ROOT } from './local-cloud/dev-issuer.mjs';
+import { readStages } from './local-cloud/stages.mjs';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const LOCAL_REGION = 'us-east-1';
@@ -24,11 +25,6 @@ export function serviceName(root = PROJECT_ROOT) {
   const match = /^service:\s*([\w-]+)/m.exec(readFileSync(join(root, 'serverless.yml'), 'utf8'));
   if (!match?.[1]) throw new Error('serverless.yml has no `service:`');
   return match[1];
-}
-
-/** Every offline stage (local, test, bench, drill, …) runs on the emulators whose ports stages.json lists. */
-export function isLocalStage(/** @type {string} */ stage) {
-  return Object.hasOwn(readStages(), stage);
 }
 
 /**
@@ -67,6 +63,7 @@ export function namesFor(stage, service = serviceName()) {
  * @returns {StageClients}
  */
 export function stageClients(stage, region) {
+  // Every offline stage (local, test, bench, drill, …) runs on the emulators whose ports stages.json lists.
   const stages = readStages();
   const ports = Object.hasOwn(stages, stage) ? stages[stage] : undefined;
   /** @param {number} port */

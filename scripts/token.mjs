@@ -8,7 +8,8 @@
  * dev issuer does not need to be running. Errors go to stderr with exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { issuerUrlForStage, keysDirForStage, readStages, signDevToken } from './local-cloud/dev-issuer.mjs';
+import { issuerUrlForStage, keysDirForStage, signDevToken } from './local-cloud/dev-issuer.mjs';
+import { readStages } from './local-cloud/stages.mjs';
 
 const USAGE =
   'usage: npm run --silent token -- <userId> [--admin] [--stage local|test] [--expires-in 15m] [--email <email>]';

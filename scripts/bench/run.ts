@@ -17,7 +17,7 @@ import { declaredRoutes } from '../deploy/http-routes.mjs';
 import { call as callStack, openShop, pool, stackFor } from '../drill/harness.js';
 import { issuerUrlForStage, keysDirForStage, signDevToken } from '../local-cloud/dev-issuer.mjs';
 import { matchesEventPattern } from '../local-cloud/event-pattern.mjs';
-import stages from '../local-cloud/stages.json' with { type: 'json' };
+import { stageOf } from '../local-cloud/stages.mjs';
 import {
   type BenchResult,
   chartSvg,
@@ -47,7 +47,7 @@ import type { MeterRecord } from './sdk-meter.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STAGE = 'bench';
-const config = stages.bench;
+const config = stageOf(STAGE);
 const API = `http://127.0.0.1:${config.httpPort}`;
 const BUS = `http://127.0.0.1:${config.eventBusPort}`;
 const args = new Set(process.argv.slice(2));

@@ -28,8 +28,8 @@ import {
   keysDirForStage,
   PROJECT_ROOT,
   signDevToken,
-  stageConfig,
 } from '../local-cloud/dev-issuer.mjs';
+import { stageOf } from '../local-cloud/stages.mjs';
 
 export { eventually, holdsFor };
 export const ROOT: string = PROJECT_ROOT;
@@ -58,7 +58,7 @@ export interface Stack {
 }
 
 export function stackFor(stage: string): Stack {
-  const c = stageConfig(stage);
+  const c = stageOf(stage);
   const host = 'http://127.0.0.1';
   return {
     stage,
@@ -67,7 +67,7 @@ export function stackFor(stage: string): Stack {
     sqs: `${host}:${c.sqsPort}`,
     dynamodb: `${host}:${c.dynamodbPort}`,
     lambda: `${host}:${c.lambdaPort}`,
-    sandbox: `${host}:${(c as { paymentSandboxPort?: number }).paymentSandboxPort}`,
+    sandbox: `${host}:${c.paymentSandboxPort}`,
     audience: c.audience,
   };
 }

@@ -9,32 +9,18 @@
  * Plain ESM + JSDoc: loaded by the Serverless CLI without a TypeScript compiler.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
+import { stageOf } from './stages.mjs';
 
 const ALG = 'RS256';
 const PRIVATE_KEY_FILE = 'dev-issuer.private.jwk.json';
 
 /** Repository root (this file lives in `<root>/scripts/local-cloud/`). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** `scripts/local-cloud/stages.json`: ports and audience of each local stage. */
-export const STAGES_FILE = join(PROJECT_ROOT, 'scripts', 'local-cloud', 'stages.json');
-
-/**
- * @typedef {object} StageConfig
- * @property {number} httpPort
- * @property {number} lambdaPort
- * @property {number} dynamodbPort
- * @property {number} sqsPort
- * @property {number} eventBusPort
- * @property {number} issuerPort
- * @property {string} audience
- */
 
 /**
  * @typedef {object} DevKeys
@@ -44,34 +30,12 @@ export const STAGES_FILE = join(PROJECT_ROOT, 'scripts', 'local-cloud', 'stages.
  */
 
 /**
- * Reads `stages.json`.
- * @returns {Record<string, StageConfig>}
- */
-export function readStages() {
-  return JSON.parse(readFileSync(STAGES_FILE, 'utf8'));
-}
-
-/**
- * Configuration of one stage; throws naming the known stages when it does not exist.
- * @param {string} stage
- * @returns {StageConfig}
- */
-export function stageConfig(stage) {
-  const stages = readStages();
-  const config = Object.hasOwn(stages, stage) ? stages[stage] : undefined;
-  if (!config) {
-    throw new Error(`Unknown stage "${stage}" (known: ${Object.keys(stages).join(', ')})`);
-  }
-  return config;
-}
-
-/**
  * Issuer URL of a stage (`iss` claim, JWT authorizer `issuerUrl`): `http://127.0.0.1:<issuerPort>`.
  * @param {string} stage
  * @returns {string}
  */
 export function issuerUrlForStage(stage) {
-  return `http://127.0.0.1:${stageConfig(stage).issuerPort}`;
+  return `http://127.0.0.1:${stageOf(stage).issuerPort}`;
 }
 
 /**

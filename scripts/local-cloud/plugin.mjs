@@ -24,7 +24,6 @@ import {
   keysDirForStage,
   PROJECT_ROOT,
   signDevToken,
-  stageConfig,
   startDevIssuer,
 } from './dev-issuer.mjs';
 import { startDynamoDbLocal } from './dynamodb-local.mjs';
@@ -48,6 +47,7 @@ import {
 } from './processes.mjs';
 import { startLocalSes } from './ses.mjs';
 import { startSqsPoller } from './sqs-poller.mjs';
+import { stageOf } from './stages.mjs';
 import { startStaticSite } from './static-site.mjs';
 import { createFileCheckpointStore, startStreamPoller, streamFailureRecord } from './stream-poller.mjs';
 
@@ -68,7 +68,7 @@ export default class LocalCloudPlugin {
     // Set when `offline start` boots the emulators; typed loosely because they mirror plugin/SDK objects.
     /** @type {string} */ this.stage = '';
     /** @type {string} */ this.region = '';
-    /** @type {any} */ this.config = {};
+    /** @type {import('./stages.mjs').Stage} */ this.config = /** @type {any} */ ({});
     /** @type {string} */ this.localDir = '';
     /** @type {any} */ this.dynamoDb = undefined;
     /** @type {any} */ this.sqsServer = undefined;
@@ -119,7 +119,7 @@ export default class LocalCloudPlugin {
   async bootEmulators() {
     this.stage = this.service.provider.stage;
     this.region = this.service.provider.region;
-    this.config = stageConfig(this.stage);
+    this.config = stageOf(this.stage);
     this.localDir = join(PROJECT_ROOT, '.local', this.stage);
     mkdirSync(this.localDir, { recursive: true });
     await this.recoverFromCrash();

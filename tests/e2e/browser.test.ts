@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import stages from '../../scripts/local-cloud/stages.json' with { type: 'json' };
+import { stageOf } from '../../scripts/local-cloud/stages.mjs';
 import { startStaticSite } from '../../scripts/local-cloud/static-site.mjs';
 import { call, tokenFor, uniqueId } from '../support/api.js';
 import { eventually } from '../support/eventually.js';
@@ -27,7 +27,7 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const WEB_PORT = (stages.test as { webPort?: number }).webPort ?? 4008;
+const WEB_PORT = stageOf('test').webPort;
 const SCREENSHOT = join(ROOT, 'docs', 'screenshots', 'web-client.png');
 
 interface RawResponse {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import stages from '../../scripts/local-cloud/stages.json' with { type: 'json' };
+import { stageOf } from '../../scripts/local-cloud/stages.mjs';
 import { call, uniqueId } from '../support/api.js';
 import { eventually } from '../support/eventually.js';
 import { openShop, type Shop } from '../support/saga.js';
@@ -11,7 +11,7 @@ import { stack, TEST_STAGE } from '../support/stack.js';
 import { logLinesMentioning, stackLogs } from '../support/stack-logs.js';
 
 /** The local SES of the test stack (scripts/local-cloud/ses.mjs): what the functions "sent". */
-const mailCapture = `http://127.0.0.1:${stages.test.sesPort}`;
+const mailCapture = `http://127.0.0.1:${stageOf(TEST_STAGE).sesPort}`;
 /** What EventBridge's archive would keep: the local bus appends every event it takes (one JSON a line). */
 const ARCHIVE = join(import.meta.dirname, '..', '..', '.local', TEST_STAGE, 'bus-archive.jsonl');
 

@@ -10,9 +10,9 @@ import {
   keysDirForStage,
   PROJECT_ROOT,
   signDevToken,
-  stageConfig,
   startDevIssuer,
 } from '../../../scripts/local-cloud/dev-issuer.mjs';
+import { stageOf } from '../../../scripts/local-cloud/stages.mjs';
 
 const tempDirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -29,7 +29,7 @@ describe('stage helpers', () => {
   it('derive the issuer URL and the keys dir of a stage from stages.json', () => {
     expect(issuerUrlForStage('local')).toBe('http://127.0.0.1:3005');
     expect(issuerUrlForStage('test')).toBe('http://127.0.0.1:4005');
-    expect(stageConfig('test').audience).toBe('commerce-test');
+    expect(stageOf('test').audience).toBe('commerce-test');
     expect(keysDirForStage('test', '/somewhere/.local')).toBe('/somewhere/.local/test/auth');
     const previous = process.env.LOCAL_CLOUD_DIR;
     delete process.env.LOCAL_CLOUD_DIR;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import LocalCloudPlugin from '../../../scripts/local-cloud/plugin.mjs';
+import type { Stage } from '../../../scripts/local-cloud/stages.mjs';
 
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:000000000000:commerce-test-orders-events-dlq';
 
 /** The parts of a resolved serverless.yml (`sls print`) that the local cloud reads for asynchronous invocations. */
 function pluginFor(
   functions: Record<string, Record<string, any>>,
-  stageConfig: Record<string, unknown> = {},
+  stageConfig: Partial<Stage> = {},
 ) {
   const service = {
     service: 'commerce',
@@ -35,7 +36,8 @@ function pluginFor(
     },
   );
   plugin.region = 'us-east-1';
-  plugin.config = stageConfig;
+  // Only what these tests read of the stage (stages.json).
+  plugin.config = stageConfig as Stage;
   plugin.localNames = new Map([
     ['OrdersEventsDlq', { type: 'queue', name: 'orders-events-dlq', url: 'u', arn: DLQ_ARN }],
   ]);
