@@ -1,3 +1,4 @@
+// The customers' composition root: adapters are built once per execution environment, on first use.
 import { DynamoDbCustomerRepository } from '../../domains/customers/adapters/dynamodb-customer-repository.js';
 import { dynamoDb, kms } from '../../shared/aws/clients.js';
 import { systemClock as clock } from '../../shared/clock.js';
@@ -5,28 +6,24 @@ import { requiredEnv } from '../../shared/config.js';
 import { KmsCustomerContactCipher } from '../../shared/crypto/kms-customer-contact.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Caller } from '../../shared/http/auth.js';
+import { onFirstUse } from '../../shared/lazy.js';
 
 /** The time every use case of this domain reads. */
 export { clock };
 
-/** The customers' composition root: adapters are built once per execution environment, on first use. */
-let customers: DynamoDbCustomerRepository | undefined;
-let contacts: KmsCustomerContactCipher | undefined;
-
-export function customerRepository(): DynamoDbCustomerRepository {
-  customers ??= new DynamoDbCustomerRepository(
-    dynamoDb(),
-    requiredEnv('CUSTOMERS_TABLE_NAME'),
-    requiredEnv('EVENT_SOURCE'),
-  );
-  return customers;
-}
+export const customerRepository = onFirstUse(
+  (): DynamoDbCustomerRepository =>
+    new DynamoDbCustomerRepository(
+      dynamoDb(),
+      requiredEnv('CUSTOMERS_TABLE_NAME'),
+      requiredEnv('EVENT_SOURCE'),
+    ),
+);
 
 /** Seals contact details with the notifications' contact key (CUSTOMER_CONTACT_KEY_ID): encrypt only. */
-export function contactSealer(): KmsCustomerContactCipher {
-  contacts ??= new KmsCustomerContactCipher(kms(), requiredEnv('CUSTOMER_CONTACT_KEY_ID'));
-  return contacts;
-}
+export const contactSealer = onFirstUse(
+  (): KmsCustomerContactCipher => new KmsCustomerContactCipher(kms(), requiredEnv('CUSTOMER_CONTACT_KEY_ID')),
+);
 
 /** The customer id is the token's subject. */
 export function customerIdOf(caller: Caller | undefined): string {

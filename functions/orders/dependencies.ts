@@ -1,3 +1,4 @@
+// The orders' composition root: adapters are built once per execution environment, on first use.
 import { DynamoDbOrderRepository } from '../../domains/orders/adapters/dynamodb-order-repository.js';
 import { DynamoDbPriceBook } from '../../domains/orders/adapters/dynamodb-price-book.js';
 import type { Requester } from '../../domains/orders/model.js';
@@ -7,37 +8,26 @@ import { requiredEnv } from '../../shared/config.js';
 import { KmsPaymentTokenCipher } from '../../shared/crypto/kms-payment-token.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Caller } from '../../shared/http/auth.js';
-
-/** The time every use case of this domain reads. */
-export { clock };
-
-/** The orders' composition root: adapters are built once per execution environment, on first use. */
-let orders: DynamoDbOrderRepository | undefined;
-let prices: DynamoDbPriceBook | undefined;
-let tokens: KmsPaymentTokenCipher | undefined;
+import { onFirstUse } from '../../shared/lazy.js';
 
 /** The shared conflict policy's pause: a concurrent request with the same Idempotency-Key settles quickly. */
 export { conflictBackoff as backoff } from '../../shared/dynamodb/retry-on-conflict.js';
+/** The time every use case of this domain reads. */
+export { clock };
 
-export function orderRepository(): DynamoDbOrderRepository {
-  orders ??= new DynamoDbOrderRepository(
-    dynamoDb(),
-    requiredEnv('ORDERS_TABLE_NAME'),
-    requiredEnv('EVENT_SOURCE'),
-  );
-  return orders;
-}
+export const orderRepository = onFirstUse(
+  (): DynamoDbOrderRepository =>
+    new DynamoDbOrderRepository(dynamoDb(), requiredEnv('ORDERS_TABLE_NAME'), requiredEnv('EVENT_SOURCE')),
+);
 
-export function priceBook(): DynamoDbPriceBook {
-  prices ??= new DynamoDbPriceBook(dynamoDb(), requiredEnv('ORDERS_TABLE_NAME'));
-  return prices;
-}
+export const priceBook = onFirstUse(
+  (): DynamoDbPriceBook => new DynamoDbPriceBook(dynamoDb(), requiredEnv('ORDERS_TABLE_NAME')),
+);
 
 /** Seals card tokens with the payments' key (PAYMENT_TOKEN_KEY_ID): this role may encrypt, never decrypt. */
-export function paymentTokenSealer(): KmsPaymentTokenCipher {
-  tokens ??= new KmsPaymentTokenCipher(kms(), requiredEnv('PAYMENT_TOKEN_KEY_ID'));
-  return tokens;
-}
+export const paymentTokenSealer = onFirstUse(
+  (): KmsPaymentTokenCipher => new KmsPaymentTokenCipher(kms(), requiredEnv('PAYMENT_TOKEN_KEY_ID')),
+);
 
 /** The token's subject is the customer id. */
 export function requesterOf(caller: Caller | undefined): Requester {

@@ -1,3 +1,4 @@
+// The payments composition root: adapters are built once per execution environment, on first use.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDbPaymentRepository } from '../../domains/payments/adapters/dynamodb-payment-repository.js';
 import { HttpPaymentProvider } from '../../domains/payments/adapters/http-payment-provider.js';
@@ -13,15 +14,11 @@ import { dynamoDb, kms } from '../../shared/aws/clients.js';
 import { systemClock as clock } from '../../shared/clock.js';
 import { requiredEnv } from '../../shared/config.js';
 import { KmsPaymentTokenCipher } from '../../shared/crypto/kms-payment-token.js';
+import { onFirstUse } from '../../shared/lazy.js';
 import { logger, metrics } from '../../shared/observability.js';
 
 /** The time every use case of this domain reads. */
 export { clock };
-
-/** The payments composition root: adapters are built once per execution environment, on first use. */
-let payments: DynamoDbPaymentRepository | undefined;
-let provider: ResilientPaymentProvider | undefined;
-let tokens: KmsPaymentTokenCipher | undefined;
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -61,36 +58,32 @@ const circuitObserver: CircuitObserver = {
   },
 };
 
-export function paymentRepository(): DynamoDbPaymentRepository {
-  payments ??= new DynamoDbPaymentRepository(
-    dynamoDb(),
-    requiredEnv('PAYMENTS_TABLE_NAME'),
-    requiredEnv('EVENT_SOURCE'),
-  );
-  return payments;
-}
+export const paymentRepository = onFirstUse(
+  (): DynamoDbPaymentRepository =>
+    new DynamoDbPaymentRepository(
+      dynamoDb(),
+      requiredEnv('PAYMENTS_TABLE_NAME'),
+      requiredEnv('EVENT_SOURCE'),
+    ),
+);
 
-export function paymentProvider(): ResilientPaymentProvider {
-  if (!provider) {
-    const settings = resilienceSettings();
-    const http = new HttpPaymentProvider({
-      baseUrl: requiredEnv('PAYMENT_PROVIDER_URL'),
-      apiKey: providerApiKey({
-        fromEnvironment: process.env.PAYMENT_PROVIDER_API_KEY,
-        secretName: () => requiredEnv('PAYMENT_PROVIDER_SECRET_NAME'),
-      }),
-      timeoutMs: settings.timeoutMs,
-    });
-    provider = new ResilientPaymentProvider(http, settings, circuitObserver);
-  }
-  return provider;
-}
+export const paymentProvider = onFirstUse((): ResilientPaymentProvider => {
+  const settings = resilienceSettings();
+  const http = new HttpPaymentProvider({
+    baseUrl: requiredEnv('PAYMENT_PROVIDER_URL'),
+    apiKey: providerApiKey({
+      fromEnvironment: process.env.PAYMENT_PROVIDER_API_KEY,
+      secretName: () => requiredEnv('PAYMENT_PROVIDER_SECRET_NAME'),
+    }),
+    timeoutMs: settings.timeoutMs,
+  });
+  return new ResilientPaymentProvider(http, settings, circuitObserver);
+});
 
 /** Opens the card tokens orders sealed (PAYMENT_TOKEN_KEY_ID): only payments' roles may decrypt with the key. */
-export function paymentTokenOpener(): KmsPaymentTokenCipher {
-  tokens ??= new KmsPaymentTokenCipher(kms(), requiredEnv('PAYMENT_TOKEN_KEY_ID'));
-  return tokens;
-}
+export const paymentTokenOpener = onFirstUse(
+  (): KmsPaymentTokenCipher => new KmsPaymentTokenCipher(kms(), requiredEnv('PAYMENT_TOKEN_KEY_ID')),
+);
 
 export function paymentPorts(): PaymentPorts {
   return { payments: paymentRepository(), provider: paymentProvider(), tokens: paymentTokenOpener(), clock };
