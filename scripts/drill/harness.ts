@@ -574,19 +574,18 @@ function sortKeys(value: any): any {
 }
 
 /**
- * Runs one of the admin scripts as an operator would (`npm run redrive|replay -- …`). `env` may point the
- * AWS SDK at the local emulators for stages the script does not know as local.
+ * Runs one of the admin scripts as an operator would (`npm run redrive|replay -- …`). The scripts know every
+ * stage of stages.json as local (scripts/stage-clients.mjs), so `--stage <stage>` is all they need.
  */
 export function runScript(
   script: string,
   args: string[],
-  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [join(ROOT, 'scripts', script), ...args],
-      { cwd: ROOT, timeout: 180_000, env: { ...process.env, ...env }, maxBuffer: 32 * 1024 * 1024 },
+      { cwd: ROOT, timeout: 180_000, maxBuffer: 32 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });

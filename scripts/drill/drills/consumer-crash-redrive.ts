@@ -9,7 +9,6 @@ import {
   sendToQueue,
   uniqueId,
 } from '../harness.js';
-import { scriptEnv } from '../script-env.js';
 
 /** A price change for a product that does not exist yet: the consumer throws until the product exists. */
 export const consumerCrashRedrive: Drill = {
@@ -35,14 +34,14 @@ export const consumerCrashRedrive: Drill = {
         commandId,
       );
       progress('poisoned price change queued; waiting for the DLQ');
-      const env = scriptEnv(stack);
       await eventually(
         async () => {
-          const listed = await runScript(
-            'redrive.mjs',
-            ['catalog-price-changes', '--dry-run', '--stage', stack.stage],
-            env,
-          );
+          const listed = await runScript('redrive.mjs', [
+            'catalog-price-changes',
+            '--dry-run',
+            '--stage',
+            stack.stage,
+          ]);
           return listed.stdout.includes(productId) || listed.stderr.includes(productId) || undefined;
         },
         { description: 'the poisoned change in the DLQ', timeoutMs: 90_000, intervalMs: 2000 },
@@ -52,18 +51,19 @@ export const consumerCrashRedrive: Drill = {
         body: { productId, name: 'Late product', description: '', price: { amount: 100, currency: 'EUR' } },
       });
       check(created.status === 201, `POST /products answered ${created.status}`);
-      const redrive = await runScript('redrive.mjs', ['catalog-price-changes', '--stage', stack.stage], env);
+      const redrive = await runScript('redrive.mjs', ['catalog-price-changes', '--stage', stack.stage]);
       check(redrive.code === 0, `redrive exited ${redrive.code}: ${redrive.stderr.slice(-500)}`);
       await eventually(
         async () =>
           (await call(stack, 'GET', `/products/${productId}`)).body?.price?.amount === 777 ? true : undefined,
         { description: 'the redriven change to be applied', timeoutMs: 30_000 },
       );
-      const after = await runScript(
-        'redrive.mjs',
-        ['catalog-price-changes', '--dry-run', '--stage', stack.stage],
-        env,
-      );
+      const after = await runScript('redrive.mjs', [
+        'catalog-price-changes',
+        '--dry-run',
+        '--stage',
+        stack.stage,
+      ]);
       check(
         !`${after.stdout}${after.stderr}`.includes(productId),
         'the change is still listed in the DLQ after redrive',

@@ -1,5 +1,4 @@
 import { call, check, type Drill, guarded, openShop, runScript, scanTable, sleep } from '../harness.js';
-import { scriptEnv } from '../script-env.js';
 
 /** The order-history read model is wiped and rebuilt from the event store. */
 export const replayRebuild: Drill = {
@@ -36,11 +35,13 @@ export const replayRebuild: Drill = {
       }
       const historyBefore = (await call(stack, 'GET', '/orders?limit=100', { token: customer.token })).body;
       progress(`views hold ${before.length} items; replaying`);
-      const replay = await runScript(
-        'replay.mjs',
-        ['--consumer', 'viewsProjectOrders', '--stage', stack.stage, '--reset-views'],
-        scriptEnv(stack),
-      );
+      const replay = await runScript('replay.mjs', [
+        '--consumer',
+        'viewsProjectOrders',
+        '--stage',
+        stack.stage,
+        '--reset-views',
+      ]);
       check(
         replay.code === 0,
         `replay exited ${replay.code}: ${(replay.stderr || replay.stdout).slice(-600)}`,
