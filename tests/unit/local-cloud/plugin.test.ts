@@ -5,10 +5,7 @@ import type { Stage } from '../../../scripts/local-cloud/stages.mjs';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:000000000000:commerce-test-orders-events-dlq';
 
 /** The parts of a resolved serverless.yml (`sls print`) that the local cloud reads for asynchronous invocations. */
-function pluginFor(
-  functions: Record<string, Record<string, any>>,
-  stageConfig: Partial<Stage> = {},
-) {
+function pluginFor(functions: Record<string, Record<string, any>>, stageConfig: Partial<Stage> = {}) {
   const service = {
     service: 'commerce',
     provider: { stage: 'test', region: 'us-east-1', timeout: 10 },
