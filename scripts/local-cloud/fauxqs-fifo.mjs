@@ -12,6 +12,9 @@
 // are fauxqs's own in-flight counters, so a group stays locked while any message of the batch is in flight, as on
 // SQS. Messages that come back after their visibility timeout are put back in sequence-number order (fauxqs puts
 // each back in front of its group, which reverses several messages of one group that expire together).
+// fauxqs 2.4.1 (the latest major) still locks a group on its first in-flight message and has the same queue
+// internals: this wrapper applies to it unchanged (checked against 2.4.1 outside the repository), so an upgrade
+// does not make it redundant (decisions.md, entry 18).
 // Plain ESM with JSDoc types: the Serverless CLI loads this file without a TypeScript compiler.
 
 import { existsSync } from 'node:fs';
