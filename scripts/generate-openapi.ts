@@ -13,9 +13,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import {
-  gatewayUnauthorizedSchema,
+  gatewayMessageSchema,
   type ProblemStatus,
   problemSchema,
   problemStatusesOf,
@@ -55,6 +56,9 @@ const PROBLEM_DESCRIPTIONS: Record<ProblemStatus | 500, string> = {
   422: 'A valid request that a business rule refuses.',
   500: 'An unexpected error; quote the correlation id when reporting it.',
 };
+
+/** The stages `sls deploy` targets; the document states their gateway limits. */
+const DEPLOYED_STAGES = ['dev', 'staging', 'prod'];
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content' };
 
@@ -103,29 +107,61 @@ class Components {
 }
 
 const correlationHeader = { $ref: '#/components/headers/CorrelationId' };
+/** On statuses API Gateway may answer itself, the header is there only when the function answered. */
+const correlationHeaderIfFunction = { $ref: '#/components/headers/CorrelationIdIfFunction' };
 const problemRef = (status: ProblemStatus | 500) => ({ $ref: `#/components/responses/Problem${status}` });
+const gatewayMessage = { schema: { $ref: '#/components/schemas/GatewayMessage' } };
+
+/** Statuses that API Gateway answers itself, before or instead of the function (`GatewayMessage`). */
+const GATEWAY_ANSWERS: Partial<Record<ProblemStatus | 500, string>> = {
+  401: 'Refused by the API Gateway JWT authorizer (`{"message":"Unauthorized"}`, application/json, no x-correlation-id) or by the function (a problem).',
+  500: 'Or, when the function crashed before answering, API Gateway\'s own `{"message":"Internal Server Error"}` (application/json, no x-correlation-id).',
+};
 
 function problemResponses(): Json {
   const responses: Json = {};
   for (const [code, description] of Object.entries(PROBLEM_DESCRIPTIONS)) {
     const problem = { schema: { $ref: '#/components/schemas/Problem' } };
-    responses[`Problem${code}`] =
-      code === '401'
-        ? {
-            description: `${description} Refused by the API Gateway JWT authorizer (application/json, no x-correlation-id) or by the function (problem).`,
-            headers: { [CORRELATION_ID_HEADER]: { ...correlationHeader } },
-            content: {
-              'application/problem+json': problem,
-              'application/json': { schema: { $ref: '#/components/schemas/GatewayUnauthorized' } },
-            },
-          }
-        : {
-            description,
-            headers: { [CORRELATION_ID_HEADER]: { ...correlationHeader, required: true } },
-            content: { 'application/problem+json': problem },
-          };
+    const fromGateway = GATEWAY_ANSWERS[Number(code) as ProblemStatus | 500];
+    responses[`Problem${code}`] = fromGateway
+      ? {
+          description: `${description} ${fromGateway}`,
+          headers: { [CORRELATION_ID_HEADER]: correlationHeaderIfFunction },
+          content: { 'application/problem+json': problem, 'application/json': gatewayMessage },
+        }
+      : {
+          description,
+          headers: { [CORRELATION_ID_HEADER]: correlationHeader },
+          content: { 'application/problem+json': problem },
+        };
   }
+  responses.Throttled = {
+    description:
+      `API Gateway throttled the request: each stage allows a steady rate and a burst of requests per ` +
+      `second (${throttlingLimits()}). Its own \`{"message":"Too Many Requests"}\`, without ` +
+      'x-correlation-id; retry after a pause, with exponential backoff and jitter.',
+    content: { 'application/json': gatewayMessage },
+  };
+  responses.Unavailable = {
+    description:
+      "The function did not answer in time (API Gateway waits at most 30 s): API Gateway's own " +
+      '`{"message":"Service Unavailable"}`, without x-correlation-id. Retry later; a POST /orders retried ' +
+      'with the same Idempotency-Key is safe.',
+    content: { 'application/json': gatewayMessage },
+  };
   return responses;
+}
+
+/** The gateway's throttling per deployed stage, from serverless.yml's params (the stage's or the default). */
+function throttlingLimits(): string {
+  const service = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
+    params: Record<string, Record<string, unknown> | null>;
+  };
+  const limit = (stage: string, name: string) =>
+    service.params[stage]?.[name] ?? service.params.default?.[name];
+  return DEPLOYED_STAGES.map(
+    (stage) => `${stage}: ${limit(stage, 'httpApiRateLimit')}/s, burst ${limit(stage, 'httpApiBurstLimit')}`,
+  ).join('; ');
 }
 
 function parametersOf(route: RouteDefinition, components: Components, paging: Json): Json[] {
@@ -177,7 +213,7 @@ function operationOf(route: RouteDefinition, components: Components, paging: Jso
     responses[status] = {
       description: STATUS_TEXT[Number(status)] ?? 'Success',
       headers: {
-        [CORRELATION_ID_HEADER]: { ...correlationHeader, required: true },
+        [CORRELATION_ID_HEADER]: correlationHeader,
         ...Object.fromEntries(
           Object.entries(extra).map(([name, description]) => [
             name,
@@ -189,14 +225,17 @@ function operationOf(route: RouteDefinition, components: Components, paging: Jso
     };
   }
   for (const status of problemStatusesOf(route)) responses[status] = problemRef(status);
+  responses['429'] = { $ref: '#/components/responses/Throttled' };
   responses['500'] = problemRef(500);
+  responses['503'] = { $ref: '#/components/responses/Unavailable' };
   return {
     operationId: route.operationId,
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
     'x-access': route.access,
-    security: route.access === 'public' ? [] : [{ bearerJwt: [] }],
+    // OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation requires.
+    security: route.access === 'public' ? [] : [{ bearerJwt: route.access === 'admin' ? ['admin'] : [] }],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
       ? {
@@ -239,7 +278,7 @@ export function buildOpenApiDocument(all: ReadonlyArray<RouteDefinition> = route
     item[method] = operationOf(route, components, paging);
   }
   components.schema(problemSchema, 'output');
-  components.schema(gatewayUnauthorizedSchema, 'output');
+  components.schema(gatewayMessageSchema, 'output');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   return {
     openapi: '3.1.0',
@@ -268,8 +307,12 @@ export function buildOpenApiDocument(all: ReadonlyArray<RouteDefinition> = route
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'A Cognito ID token (locally: `npm run --silent token -- <userId> [--admin]`). Admin routes ' +
-            'require the `admin` group in `cognito:groups`.',
+            "A Cognito ID token of the stage's user pool (locally: `npm run --silent token -- <userId> " +
+            '[--admin]`), sent only in the Authorization header, never in a URL. Verified as RFC 8725 asks, ' +
+            'by the API Gateway JWT authorizer before any function runs: an RS256 signature by a key of the ' +
+            "pool's JWKS (no `none`, no symmetric algorithms), the pool as issuer, the app client as " +
+            'audience, and `exp`; ID tokens live one hour. Operations that list the role `admin` require the ' +
+            '`admin` group in `cognito:groups` (checked by the function: 403 otherwise).',
         },
       },
       headers: {
@@ -277,6 +320,14 @@ export function buildOpenApiDocument(all: ReadonlyArray<RouteDefinition> = route
           description:
             "The request's correlation id: the `x-correlation-id` it sent (1-128 of A-Z a-z 0-9 . _ : -), " +
             'otherwise a new one. Quote it when reporting a problem.',
+          required: true,
+          schema: { type: 'string' },
+        },
+        CorrelationIdIfFunction: {
+          description:
+            "The request's correlation id, as on every answer of a function; absent when API Gateway " +
+            'answered by itself.',
+          required: false,
           schema: { type: 'string' },
         },
       },

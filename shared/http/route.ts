@@ -109,13 +109,15 @@ export const problemSchema = z
 export type Problem = z.infer<typeof problemSchema>;
 
 /**
- * What API Gateway's JWT authorizer answers before any function runs (missing, expired or badly signed
- * token): `{ "message": "Unauthorized" }` — not a problem, and without `x-correlation-id`. Serverless
- * offline answers the same with hapi's `statusCode` and `error` added.
+ * What API Gateway answers by itself, without calling a function: `{ "message": "…" }`, not a problem,
+ * and without `x-correlation-id`. Its JWT authorizer's 401 (`Unauthorized`: missing, expired or badly
+ * signed token), its throttling's 429 (`Too Many Requests`), and its 500/503 when the function crashed
+ * or timed out before answering (`Internal Server Error`, `Service Unavailable`). Serverless offline
+ * answers its 401 the same way, with hapi's `statusCode` and `error` added.
  */
-export const gatewayUnauthorizedSchema = z
+export const gatewayMessageSchema = z
   .looseObject({ message: z.string() })
-  .meta({ id: 'GatewayUnauthorized', description: "The API Gateway JWT authorizer's own 401 body." });
+  .meta({ id: 'GatewayMessage', description: "API Gateway's own answer, given without calling a function." });
 
 /** One page of a list (API.md, "Conventions"): `?limit=` and `?cursor=` in, items and the next cursor out. */
 export function pageOf<Item extends z.ZodType>(item: Item) {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { routes } from '../../scripts/generate-openapi.js';
 import {
-  gatewayUnauthorizedSchema,
+  gatewayMessageSchema,
   problemSchema,
   problemStatusesOf,
   type RouteDefinition,
@@ -24,7 +24,10 @@ export function routeOf(method: string, path: string): RouteDefinition | undefin
   return matchers.find((m) => m.route.method === method.toUpperCase() && m.pattern.test(pathname))?.route;
 }
 
-const unauthorizedSchema = z.union([problemSchema, gatewayUnauthorizedSchema]);
+const problemOrGatewaySchema = z.union([problemSchema, gatewayMessageSchema]);
+
+/** Statuses API Gateway may answer itself, without calling the function (see `gatewayMessageSchema`). */
+const GATEWAY_STATUSES = [401, 429, 500, 503];
 
 /** The mismatches of one response with the document, as readable lines; empty when it conforms. */
 export function contractViolations(
@@ -36,13 +39,15 @@ export function contractViolations(
   if (!route) return [`${method} ${path} is not a documented route`];
   const name = `${route.method} ${route.url} (${route.operationId}) → ${response.status}`;
   const success = route.responses[response.status];
-  const problems: number[] = [...problemStatusesOf(route), 500];
+  const problems: number[] = [...problemStatusesOf(route), 429, 500, 503];
   if (!success && !problems.includes(response.status)) {
     const documented = [...Object.keys(route.responses), ...problems].join(', ');
     return [`${name}: status ${response.status} is not documented (documented: ${documented})`];
   }
   const contentType = response.headers.get('content-type') ?? '';
-  const fromGateway = response.status === 401 && !contentType.startsWith('application/problem+json');
+  // API Gateway's own answers (GATEWAY_STATUSES) are plain JSON without a correlation id.
+  const fromGateway =
+    GATEWAY_STATUSES.includes(response.status) && !contentType.startsWith('application/problem+json');
   const violations: string[] = [];
   if (!fromGateway && !response.headers.get(CORRELATION_ID_HEADER)) {
     violations.push(`${name}: the ${CORRELATION_ID_HEADER} header is missing`);
@@ -51,7 +56,8 @@ export function contractViolations(
   if (!contentType.startsWith(expectedType)) {
     violations.push(`${name}: content-type is "${contentType}", documented ${expectedType}`);
   }
-  const schema = success ?? (response.status === 401 ? unauthorizedSchema : problemSchema);
+  const schema =
+    success ?? (GATEWAY_STATUSES.includes(response.status) ? problemOrGatewaySchema : problemSchema);
   const parsed = schema.safeParse(response.body);
   if (!parsed.success) {
     violations.push(

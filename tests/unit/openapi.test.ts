@@ -79,19 +79,29 @@ describe('docs/openapi.json', () => {
     '$key: security, problems, x-correlation-id and paging are documented',
     ({ operation }) => {
       const access = operation['x-access'];
-      expect(operation.security).toEqual(access === 'public' ? [] : [{ bearerJwt: [] }]);
+      expect(operation.security).toEqual(
+        access === 'public' ? [] : [{ bearerJwt: access === 'admin' ? ['admin'] : [] }],
+      );
       const statuses = Object.keys(operation.responses);
-      expect(statuses).toContain('500');
+      expect(statuses).toEqual(expect.arrayContaining(['429', '500', '503']));
       if (access !== 'public') expect(statuses).toContain('401');
       if (access === 'admin') expect(statuses).toContain('403');
       for (const [status, response] of Object.entries(operation.responses)) {
         const resolved = response.$ref
           ? committed.components.responses[response.$ref.split('/').pop() as string]
           : response;
-        expect(resolved.headers?.['x-correlation-id'], `${status} without x-correlation-id`).toBeDefined();
-        if (Number(status) >= 400) {
+        // API Gateway's own answers (429, 503) carry no correlation id; every function answer does.
+        if (status !== '429' && status !== '503') {
+          expect(resolved.headers?.['x-correlation-id'], `${status} without x-correlation-id`).toBeDefined();
+        }
+        if (Number(status) >= 400 && status !== '429' && status !== '503') {
           expect(resolved.content['application/problem+json'].schema).toEqual({
             $ref: '#/components/schemas/Problem',
+          });
+        }
+        if (['401', '429', '500', '503'].includes(status)) {
+          expect(resolved.content['application/json'].schema, `${status}: the gateway's own body`).toEqual({
+            $ref: '#/components/schemas/GatewayMessage',
           });
         }
       }
@@ -109,6 +119,15 @@ describe('docs/openapi.json', () => {
       }
     },
   );
+
+  it('states the gateway limits of every deployed stage on the 429 and requires x-correlation-id on success', () => {
+    expect(committed.components.responses.Throttled.description).toMatch(
+      /dev: 50\/s, burst 100; staging: 50\/s, burst 100; prod: 500\/s, burst 1000/,
+    );
+    expect(committed.components.headers.CorrelationId.required).toBe(true);
+    expect(committed.components.headers.CorrelationIdIfFunction.required).toBe(false);
+    expect(JSON.stringify(committed)).not.toMatch(/"\$ref":"[^"]+","required"/);
+  });
 
   it('documents the Idempotency-Key header of POST /orders', () => {
     expect(committed.paths['/orders'].post.parameters).toEqual(
