@@ -202,10 +202,10 @@ export interface Operations {
     responses: {
       200: StoredEventPage;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       403: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -223,10 +223,10 @@ export interface Operations {
     responses: {
       200: NotificationPage;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       403: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -236,7 +236,7 @@ export interface Operations {
     responses: {
       200: Health;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -253,13 +253,13 @@ export interface Operations {
     responses: {
       200: StockLevel;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       403: Problem;
       409: Problem;
       413: Problem;
       415: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -273,11 +273,11 @@ export interface Operations {
     responses: {
       200: StockLevel;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       403: Problem;
       404: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -286,9 +286,9 @@ export interface Operations {
     request: Record<string, never>;
     responses: {
       200: Profile;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -303,12 +303,12 @@ export interface Operations {
     responses: {
       200: Profile;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       409: Problem;
       413: Problem;
       415: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -318,7 +318,7 @@ export interface Operations {
     responses: {
       200: OpenApiDocument;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -340,13 +340,13 @@ export interface Operations {
     responses: {
       202: PlacedOrder;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       409: Problem;
       413: Problem;
       415: Problem;
       422: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -363,9 +363,9 @@ export interface Operations {
     responses: {
       200: OrderHistoryPage;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -379,10 +379,10 @@ export interface Operations {
     responses: {
       200: Order;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       404: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -396,11 +396,11 @@ export interface Operations {
     responses: {
       202: Order;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       404: Problem;
       409: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -418,7 +418,7 @@ export interface Operations {
       200: ProductPage;
       400: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -438,13 +438,13 @@ export interface Operations {
     responses: {
       201: Product;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       403: Problem;
       409: Problem;
       413: Problem;
       415: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -460,7 +460,7 @@ export interface Operations {
       400: Problem;
       404: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };
@@ -478,13 +478,13 @@ export interface Operations {
     responses: {
       202: PriceChangeAccepted;
       400: Problem;
-      401: Problem | GatewayMessage;
+      401: GatewayMessage | Problem;
       403: Problem;
       404: Problem;
       413: Problem;
       415: Problem;
       429: GatewayMessage;
-      500: Problem | GatewayMessage;
+      500: GatewayMessage | Problem;
       503: GatewayMessage;
     };
   };

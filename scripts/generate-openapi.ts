@@ -127,7 +127,10 @@ function problemResponses(): Json {
       ? {
           description: `${description} ${fromGateway}`,
           headers: { [CORRELATION_ID_HEADER]: correlationHeaderIfFunction },
-          content: { 'application/problem+json': problem, 'application/json': gatewayMessage },
+          // The gateway's media type first: Prism validates a response against the first media type of its
+          // status whatever its content type (stoplightio/prism#2713), and these statuses come from the
+          // gateway far more often than from a function.
+          content: { 'application/json': gatewayMessage, 'application/problem+json': problem },
         }
       : {
           description,
