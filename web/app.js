@@ -1,9 +1,15 @@
 // The web client: lists products, signs in with a pasted dev token, places orders and follows them until
-// they settle. Plain ES module, no build step, no framework; every API answer is read as the public
-// contract (docs/API.md) describes it, errors as RFC 9457 problem+json.
+// they settle; for admins, draws an order's story from the event store (story.js). Plain ES modules, no
+// build step, no framework; every API answer is read as the public contract (docs/API.md) describes it,
+// errors as RFC 9457 problem+json.
+//
+// Views, by the address's hash: `#/` the shop; `#/admin/story?order=<id>` or `?correlationId=<id>` the
+// order story.
 //
 // Where the API is: `?api=<base url>` in this page's address, else `apiBase` from `/config.js` (generated
 // by scripts/local-cloud/static-site.mjs), else port 3000 on this page's host.
+
+import { createStoryView, parseStoryRoute, storyHref } from './story.js';
 
 const TOKEN_KEY = 'commerce.token';
 const POLL_INTERVAL_MS = 500;
@@ -28,6 +34,7 @@ const state = {
   /** @type {string | null} */ nextCursor: null,
   /** The last order request that got no answer: retrying the same body reuses its Idempotency-Key. */
   /** @type {{ body: string, key: string } | undefined} */ unanswered: undefined,
+  /** @type {ReturnType<typeof createStoryView> | undefined} */ story: undefined,
 };
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -315,12 +322,14 @@ function signIn(event) {
   sessionStorage.setItem(TOKEN_KEY, token);
   input.value = '';
   renderSession();
+  if (parseStoryRoute(window.location.hash)?.lookup) route(); // the story, as this token may see it
 }
 
 function signOut() {
   state.token = '';
   sessionStorage.removeItem(TOKEN_KEY);
   renderSession();
+  if (parseStoryRoute(window.location.hash)?.lookup) route();
   $('token').focus();
 }
 
@@ -465,8 +474,57 @@ function renderOrder(card, order, note) {
       el('dd', {}, el('code', {}, order.orderId)),
       el('dt', {}, 'Correlation id'),
       el('dd', {}, el('code', {}, order.correlationId)),
+      el('dt', {}, 'Events'),
+      el(
+        'dd',
+        {},
+        el('a', { href: storyHref({ by: 'order', value: order.orderId }) }, 'Order story (admin)'),
+      ),
     ),
   );
+}
+
+// ------------------------------------------------------------------------------------------------ views
+
+/** Shows the view the address names; the sign-in card moves along, since both views need it. */
+function route() {
+  const story = parseStoryRoute(window.location.hash);
+  const view = story ? 'story' : 'shop';
+  $('shop-view').hidden = view !== 'shop';
+  $('story-view').hidden = view !== 'story';
+  for (const link of document.querySelectorAll('.site-nav a')) {
+    if (link.getAttribute('data-route') === view) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  const signin = $('signin-card');
+  const home = view === 'story' ? $('story-side') : document.querySelector('#shop-view .side');
+  if (home && signin.parentElement !== home) home.prepend(signin);
+  $('token-kind').textContent = view === 'story' ? 'an admin' : 'a customer';
+  $('token-command').textContent =
+    view === 'story' ? 'npm run --silent token -- admin --admin' : 'npm run --silent token -- alice';
+  document.title = view === 'story' ? 'Order story — Commerce web client' : 'Commerce — web client';
+  if (!story) return;
+  const by = /** @type {HTMLSelectElement} */ ($('story-by'));
+  const id = /** @type {HTMLInputElement} */ ($('story-id'));
+  if (story.lookup) {
+    by.value = story.lookup.by;
+    id.value = story.lookup.value;
+    state.story?.show(story.lookup);
+  } else {
+    state.story?.idle();
+  }
+}
+
+function lookUpStory(event) {
+  event.preventDefault();
+  const by =
+    /** @type {HTMLSelectElement} */ ($('story-by')).value === 'correlationId' ? 'correlationId' : 'order';
+  const value = /** @type {HTMLInputElement} */ ($('story-id')).value.trim();
+  if (!value) return;
+  const href = storyHref({ by, value });
+  // The same address again (a reload of the story) does not fire hashchange: route by hand.
+  if (window.location.hash === href) route();
+  else window.location.hash = href;
 }
 
 // ------------------------------------------------------------------------------------------------- boot
@@ -502,7 +560,19 @@ async function boot() {
   });
   $('more-products').addEventListener('click', () => loadProducts({ append: true }));
   $('products').addEventListener('click', chooseProduct);
+  $('story-form').addEventListener('submit', lookUpStory);
+  state.story = createStoryView({
+    api,
+    describeError,
+    el,
+    fill,
+    body: $('story-body'),
+    panel: $('story'),
+    signedIn: () => Boolean(state.token),
+  });
+  window.addEventListener('hashchange', route);
   renderSession();
+  route();
   await loadProducts();
   document.body.dataset.ready = 'true';
 }

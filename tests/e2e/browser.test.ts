@@ -13,7 +13,8 @@ import { stack } from '../support/stack.js';
 /**
  * The web client (web/) in a real Chromium, on its own origin, against the booted test stack: the page
  * lists products, signs in with a pasted token, places orders across origins (CORS preflight included)
- * and follows them until the saga settles them.
+ * and follows them until the saga settles them; an admin then opens the order story of each (web/story.js:
+ * the event store's events of the order drawn as a timeline), whose screenshots are in docs/screenshots/.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,7 +29,18 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const WEB_PORT = stageOf('test').webPort;
-const SCREENSHOT = join(ROOT, 'docs', 'screenshots', 'web-client.png');
+const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+const SCREENSHOT = join(SCREENSHOTS, 'web-client.png');
+
+/** An event's metadata, as `GET /admin/events` returns it. */
+interface StoredMetadata {
+  eventId: string;
+  eventType: string;
+  occurredAt: string;
+  correlationId: string;
+  causationId: string;
+  producer: string;
+}
 
 interface RawResponse {
   status: number;
@@ -163,6 +175,9 @@ describe('web client in a real browser', () => {
   let siteUrl: string;
   let ownSite: { stop(): Promise<void> } | undefined;
   let token: string;
+  let admin: string;
+  /** The orders placed through the page below, whose stories the admin view then draws. */
+  const placed: { confirmed?: string; cancelled?: string } = {};
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -173,7 +188,7 @@ describe('web client in a real browser', () => {
     }
     siteUrl = await webSite();
 
-    const admin = await tokenFor(uniqueId('web-admin'), { admin: true });
+    admin = await tokenFor(uniqueId('web-admin'), { admin: true });
     for (const product of [cup, pot]) {
       const created = await call('POST', '/products', {
         token: admin,
@@ -336,6 +351,7 @@ describe('web client in a real browser', () => {
 
   it('places an order and follows it until it is CONFIRMED', async () => {
     const orderId = await placeOrder(cup.productId, 2, 'tok_visa');
+    placed.confirmed = orderId;
     const card = page.locator(`#orders > li[data-order-id="${orderId}"]`);
     await card.locator('[data-status="CONFIRMED"]').waitFor({ timeout: 30_000 });
     expect(await card.textContent()).toMatch(/2 × Espresso cup[\s\S]*Total\s+€25\.00/);
@@ -348,6 +364,7 @@ describe('web client in a real browser', () => {
 
   it('places an order with a declined card and shows it CANCELLED with PAYMENT_DECLINED', async () => {
     const orderId = await placeOrder(pot.productId, 1, 'tok_declined');
+    placed.cancelled = orderId;
     const card = page.locator(`#orders > li[data-order-id="${orderId}"]`);
     await card.locator('[data-status="CANCELLED"]').waitFor({ timeout: 30_000 });
     expect(await card.locator('[data-reason]').getAttribute('data-reason')).toBe('PAYMENT_DECLINED');
@@ -365,20 +382,228 @@ describe('web client in a real browser', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 
+  /** Every page of `GET /admin/events?<filter>=<value>`, as the admin sees it. */
+  async function allEvents(
+    filter: 'aggregateId' | 'correlationId',
+    value: string,
+  ): Promise<StoredMetadata[]> {
+    const events: StoredMetadata[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams({ [filter]: value, limit: '100' });
+      if (cursor) query.set('cursor', cursor);
+      const { status, body } = await call('GET', `/admin/events?${query}`, { token: admin });
+      expect(status, JSON.stringify(body)).toBe(200);
+      events.push(...body.items.map((event: any) => event.detail.metadata));
+      cursor = body.nextCursor;
+    } while (cursor);
+    return events;
+  }
+
+  /**
+   * An order's story as the API holds it: the events naming the order, and every event of the requests
+   * they belong to (the API filters by one or the other, not both), once the store has stopped growing.
+   */
+  async function storedStory(orderId: string, settledBy: string): Promise<StoredMetadata[]> {
+    let previous = -1;
+    return eventually(
+      async () => {
+        const own = await allEvents('aggregateId', orderId);
+        const byId = new Map(own.map((event) => [event.eventId, event]));
+        for (const correlationId of new Set(own.map((event) => event.correlationId))) {
+          for (const event of await allEvents('correlationId', correlationId)) byId.set(event.eventId, event);
+        }
+        const events = [...byId.values()];
+        const settled = events.some((event) => event.eventType === settledBy) && events.length === previous;
+        previous = events.length;
+        return settled ? events : undefined;
+      },
+      {
+        description: `the events of ${orderId} up to ${settledBy} in the event store`,
+        timeoutMs: 30_000,
+        intervalMs: 1_500,
+      },
+    );
+  }
+
+  /** Opens the story of an order by its address and waits until the view has answered for that order. */
+  async function openStory(orderId: string, state: 'ready' | 'empty' | 'error' = 'ready'): Promise<void> {
+    await page.goto(`${siteUrl}/#/admin/story?order=${encodeURIComponent(orderId)}`);
+    await page.locator(`#story[data-state="${state}"][data-subject="order:${orderId}"]`).waitFor();
+  }
+
+  /** What the view drew, read back from the SVG. */
+  async function drawn() {
+    return page.locator('#story svg').evaluate((svg) => ({
+      lanes: [...svg.querySelectorAll('g.story-lane')].map((lane) => lane.getAttribute('data-lane')),
+      events: [...svg.querySelectorAll('g.story-event')].map((node) => ({
+        eventId: node.getAttribute('data-event-id'),
+        type: node.getAttribute('data-event-type'),
+        lane: node.getAttribute('data-lane'),
+        last: node.getAttribute('data-last') === 'true',
+      })),
+      arrows: [...svg.querySelectorAll('path.story-arrow')].map((arrow) => ({
+        from: arrow.getAttribute('data-from'),
+        to: arrow.getAttribute('data-to'),
+        hopMs: arrow.getAttribute('data-hop-ms'),
+      })),
+      hops: [...svg.querySelectorAll('g.story-hop')].map((hop) => ({
+        to: hop.getAttribute('data-to'),
+        text: hop.textContent,
+      })),
+      requests: svg.querySelectorAll('g.story-request').length,
+    }));
+  }
+
+  /** The drawing holds exactly the stored events, in their producers' lanes, with an arrow per known cause. */
+  async function expectStoryDrawn(stored: StoredMetadata[]) {
+    const view = await drawn();
+    const byId = new Map(stored.map((event) => [event.eventId, event]));
+    const correlationIds = new Set(stored.map((event) => event.correlationId));
+    expect(view.events).toHaveLength(stored.length);
+    expect(new Set(view.events.map((event) => event.eventId))).toEqual(new Set(byId.keys()));
+    for (const node of view.events) {
+      const event = byId.get(node.eventId as string);
+      expect(node).toMatchObject({ type: event?.eventType, lane: event?.producer });
+    }
+    expect(view.lanes).toEqual(expect.arrayContaining(['orders', 'inventory', 'payments']));
+    expect(new Set(view.lanes)).toEqual(
+      new Set([...stored.map((event) => event.producer), ...(view.requests ? ['request'] : [])]),
+    );
+
+    // One arrow per event whose cause is drawn too: another event, or the HTTP request (causationId =
+    // correlationId, drawn from a request marker); the hop time is the gap between the two occurredAt.
+    const caused = stored.filter(
+      (event) => byId.has(event.causationId) || correlationIds.has(event.causationId),
+    );
+    expect(view.arrows).toHaveLength(caused.length);
+    for (const event of caused) {
+      const cause = byId.get(event.causationId);
+      const arrow = view.arrows.find((candidate) => candidate.to === event.eventId);
+      if (cause) {
+        const hopMs = Date.parse(event.occurredAt) - Date.parse(cause.occurredAt);
+        expect(arrow).toEqual({ from: cause.eventId, to: event.eventId, hopMs: String(hopMs) });
+        expect(view.hops.find((hop) => hop.to === event.eventId)?.text).toMatch(/^−?[\d,.]+ (ms|s|min)$/);
+      } else {
+        expect(arrow).toEqual({ from: 'request', to: event.eventId, hopMs: null });
+      }
+    }
+    const requestCauses = new Set(
+      caused.filter((event) => !byId.has(event.causationId)).map((e) => e.causationId),
+    );
+    expect(view.requests).toBe(requestCauses.size);
+    expect(requestCauses.size).toBeGreaterThanOrEqual(1); // at least the POST /orders
+
+    // The last event is marked, and it is the latest one stored.
+    const last = view.events.filter((event) => event.last);
+    expect(last).toHaveLength(1);
+    const latest = Math.max(...stored.map((event) => Date.parse(event.occurredAt)));
+    expect(Date.parse(byId.get(last[0]?.eventId as string)?.occurredAt ?? '')).toBe(latest);
+    return { view, last: byId.get(last[0]?.eventId as string) as StoredMetadata };
+  }
+
+  async function screenshotStory(name: string) {
+    await page.mouse.move(0, 0);
+    await page.evaluate('document.activeElement?.blur()');
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+  }
+
+  it('refuses the order story to a customer and to nobody with the API’s problem, and says when there are no events', async () => {
+    const orderId = placed.confirmed as string;
+    expect(orderId).toBeTruthy();
+    await storedStory(orderId, 'OrderConfirmed');
+    // Signed in as the customer: the API's 403, as a problem.
+    await openStory(orderId, 'error');
+    expect(await page.title()).toBe('Order story — Commerce web client');
+    expect(await page.locator('.site-nav a[aria-current="page"]').textContent()).toBe('Order story (admin)');
+    let problem = (await page.locator('#story [role="alert"]').textContent()) ?? '';
+    expect(problem).toContain('HTTP 403');
+    expect(problem).toContain('Forbidden');
+    expect(problem).toContain('npm run --silent token -- admin --admin');
+
+    // Signed out: the API's 401.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator(`#story[data-state="error"] [data-status="401"]`).waitFor();
+    problem = (await page.locator('#story [role="alert"]').textContent()) ?? '';
+    expect(problem).toContain('HTTP 401');
+    expect(problem).toContain('not signed in');
+
+    // An admin signs in right there (the sign-in card comes along to the story view) and sees it.
+    expect(await page.locator('#token-command').textContent()).toBe(
+      'npm run --silent token -- admin --admin',
+    );
+    await page.getByLabel('Token (JWT)').fill(admin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator(`#story[data-state="ready"][data-subject="order:${orderId}"]`).waitFor();
+
+    // An id the store knows nothing about.
+    const unknown = uniqueId('no-such-order');
+    await openStory(unknown, 'empty');
+    expect(await page.locator('#story-body').textContent()).toContain('No events');
+    expect(await page.locator('#story svg').count()).toBe(0);
+  });
+
+  it('draws the story of the confirmed order: lanes, arrows from cause to effect, hop times', async () => {
+    const orderId = placed.confirmed as string;
+    const stored = await storedStory(orderId, 'OrderConfirmed');
+    // Reached from the order's card on the shop page (the address changes only its hash: same document).
+    await page.goto(`${siteUrl}/#/`);
+    await page.locator('#shop-view:not([hidden])').waitFor();
+    await page
+      .locator(`#orders > li[data-order-id="${orderId}"]`)
+      .getByRole('link', { name: 'Order story (admin)' })
+      .click();
+    await page.locator(`#story[data-state="ready"][data-subject="order:${orderId}"]`).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/admin/story?order=${orderId}`);
+    const { last } = await expectStoryDrawn(stored);
+    // It ends with OrderConfirmed, or with an event after it (the capture of the payment, say).
+    const confirmed = stored.find((event) => event.eventType === 'OrderConfirmed') as StoredMetadata;
+    expect(Date.parse(last.occurredAt)).toBeGreaterThanOrEqual(Date.parse(confirmed.occurredAt));
+    expect(await page.locator('#story [data-outcome]').textContent()).toBe('CONFIRMED');
+    expect(await page.locator('#story g.story-event[data-event-type="OrderCancelled"]').count()).toBe(0);
+    await screenshotStory('order-story-confirmed.png');
+  });
+
+  it('draws the story of the cancelled order, ending in OrderCancelled and its compensation', async () => {
+    const orderId = placed.cancelled as string;
+    const stored = await storedStory(orderId, 'OrderCancelled');
+    await openStory(orderId);
+    await expectStoryDrawn(stored);
+    expect(await page.locator('#story g.story-event[data-event-type="OrderCancelled"]').count()).toBe(1);
+    expect(await page.locator('#story g.story-event[data-event-type="PaymentDeclined"]').count()).toBe(1);
+    expect(await page.locator('#story g.story-event[data-event-type="OrderConfirmed"]').count()).toBe(0);
+    expect(await page.locator('#story [data-outcome]').textContent()).toBe('CANCELLED · PAYMENT_DECLINED');
+    await screenshotStory('order-story-cancelled.png');
+
+    // The same story by the request's correlation id (a single request here: the POST /orders).
+    const correlationId = stored.find((event) => event.eventType === 'OrderPlaced')?.correlationId as string;
+    await page.goto(`${siteUrl}/#/admin/story?correlationId=${encodeURIComponent(correlationId)}`);
+    await page.locator(`#story[data-state="ready"][data-subject="correlationId:${correlationId}"]`).waitFor();
+    expect(await page.locator('#story g.story-event').count()).toBe(
+      stored.filter((event) => event.correlationId === correlationId).length,
+    );
+  });
+
   it('talked to the API across origins without a CORS error or a failed request', () => {
     expect(new URL(siteUrl).origin).not.toBe(new URL(stack.api).origin);
     expect(failedRequests).toEqual([]);
     expect(pageErrors).toEqual([]);
-    // The only error answers are the ones provoked above: the invalid quantity (400) and, while the orders
-    // domain had not yet projected the new products' prices, 422. Chromium logs each as "Failed to load
-    // resource"; any other console error fails the test.
-    expect(errorAnswers.filter((answer) => !/^(400|422) POST http:\/\/[^/]+\/orders$/.test(answer))).toEqual(
-      [],
-    );
+    // The only error answers are the ones provoked above: the invalid quantity (400), while the orders
+    // domain had not yet projected the new products' prices 422, and the order story asked for by a
+    // customer (403) and by nobody (401). Chromium logs each as "Failed to load resource"; any other
+    // console error fails the test.
+    const provoked = [
+      /^(400|422) POST http:\/\/[^/]+\/orders$/,
+      /^(401|403) GET http:\/\/[^/]+\/admin\/events\?/,
+    ];
+    expect(errorAnswers.filter((answer) => !provoked.some((pattern) => pattern.test(answer)))).toEqual([]);
     expect(errorAnswers.filter((answer) => answer.startsWith('400 '))).toHaveLength(1);
+    expect(errorAnswers.filter((answer) => /^40[13] GET /.test(answer))).toHaveLength(2);
     expect(
       consoleErrors.filter(
-        (text) => !/^Failed to load resource: the server responded with a status of (400|422)\b/.test(text),
+        (text) =>
+          !/^Failed to load resource: the server responded with a status of (400|401|403|422)\b/.test(text),
       ),
     ).toEqual([]);
     expect(consoleErrors.filter((text) => /CORS|Access-Control|blocked/i.test(text))).toEqual([]);
