@@ -1,24 +1,53 @@
 /**
  * A small typed client of the commerce HTTP API for web and mobile TypeScript apps. Its types are
- * generated from docs/openapi.json (`client/api-types.ts`, `npm run docs:openapi`); it has no runtime
- * dependency beyond `fetch`.
+ * generated from docs/openapi.json by openapi-typescript (`client/api-types.ts`, `npm run docs:openapi`),
+ * and this thin wrapper over `fetch` gives each operation a method named after its operationId; it has no
+ * runtime dependency beyond `fetch`.
  *
  *   const api = createCommerceClient({ baseUrl: 'http://localhost:3000', token: () => session.idToken });
  *   const page = await api.listProducts({ query: { limit: 10 } });
  *   if (page.status === 200) page.body.items;        // Product[]
- *   else page.body.detail;                           // Problem
+ *   else page.body;                                  // Problem, or the gateway's own { message }
  */
-import { type Operations, operations } from './api-types.js';
+import type { components, operations as OperationTypes } from './api-types.js';
+import { operations } from './operations.js';
 
-export * from './api-types.js';
+export type { components, paths } from './api-types.js';
 
-export type OperationId = keyof Operations;
-export type RequestOf<Id extends OperationId> = Operations[Id]['request'];
-type Responses<Id extends OperationId> = Operations[Id]['responses'];
+/** The documented schemas by name: `Schemas['Product']`. */
+export type Schemas = components['schemas'];
+
+export type OperationId = keyof OperationTypes;
+
+type Parameters<Id extends OperationId> = Pick<OperationTypes[Id]['parameters'], 'path' | 'query' | 'header'>;
+/** Drops the parts an operation does not have (typed `never` by openapi-typescript), keeping optionality. */
+type Present<T> = { [Key in keyof T as [Exclude<T[Key], undefined>] extends [never] ? never : Key]: T[Key] };
+type JsonOf<Content> = Content extends { 'application/json': infer Json } ? Json : never;
+type RequestBody<Id extends OperationId> = OperationTypes[Id] extends {
+  requestBody: { content: infer Content };
+}
+  ? { body: JsonOf<Content> }
+  : OperationTypes[Id] extends { requestBody?: { content: infer Content } }
+    ? [JsonOf<Content>] extends [never]
+      ? unknown
+      : { body?: JsonOf<Content> }
+    : unknown;
+
+/** What a request of the operation carries: its `path`, `query` and `header` parameters and its `body`. */
+export type RequestOf<Id extends OperationId> = Flat<Present<Parameters<Id>> & RequestBody<Id>>;
+type Flat<T> = { [Key in keyof T]: T[Key] };
+
+type Responses<Id extends OperationId> = OperationTypes[Id]['responses'];
+/** A response's body: whichever documented media type it came as. */
+type BodyOf<Response> = Response extends { content: infer Content } ? Content[keyof Content] : undefined;
 
 /** The answer of an operation: the body's type follows the status (narrow it with `status ===`). */
 export type ResponseOf<Id extends OperationId> = {
-  [Status in keyof Responses<Id> & number]: { status: Status; headers: Headers; body: Responses<Id>[Status] };
+  [Status in keyof Responses<Id> & number]: {
+    status: Status;
+    headers: Headers;
+    body: BodyOf<Responses<Id>[Status]>;
+  };
 }[keyof Responses<Id> & number];
 
 export interface CallOptions {

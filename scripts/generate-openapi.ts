@@ -1,18 +1,20 @@
 /**
- * Writes the OpenAPI 3.1 document of the HTTP API to `docs/openapi.json` and the typed client's types to
- * `client/api-types.ts`, both generated from the route declarations (each handler's `route`, found through
- * the functions serverless.yml configures: scripts/deploy/http-routes.mjs; the same zod
- * schemas the handlers validate with): never edit them by hand.
+ * Writes the OpenAPI 3.1 document of the HTTP API to `docs/openapi.json`, generated from the route
+ * declarations (each handler's `route`, found through the functions serverless.yml configures:
+ * scripts/deploy/http-routes.mjs; the same zod schemas the handlers validate with), and from that document
+ * the typed client's types (`client/api-types.ts`, by openapi-typescript) and its table of operations
+ * (`client/operations.ts`). Never edit them by hand.
  *
  *   npm run docs:openapi
  *
- * `tests/unit/openapi.test.ts` fails when either file is stale or a serverless.yml route is undocumented.
+ * `tests/unit/openapi.test.ts` fails when any of them is stale or a route is undocumented.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import openapiTS, { astToString } from 'openapi-typescript';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import {
@@ -24,7 +26,6 @@ import {
 } from '../shared/http/route.js';
 import { CORRELATION_ID_HEADER } from '../shared/observability.js';
 import { declaredRoutes } from './deploy/http-routes.mjs';
-import { clientTypesOf } from './openapi-client-types.js';
 
 type Json = Record<string, unknown>;
 
@@ -34,6 +35,7 @@ export const routes: ReadonlyArray<RouteDefinition> = (await declaredRoutes()).m
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OPENAPI_PATH = join(ROOT, 'docs/openapi.json');
 export const CLIENT_TYPES_PATH = join(ROOT, 'client/api-types.ts');
+export const CLIENT_OPERATIONS_PATH = join(ROOT, 'client/operations.ts');
 
 const TAGS: Record<string, string> = {
   platform: 'Health and this document',
@@ -348,34 +350,57 @@ export function buildOpenApiDocument(all: ReadonlyArray<RouteDefinition> = route
 }
 
 /** The files `npm run docs:openapi` writes, as text (the unit test compares them with the committed ones). */
-export function generatedFiles(): Record<string, string> {
+export async function generatedFiles(): Promise<Record<string, string>> {
   const document = buildOpenApiDocument();
   return {
     [OPENAPI_PATH]: `${JSON.stringify(document, null, 2)}\n`,
-    [CLIENT_TYPES_PATH]: formatTypeScript(clientTypesOf(document)),
+    // The client's types, by openapi-typescript from the document itself.
+    [CLIENT_TYPES_PATH]: formatTypeScript(
+      `${GENERATED_HEADER}${astToString(await openapiTS(document as unknown as Parameters<typeof openapiTS>[0]))}`,
+      CLIENT_TYPES_PATH,
+    ),
+    [CLIENT_OPERATIONS_PATH]: formatTypeScript(clientOperationsOf(document), CLIENT_OPERATIONS_PATH),
   };
 }
 
-/** Formats generated TypeScript with the project's biome settings, so `npm run lint` stays clean. */
-function formatTypeScript(source: string): string {
-  return execFileSync(
-    join(ROOT, 'node_modules/.bin/biome'),
-    ['format', '--stdin-file-path', CLIENT_TYPES_PATH],
-    {
-      cwd: ROOT,
-      input: source,
-      encoding: 'utf8',
-    },
+const GENERATED_HEADER =
+  '// Generated from docs/openapi.json by `npm run docs:openapi` (openapi-typescript): do not edit.\n\n';
+
+/**
+ * Where each operation is sent (its method and path), the one thing types cannot carry at run time; the
+ * `satisfies` clause makes the client fail to compile if it ever lists other operations than the types.
+ */
+function clientOperationsOf(document: Json): string {
+  const table: Record<string, { method: string; path: string }> = {};
+  for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, Json>>)) {
+    for (const [method, operation] of Object.entries(item)) {
+      table[operation.operationId as string] = { method: method.toUpperCase(), path };
+    }
+  }
+  return (
+    GENERATED_HEADER +
+    "import type { operations as OperationTypes } from './api-types.js';\n\n" +
+    '/** Every operation of the API by its operationId: its method and path template. */\n' +
+    `export const operations = ${JSON.stringify(table, null, 2)} as const satisfies Record<keyof OperationTypes, { method: string; path: string }>;\n`
   );
 }
 
-function main(): void {
-  for (const [file, text] of Object.entries(generatedFiles())) {
+/** Formats generated TypeScript with the project's biome settings, so `npm run lint` stays clean. */
+function formatTypeScript(source: string, path: string): string {
+  return execFileSync(join(ROOT, 'node_modules/.bin/biome'), ['format', '--stdin-file-path', path], {
+    cwd: ROOT,
+    input: source,
+    encoding: 'utf8',
+  });
+}
+
+async function main(): Promise<void> {
+  for (const [file, text] of Object.entries(await generatedFiles())) {
     writeFileSync(file, text);
     console.log(`Wrote ${file.slice(ROOT.length + 1)}.`);
   }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main();
+  await main();
 }

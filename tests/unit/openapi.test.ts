@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { RequestOf, ResponseOf, Schemas } from '../../client/index.js';
 import { configuredFunctions, declaredRoutes, handlerModuleOf } from '../../scripts/deploy/http-routes.mjs';
 import {
   buildOpenApiDocument,
@@ -32,8 +33,8 @@ const configured = configuredFunctions();
 const served = await declaredRoutes();
 
 describe('docs/openapi.json', () => {
-  it('is up to date with the route declarations (run `npm run docs:openapi`)', () => {
-    for (const [file, text] of Object.entries(generatedFiles())) {
+  it('is up to date with the route declarations (run `npm run docs:openapi`)', async () => {
+    for (const [file, text] of Object.entries(await generatedFiles())) {
       expect(readFileSync(file, 'utf8'), `${relative(ROOT, file)} is stale: run npm run docs:openapi`).toBe(
         text,
       );
@@ -205,5 +206,21 @@ describe('response checks of the e2e tests', () => {
         body: { statusCode: 401, error: 'Unauthorized', message: 'Unauthorized' },
       }),
     ).toEqual([]);
+  });
+});
+
+describe("the typed client's types (openapi-typescript), checked by npm run typecheck", () => {
+  it('require what an operation requires and narrow the body by status', () => {
+    expectTypeOf<RequestOf<'placeOrder'>>().toEqualTypeOf<{
+      header: { 'Idempotency-Key': string };
+      body: { items: { productId: string; quantity: number }[]; paymentToken: string };
+    }>();
+    expectTypeOf<RequestOf<'getProduct'>>().toEqualTypeOf<{ path: { productId: string } }>();
+    expectTypeOf<RequestOf<'health'>>().toEqualTypeOf<{}>();
+    type GetProduct = ResponseOf<'getProduct'>;
+    expectTypeOf<Extract<GetProduct, { status: 200 }>['body']>().toEqualTypeOf<Schemas['Product']>();
+    expectTypeOf<Extract<GetProduct, { status: 404 }>['body']>().toEqualTypeOf<Schemas['Problem']>();
+    expectTypeOf<Extract<GetProduct, { status: 429 }>['body']>().toEqualTypeOf<Schemas['GatewayMessage']>();
+    expectTypeOf<GetProduct['status']>().toEqualTypeOf<200 | 400 | 404 | 429 | 500 | 503>();
   });
 });
