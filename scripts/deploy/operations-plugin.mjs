@@ -18,10 +18,29 @@
  *   the policy letting those rules send, and the queue's `sqs` event on the function (see `wireBusQueues`);
  * - on stages whose `retainData` param is true (prod): `Retain` on deletion and on replacement for every
  *   resource that holds data, chosen by type so a table, queue or key added later is covered too, plus
- *   deletion protection where the type has it. Other stages keep CloudFormation's clean teardown.
+ *   deletion protection where the type has it. Other stages keep CloudFormation's clean teardown;
+ * - on stages with a `deploymentType` param: gradual deploys of every function through its alias `live`
+ *   and CodeDeploy, rolled back on the function's error alarm and the alarms on its failure queues
+ *   (see ./gradual-deploys.mjs and `wireGradualDeploys`).
+ *
+ * Hook order at package time: the template work runs on `aws:package:finalize:mergeCustomProviderResources`
+ * (after the framework has merged `resources`, so hand-written alarms count), which comes before every
+ * `after:` hook of that event, so before serverless-plugin-canary-deployments builds its deployment groups
+ * from each function's `deploymentSettings.alarms`, filled in here. What the canary plugin leaves to fix
+ * is done on `before:aws:package:finalize:saveServiceState`, just before the template is written.
  */
 
 import { tsImport } from 'tsx/esm/api';
+import {
+  ALIAS,
+  aliasAsyncInvokeConfigs,
+  bypassesOfAliases,
+  CODE_DEPLOY_ROLE,
+  codeDeployRole,
+  gradualDeploySettings,
+  invokedFunctionId,
+  rollbackAlarmIds,
+} from './gradual-deploys.mjs';
 import { httpApiEventOf, routeDeclaredBy } from './http-routes.mjs';
 
 const ALARM_TOPIC = 'OperationsAlarmTopic';
@@ -145,6 +164,8 @@ export default class OperationsPlugin {
   constructor(serverless, _options, utils) {
     this.serverless = serverless;
     this.log = utils?.log;
+    /** @type {Record<string, any>} JWT authorizers, out of the canary plugin's way (`prepareGradualDeploys`) */
+    this.authorizersAside = {};
     serverless.configSchemaHandler?.defineFunctionProperties?.('aws', {
       properties: { busQueue: BUS_QUEUE_SCHEMA },
     });
@@ -153,9 +174,118 @@ export default class OperationsPlugin {
         await this.wireHttpRoutes();
         this.keepSourceMapsOutOfZips();
         this.wireBusQueues();
+        this.wireGradualDeploys();
       },
-      'before:aws:package:finalize:saveServiceState': () => this.applyToTemplate(),
+      'aws:package:finalize:mergeCustomProviderResources': () => this.applyToTemplate(),
+      'before:aws:package:finalize:saveServiceState': () => this.finishGradualDeploys(),
     };
+  }
+
+  /**
+   * Every function of a stage whose `deploymentType` param is set gets `deploymentSettings` (that type, the
+   * alias `live`), so no function can be deployed around CodeDeploy by forgetting them; a function may still
+   * set its own `type`. CodeDeploy acts with the role `applyToTemplate` writes, not the canary plugin's.
+   * serverless-plugin-canary-deployments hooks into packaging only: offline stages load the settings and
+   * nothing reads them.
+   */
+  wireGradualDeploys() {
+    const service = this.serverless.service;
+    const settings = gradualDeploySettings(service.custom?.operations?.deploymentType);
+    if (!settings) return;
+    service.custom.deploymentSettings = {
+      codeDeployRole: { 'Fn::GetAtt': [CODE_DEPLOY_ROLE, 'Arn'] },
+      ...service.custom.deploymentSettings,
+    };
+    for (const key of service.getAllFunctions()) {
+      const fn = service.getFunction(key);
+      fn.deploymentSettings = { ...settings, ...fn.deploymentSettings };
+    }
+  }
+
+  /** @returns {Array<{ key: string, functionId: string, settings: any }>} functions deployed gradually */
+  gradualFunctions() {
+    const service = this.serverless.service;
+    const naming = this.serverless.getProvider('aws').naming;
+    return service
+      .getAllFunctions()
+      .map((/** @type {string} */ key) => ({
+        key,
+        functionId: naming.getLambdaLogicalId(key),
+        settings: service.getFunction(key).deploymentSettings,
+      }))
+      .filter((/** @type {{ settings: any }} */ fn) => fn.settings);
+  }
+
+  /**
+   * Before the canary plugin compiles: each function's rollback alarms (from the alarms `applyToTemplate`
+   * has just generated, so the deployment groups name alarms that exist), and CodeDeploy's role.
+   * @param {Record<string, any>} resources
+   */
+  prepareGradualDeploys(resources) {
+    const functions = this.gradualFunctions();
+    if (functions.length === 0) return;
+    // serverless-plugin-canary-deployments 0.8.0 reads every HTTP API authorizer's AuthorizerUri and fails
+    // on a JWT authorizer, which has none (davidgf/serverless-plugin-canary-deployments#146, open): they
+    // wait outside the template while it compiles, and `finishGradualDeploys` puts them back.
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::ApiGatewayV2::Authorizer' || resource.Properties.AuthorizerUri) continue;
+      this.authorizersAside[logicalId] = resource;
+      delete resources[logicalId];
+    }
+    for (const { functionId, settings } of functions) {
+      settings.alarms = [
+        ...new Set([...(settings.alarms ?? []), ...rollbackAlarmIds(resources, functionId)]),
+      ];
+    }
+    const role = this.serverless.service.custom.deploymentSettings?.codeDeployRole;
+    if (referencedId(role) === CODE_DEPLOY_ROLE) {
+      resources[CODE_DEPLOY_ROLE] = codeDeployRole(functions.map(({ functionId }) => functionId));
+    }
+  }
+
+  /**
+   * After the canary plugin: asynchronous-invocation settings follow the invocations to the alias; the
+   * stage's `rollbackOnAlarms` param (true unless a deploy overrides it, see the README) switches the
+   * alarms of every deployment group, which CloudFormation updates before it moves the alias; and the
+   * template is refused if a deployment group names an alarm it lacks or anything invokes a function
+   * around its alias.
+   */
+  finishGradualDeploys() {
+    const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
+    Object.assign(resources, this.authorizersAside);
+    this.authorizersAside = {};
+    const functions = this.gradualFunctions();
+    if (functions.length === 0) return;
+    const params = this.serverless.service.custom?.operations ?? {};
+    const alarmsOn = String(params.rollbackOnAlarms ?? true) !== 'false';
+    /** @type {Record<string, string>} */
+    const aliasOf = {};
+    for (const { functionId, settings } of functions) {
+      const alias = `${functionId}Alias${settings.alias}`;
+      const group = `${functionId}DeploymentGroup`;
+      if (resources[alias]?.Type !== 'AWS::Lambda::Alias' || !resources[group]) {
+        throw new Error(`serverless-plugin-canary-deployments built no alias ${alias} or group ${group}.`);
+      }
+      aliasOf[functionId] = alias;
+      resources[alias].DependsOn = [...new Set([resources[alias].DependsOn ?? []].flat().concat(group))];
+      const alarmConfiguration = resources[group].Properties.AlarmConfiguration;
+      for (const { Name } of alarmConfiguration?.Alarms ?? []) {
+        if (resources[referencedId(Name)]?.Type !== 'AWS::CloudWatch::Alarm' && typeof Name !== 'string') {
+          throw new Error(
+            `${group} rolls back on ${JSON.stringify(Name)}, which is no alarm of the template.`,
+          );
+        }
+      }
+      if (alarmConfiguration) alarmConfiguration.Enabled = alarmsOn;
+    }
+    aliasAsyncInvokeConfigs(resources, aliasOf);
+    const bypasses = bypassesOfAliases(resources, aliasOf);
+    if (bypasses.length > 0) {
+      throw new Error(
+        `These resources invoke a function directly, not through its alias "${ALIAS}", so CodeDeploy would not ` +
+          `shift their traffic: ${bypasses.join('; ')}. Point them at the alias (scripts/deploy/gradual-deploys.mjs).`,
+      );
+    }
   }
 
   /**
@@ -341,7 +471,7 @@ export default class OperationsPlugin {
         };
       }
       if (resource.Type === 'AWS::Lambda::EventSourceMapping' && this.isStream(resources, resource)) {
-        const functionId = referencedId(resource.Properties.FunctionName);
+        const functionId = invokedFunctionId(resources, resource.Properties.FunctionName);
         alarms[alarmId(`${functionId}IteratorAge`)] = {
           AlarmName: `${resources[functionId].Properties.FunctionName}-iterator-age`,
           AlarmDescription:
@@ -387,6 +517,8 @@ export default class OperationsPlugin {
       Object.entries(resources).filter(([id]) => id !== DEFAULT_ROLE),
     ).includes(`"${DEFAULT_ROLE}"`);
     if (!referencesDefaultRole) delete resources[DEFAULT_ROLE];
+
+    this.prepareGradualDeploys(resources);
   }
 
   /**
@@ -446,7 +578,7 @@ export default class OperationsPlugin {
         (/** @type {any} */ config) => config.Destination,
       );
       if (destinations.length === 0) continue;
-      const functionId = referencedId(resource.Properties.FunctionName);
+      const functionId = invokedFunctionId(resources, resource.Properties.FunctionName);
       const roleId = referencedId(resources[functionId]?.Properties.Role);
       const statements = resources[roleId]?.Properties.Policies?.[0]?.PolicyDocument.Statement;
       if (!statements) {

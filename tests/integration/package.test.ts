@@ -18,6 +18,12 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const stageParams = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')).params;
 /** The logical id an intrinsic (`Fn::GetAtt`, `Ref`) points at. */
 const target = (value: any): string | undefined => value?.['Fn::GetAtt']?.[0] ?? value?.Ref;
+/** How each stage's deploys shift traffic (serverless.yml, param deploymentType). */
+const DEPLOYMENT_CONFIGS: Record<string, string> = {
+  dev: 'AllAtOnce',
+  staging: 'Linear10PercentEvery1Minute',
+  prod: 'Canary10Percent5Minutes',
+};
 describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no credentials)', (stage) => {
   const output = mkdtempSync(join(tmpdir(), `commerce-package-${stage}-`));
   let template: any;
@@ -46,12 +52,17 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
   afterAll(() => rmSync(output, { recursive: true, force: true }));
 
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  /** The function a reference invokes: the function itself or, through its alias, the function behind it. */
+  const invoked = (value: any): string | undefined => {
+    const id = target(value) ?? '';
+    return resources[id]?.Type === 'AWS::Lambda::Alias' ? target(resources[id]?.Properties.FunctionName) : id;
+  };
   /** Functions that EventBridge invokes asynchronously: targets of event rules and of schedules. */
   const asyncInvoked = () =>
     ofType('AWS::Events::Rule').flatMap(([, rule]) =>
       rule.Properties.Targets.filter(
-        (t: any) => resources[target(t.Arn) ?? '']?.Type === 'AWS::Lambda::Function',
-      ).map((t: any) => ({ functionId: target(t.Arn) as string, rule: rule.Properties, ruleTarget: t })),
+        (t: any) => resources[invoked(t.Arn) ?? '']?.Type === 'AWS::Lambda::Function',
+      ).map((t: any) => ({ functionId: invoked(t.Arn) as string, rule: rule.Properties, ruleTarget: t })),
     );
   const streamMappings = () =>
     ofType('AWS::Lambda::EventSourceMapping').filter(
@@ -156,7 +167,9 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     for (const { functionId, rule, ruleTarget } of invoked) {
       const config = configs.find((c) => target(c.FunctionName) === functionId);
       expect(config, `${functionId} has an EventInvokeConfig`).toBeDefined();
-      expect(config?.Qualifier).toBe('$LATEST');
+      // The settings of the qualifier the rule invokes, its alias: on `$LATEST` they would never apply.
+      expect(config?.Qualifier).toBe(resources[target(ruleTarget.Arn) ?? '']?.Properties.Name);
+      expect(config?.Qualifier).toBe('live');
       expect(config?.MaximumRetryAttempts, functionId).toBe(stageParams.default.asyncRetryAttempts);
       expect(config?.MaximumEventAgeInSeconds, functionId).toBe(stageParams.default.asyncMaxEventAgeSeconds);
       const destination = config?.DestinationConfig?.OnFailure?.Destination;
@@ -192,7 +205,7 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     ] as const) {
       const [, mapping] =
         ofType('AWS::Lambda::EventSourceMapping').find(
-          ([, m]) => target(m.Properties.FunctionName) === functionId,
+          ([, m]) => invoked(m.Properties.FunctionName) === functionId,
         ) ?? [];
       expect(mapping?.Properties, functionId).toMatchObject({
         BatchSize: 10,
@@ -272,7 +285,7 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     ].filter(([, resource]) => resource.Properties.DestinationConfig);
     expect(withDestinations.length).toBeGreaterThan(asyncInvoked().length);
     for (const [logicalId, resource] of withDestinations) {
-      const functionId = target(resource.Properties.FunctionName) as string;
+      const functionId = invoked(resource.Properties.FunctionName) as string;
       const destination = resource.Properties.DestinationConfig.OnFailure.Destination;
       expect(allows(functionId, 'sqs:SendMessage', destination), `${logicalId}: ${functionId}`).toBe(true);
     }
@@ -347,7 +360,7 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
 
   it('alarms when a relay lags behind its stream and when the relays fail to publish', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
-    const relays = streamMappings().map(([, mapping]) => target(mapping.Properties.FunctionName));
+    const relays = streamMappings().map(([, mapping]) => invoked(mapping.Properties.FunctionName));
     expect(relays.length).toBeGreaterThan(0);
     for (const relay of relays) {
       expect(
@@ -635,6 +648,181 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     );
     expect(roleNameOf('NotificationsProjectContactsLambdaFunction')).toBe(
       `commerce-${stage}-contactProjection-\${AWS::Region}-lambdaRole`,
+    );
+  });
+
+  /** The queues a function's failures end in, found here without the plugin's help. */
+  const failureQueuesOf = (functionId: string) => {
+    const arns: unknown[] = [];
+    for (const [, resource] of Object.entries(resources)) {
+      const p = resource.Properties ?? {};
+      if (resource.Type === 'AWS::Lambda::EventInvokeConfig' && target(p.FunctionName) === functionId)
+        arns.push(p.DestinationConfig?.OnFailure?.Destination);
+      if (resource.Type === 'AWS::Lambda::EventSourceMapping' && invoked(p.FunctionName) === functionId) {
+        arns.push(p.DestinationConfig?.OnFailure?.Destination);
+        arns.push(resources[target(p.EventSourceArn) ?? '']?.Properties?.RedrivePolicy?.deadLetterTargetArn);
+      }
+      if (resource.Type === 'AWS::Events::Rule') {
+        for (const t of p.Targets) if (invoked(t.Arn) === functionId) arns.push(t.DeadLetterConfig?.Arn);
+      }
+    }
+    const ids = arns
+      .map(target)
+      .filter((id): id is string => resources[id ?? '']?.Type === 'AWS::SQS::Queue');
+    return new Set(ids);
+  };
+
+  it(`shifts every function's traffic with CodeDeploy (${DEPLOYMENT_CONFIGS[stage]}), rolled back on its alarms`, () => {
+    const functions = ofType('AWS::Lambda::Function');
+    const groups = ofType('AWS::CodeDeploy::DeploymentGroup');
+    expect(groups).toHaveLength(functions.length);
+    expect(stageParams[stage].deploymentType ?? stageParams.default.deploymentType).toBe(
+      DEPLOYMENT_CONFIGS[stage],
+    );
+    const [application] = ofType('AWS::CodeDeploy::Application');
+    expect(application?.[1].Properties).toEqual({ ComputePlatform: 'Lambda' });
+    for (const [functionId] of functions) {
+      // given the function's alias, which CodeDeploy moves through its deployment group
+      const aliases = ofType('AWS::Lambda::Alias').filter(
+        ([, alias]) => target(alias.Properties.FunctionName) === functionId,
+      );
+      expect(aliases, functionId).toHaveLength(1);
+      const [, alias] = aliases[0] as [string, any];
+      expect(alias.Properties.Name).toBe('live');
+      expect(resources[target(alias.Properties.FunctionVersion) ?? '']?.Properties.FunctionName).toEqual({
+        Ref: functionId,
+      });
+      const update = alias.UpdatePolicy.CodeDeployLambdaAliasUpdate;
+      expect(update.ApplicationName).toEqual({ Ref: application?.[0] });
+      const groupId = target(update.DeploymentGroupName) as string;
+      // CloudFormation settles the group (its alarms on or off) before it moves the alias
+      expect(alias.DependsOn).toContain(groupId);
+      const group = resources[groupId]?.Properties;
+
+      // then the group shifts as the stage says and rolls back on failure and on its alarms
+      expect(group?.ApplicationName).toEqual({ Ref: application?.[0] });
+      expect(group?.DeploymentConfigName).toEqual({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
+        'Fn::Sub': ['CodeDeployDefault.Lambda${ConfigName}', { ConfigName: DEPLOYMENT_CONFIGS[stage] }],
+      });
+      expect(group?.DeploymentStyle).toEqual({
+        DeploymentType: 'BLUE_GREEN',
+        DeploymentOption: 'WITH_TRAFFIC_CONTROL',
+      });
+      expect(group?.AutoRollbackConfiguration.Enabled).toBe(true);
+      expect(group?.AutoRollbackConfiguration.Events).toEqual(
+        expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']),
+      );
+      expect(group?.AlarmConfiguration.Enabled).toBe(true);
+      const alarmIds: string[] = group?.AlarmConfiguration.Alarms.map((alarm: any) => target(alarm.Name));
+      for (const alarmId of alarmIds)
+        expect(resources[alarmId]?.Type, alarmId).toBe('AWS::CloudWatch::Alarm');
+      const watched = (id: string) =>
+        alarmIds.filter((alarmId) =>
+          JSON.stringify(resources[alarmId]?.Properties.Dimensions).includes(`"${id}"`),
+        );
+      // its error alarm, and an alarm on every queue its failures end in
+      expect(
+        watched(functionId).filter((alarmId) => resources[alarmId]?.Properties.MetricName === 'Errors'),
+        `${groupId} rolls back on ${functionId}'s errors`,
+      ).toHaveLength(1);
+      for (const queueId of failureQueuesOf(functionId)) {
+        expect(watched(queueId).length, `${groupId} rolls back on ${queueId}`).toBeGreaterThan(0);
+      }
+      expect(alarmIds.length).toBeLessThanOrEqual(10);
+      expect(new Set(alarmIds).size).toBe(alarmIds.length);
+    }
+    // a function with a DLQ has its alarm in its group (the check above cannot pass vacuously)
+    const saga = resources.OrdersApplySagaEventLambdaFunctionDeploymentGroup?.Properties;
+    expect(saga?.AlarmConfiguration.Alarms).toEqual([
+      { Name: { Ref: 'OrdersApplySagaEventLambdaFunctionErrorsAlarm' } },
+      { Name: { Ref: 'OrdersEventsQueueDlqDepthAlarm' } },
+    ]);
+  });
+
+  it('points every event source at the alias: routes, queue and stream mappings, rules and schedules', () => {
+    const aliasOf = (functionId: string) =>
+      ofType('AWS::Lambda::Alias').find(
+        ([, alias]) => target(alias.Properties.FunctionName) === functionId,
+      )?.[0];
+    const isAlias = (value: any) => resources[target(value) ?? '']?.Type === 'AWS::Lambda::Alias';
+    // queue mappings and stream mappings
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings.some(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[1] === 'StreamArn')).toBe(
+      true,
+    );
+    expect(mappings.some(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[1] === 'Arn')).toBe(true);
+    for (const [logicalId, mapping] of mappings)
+      expect(isAlias(mapping.Properties.FunctionName), logicalId).toBe(true);
+    // rules (event patterns) and schedules
+    const invocations = asyncInvoked();
+    expect(invocations.some(({ rule }) => rule.ScheduleExpression)).toBe(true);
+    expect(invocations.some(({ rule }) => rule.EventPattern)).toBe(true);
+    for (const { functionId, ruleTarget } of invocations)
+      expect(ruleTarget.Arn).toEqual({ Ref: aliasOf(functionId) });
+    // HTTP API routes: the integration invokes the alias, whose permission lets API Gateway do it
+    const integrations = ofType('AWS::ApiGatewayV2::Integration');
+    expect(integrations.length).toBeGreaterThan(0);
+    for (const [logicalId, integration] of integrations) {
+      const parts = integration.Properties.IntegrationUri['Fn::Join'][1];
+      expect(parts.filter(isAlias), logicalId).toHaveLength(1);
+    }
+    for (const [logicalId, permission] of ofType('AWS::Lambda::Permission'))
+      expect(isAlias(permission.Properties.FunctionName), logicalId).toBe(true);
+    // asynchronous-invocation settings on the alias, created after it
+    for (const [logicalId, config] of ofType('AWS::Lambda::EventInvokeConfig')) {
+      const alias = aliasOf(target(config.Properties.FunctionName) as string) as string;
+      expect(config.Properties.Qualifier, logicalId).toBe(resources[alias]?.Properties.Name);
+      expect((config as any).DependsOn, logicalId).toContain(alias);
+    }
+    // and nothing else invokes a function around its alias
+    const mayNameTheFunction = [
+      'AWS::Lambda::Version',
+      'AWS::Lambda::Alias',
+      'AWS::Lambda::EventInvokeConfig',
+      'AWS::CloudWatch::Alarm',
+      'AWS::CloudWatch::Dashboard',
+      'AWS::CodeDeploy::DeploymentGroup',
+      'AWS::IAM::Role',
+      'AWS::Logs::LogGroup',
+      'AWS::Logs::QueryDefinition',
+    ];
+    for (const [functionId] of ofType('AWS::Lambda::Function')) {
+      const naming = Object.entries(resources).filter(
+        ([id, r]) =>
+          id !== functionId &&
+          !mayNameTheFunction.includes(r.Type) &&
+          JSON.stringify(r.Properties ?? {}).includes(`"${functionId}"`),
+      );
+      expect(
+        naming.map(([id]) => id),
+        functionId,
+      ).toEqual([]);
+    }
+  });
+
+  it("lets CodeDeploy read alarms and move this stage's aliases, nothing more", () => {
+    const roleIds = new Set(
+      ofType('AWS::CodeDeploy::DeploymentGroup').map(([, g]) => target(g.Properties.ServiceRoleArn)),
+    );
+    expect(roleIds.size).toBe(1);
+    const role = resources[[...roleIds][0] as string]?.Properties;
+    expect(role?.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+    expect(role?.ManagedPolicyArns).toBeUndefined();
+    const statements = role?.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
+    expect(statements.flatMap((s: any) => [s.Action].flat()).sort()).toEqual([
+      'cloudwatch:DescribeAlarms',
+      'lambda:GetAlias',
+      'lambda:GetProvisionedConcurrencyConfig',
+      'lambda:UpdateAlias',
+    ]);
+    const lambda = statements.find((s: any) => s.Action.includes('lambda:UpdateAlias'));
+    const functions = ofType('AWS::Lambda::Function').map(([id]) => id);
+    const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+    expect(lambda.Resource).toEqual(
+      functions.flatMap((id) => [arn(id), { 'Fn::Join': [':', [arn(id), 'live']] }]),
     );
   });
 
