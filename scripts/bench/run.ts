@@ -582,58 +582,41 @@ interface CostInputs {
   notes: string[];
 }
 
-/**
- * Units per order, counted: invocations and billed durations from serverless-offline's report lines,
- * every AWS call from the SDK meter, log bytes from what the functions printed, all between the first
- * bench order and the end of the saga's tail. The bench's own polling (GET /orders/{id} every 50 ms)
- * counts as one GET per order, at its measured average; scheduled functions run per minute, not per
- * order, and are left out.
- */
-function modelCost(
-  stack: Stack,
-  saga: SagaRun,
-  functions: Map<string, FunctionInfo>,
-  records: MeterRecord[],
-): CostInputs {
-  const orders = saga.latenciesMs.length + saga.failures.length;
-  const notes: string[] = [];
-  const units = new Map<string, FunctionUnits>();
-  const of = (name: string) => {
-    let entry = units.get(name);
-    if (!entry) {
-      entry = emptyUnits();
-      units.set(name, entry);
-    }
-    return entry;
-  };
+type TableUnits = CostInputs['perTable'][number][1];
+
+/** The entry of `name` in `units`, created empty on first use. */
+function unitsOf(units: Map<string, FunctionUnits>, name: string): FunctionUnits {
+  let entry = units.get(name);
+  if (!entry) {
+    entry = emptyUnits();
+    units.set(name, entry);
+  }
+  return entry;
+}
+
+/** Invocations and billed durations from serverless-offline's report lines, log bytes by `function_name`. */
+function countLogLines(units: Map<string, FunctionUnits>, stack: Stack, saga: SagaRun) {
   const prefix = `commerce-${STAGE}-`;
   for (const line of stack.log.slice(saga.logFrom, saga.logTo)) {
     const report = /^\(λ: (\w+)\) RequestId: \S+\s+Duration: [\d.]+ ms\s+Billed Duration: (\d+) ms/.exec(
       line,
     );
     if (report) {
-      const entry = of(report[1] as string);
+      const entry = unitsOf(units, report[1] as string);
       entry.invocations++;
       entry.billedMs += Number(report[2]);
     } else if (line.startsWith('{')) {
       const name = /"function_name":"([^"]+)"/.exec(line)?.[1]?.replace(prefix, '') ?? '(no function_name)';
-      of(name).logBytes += Buffer.byteLength(line) + 1;
+      unitsOf(units, name).logBytes += Buffer.byteLength(line) + 1;
     }
   }
-  const perTableMap = new Map<
-    string,
-    { writeUnits: number; indexWriteUnits: number; readUnits: number; calls: Record<string, number> }
-  >();
-  const eventsByType: Record<string, number> = {};
-  const sqsByOperation: Record<string, number> = {};
+}
+
+/** Every metered AWS call of the saga window, added to its function's units; returns the unpriced ones. */
+function countMeteredCalls(units: Map<string, FunctionUnits>, inWindow: MeterRecord[]): string[] {
   const unmetered: string[] = [];
-  const inWindow = records.filter((r) => r.t >= saga.startedAt && r.t <= saga.settledAt);
-  // For a post-mortem of the meter's figures: every metered call of the saga window, one JSON per line.
-  if (process.env.BENCH_METER_DUMP) {
-    writeFileSync(process.env.BENCH_METER_DUMP, inWindow.map((r) => JSON.stringify(r)).join('\n'));
-  }
   for (const record of inWindow) {
-    const entry = of(record.fn);
+    const entry = unitsOf(units, record.fn);
     entry.sdkCalls++;
     entry.writeUnits += record.writeUnits ?? 0;
     entry.indexWriteUnits += record.indexWriteUnits ?? 0;
@@ -645,10 +628,16 @@ function modelCost(
     for (const count of Object.values(record.events ?? {})) entry.events += count;
     if (record.op.includes('(unmetered')) unmetered.push(`${record.fn}: ${record.op}`);
   }
-  // Scheduled functions and the bench's own routes are not per order; GET /orders/{id} counts once.
-  const scheduled = [...functions.values()].filter((f) => f.kinds.includes('schedule')).map((f) => f.name);
-  const excluded = new Set(['benchBare', 'catalogListProducts', ...scheduled]);
-  const modelledOnce = 'ordersGetOrder';
+  return unmetered;
+}
+
+/** Each function's units per order (`modelledOnce` per its own invocation), billed duration per invocation. */
+function scalePerOrder(
+  units: Map<string, FunctionUnits>,
+  excluded: Set<string>,
+  modelledOnce: string,
+  orders: number,
+): Map<string, FunctionUnits> {
   const perOrder = new Map<string, FunctionUnits>();
   for (const [name, entry] of units) {
     if (excluded.has(name)) continue;
@@ -661,10 +650,23 @@ function modelCost(
     ) as unknown as FunctionUnits;
     perOrder.set(name === modelledOnce ? `${name} (1 per order)` : name, scaled);
   }
+  return perOrder;
+}
+
+/** Per order, from the metered calls: DynamoDB units by table, bus events by detail-type, SQS requests by operation. */
+function splitPerOrder(
+  inWindow: MeterRecord[],
+  excluded: Set<string>,
+  modelledOnceInvocations: number,
+  modelledOnce: string,
+  orders: number,
+) {
+  const perTableMap = new Map<string, TableUnits>();
+  const eventsByType: Record<string, number> = {};
+  const sqsByOperation: Record<string, number> = {};
   for (const record of inWindow) {
     if (excluded.has(record.fn)) continue;
-    const scale =
-      record.fn === modelledOnce ? 1 / Math.max(1, units.get(modelledOnce)?.invocations ?? 1) : 1 / orders;
+    const scale = record.fn === modelledOnce ? 1 / Math.max(1, modelledOnceInvocations) : 1 / orders;
     if (record.table) {
       const entry = perTableMap.get(record.table) ?? {
         writeUnits: 0,
@@ -684,7 +686,11 @@ function modelCost(
     if (record.service === 'sqs')
       sqsByOperation[record.op] = (sqsByOperation[record.op] ?? 0) + (record.sqsRequests ?? 0) * scale;
   }
-  // DynamoDB Local's own ReturnConsumedCapacity, against the meter's figure, over the same calls.
+  return { perTableMap, eventsByType, sqsByOperation };
+}
+
+/** DynamoDB Local's own ReturnConsumedCapacity, against the meter's figure, over the same calls: a note. */
+function dynamoCrossCheck(inWindow: MeterRecord[], excluded: Set<string>, orders: number): string {
   const dynamoCalls = inWindow.filter((r) => r.service === 'dynamodb' && !excluded.has(r.fn));
   const reported = dynamoCalls.reduce((total, r) => total + (r.reportedUnits ?? 0), 0);
   const counted = dynamoCalls
@@ -701,33 +707,47 @@ function modelCost(
     .filter(([, e]) => Math.abs(e.reported - e.counted) / orders >= 0.05)
     .map(([op, e]) => `${op} ${round(e.reported / orders, 2)} vs ${round(e.counted / orders, 2)}`);
   const failedWrites = dynamoCalls.filter((r) => r.status !== 200 && (r.writeUnits ?? 0) > 0);
-  notes.push(
-    `Cross-check: over the same successful DynamoDB calls (GET /orders/{id} polls included), DynamoDB Local's own ReturnConsumedCapacity (asked for by the meter, removed from the answer) sums to ${round(reported / orders, 2)} units per order, the meter's count to ${round(counted / orders, 2)}; ${round(failedWrites.length / orders, 2)} failed conditional writes per order (${round(failedWrites.reduce((t, r) => t + (r.writeUnits ?? 0), 0) / orders, 2)} WRU) are billed by AWS but reported by neither DynamoDB Local nor in that sum.${differing.length ? ` Where they differ (DynamoDB Local vs meter, per order): ${differing.join('; ')}.` : ''}`,
-  );
-  const sum = (key: keyof FunctionUnits) =>
-    [...perOrder.values()].reduce((total, entry) => total + entry[key], 0);
-  // Lambda's SQS event source mapping receives each batch and deletes it (DeleteMessageBatch): 2 billed
-  // requests per SQS-triggered invocation; its empty long polls are a per-queue constant, not per order.
+  return `Cross-check: over the same successful DynamoDB calls (GET /orders/{id} polls included), DynamoDB Local's own ReturnConsumedCapacity (asked for by the meter, removed from the answer) sums to ${round(reported / orders, 2)} units per order, the meter's count to ${round(counted / orders, 2)}; ${round(failedWrites.length / orders, 2)} failed conditional writes per order (${round(failedWrites.reduce((t, r) => t + (r.writeUnits ?? 0), 0) / orders, 2)} WRU) are billed by AWS but reported by neither DynamoDB Local nor in that sum.${differing.length ? ` Where they differ (DynamoDB Local vs meter, per order): ${differing.join('; ')}.` : ''}`;
+}
+
+/**
+ * Lambda's SQS event source mapping receives each batch and deletes it (DeleteMessageBatch): 2 billed
+ * requests per SQS-triggered invocation; its empty long polls are a per-queue constant, not per order.
+ */
+function pollerRequestsPerOrder(perOrder: Map<string, FunctionUnits>, functions: Map<string, FunctionInfo>) {
   const sqsTriggered = [...functions.values()].filter((f) => f.kinds.includes('sqs')).map((f) => f.name);
-  const pollerRequests = sqsTriggered.reduce(
-    (total, name) => total + 2 * (perOrder.get(name)?.invocations ?? 0),
-    0,
-  );
-  sqsByOperation['ReceiveMessage + DeleteMessageBatch (Lambda poller, modelled)'] = pollerRequests;
-  // X-Ray: an HTTP request or a stream batch starts a trace; EventBridge and SQS pass the caller's trace
-  // header on, so their targets join it (no new trace).
+  return sqsTriggered.reduce((total, name) => total + 2 * (perOrder.get(name)?.invocations ?? 0), 0);
+}
+
+/**
+ * X-Ray: an HTTP request or a stream batch starts a trace; EventBridge and SQS pass the caller's trace
+ * header on, so their targets join it (no new trace).
+ */
+function traceRootsPerOrder(perOrder: Map<string, FunctionUnits>, functions: Map<string, FunctionInfo>) {
   const traceRoots: Record<string, number> = {};
   for (const [name, entry] of perOrder) {
     const info = functions.get(name.replace(' (1 per order)', ''));
     if (info?.kinds.some((kind) => kind === 'httpApi' || kind === 'stream'))
       traceRoots[name] = entry.invocations;
   }
+  return traceRoots;
+}
+
+/** The per-order totals the bill is priced from. */
+function usagePerOrder(
+  perOrder: Map<string, FunctionUnits>,
+  functions: Map<string, FunctionInfo>,
+  pollerRequests: number,
+  traceRoots: Record<string, number>,
+): PerOrderUsage {
+  const sum = (key: keyof FunctionUnits) =>
+    [...perOrder.values()].reduce((total, entry) => total + entry[key], 0);
   const invocations = sum('invocations');
   const gbSeconds = [...perOrder.entries()].reduce((total, [name, entry]) => {
     const memoryMB = functions.get(name.replace(' (1 per order)', ''))?.memoryMB ?? 512;
     return total + ((entry.invocations * entry.billedMs) / 1000) * (memoryMB / 1024);
   }, 0);
-  const usage: PerOrderUsage = {
+  return {
     invocations,
     gbSeconds,
     dynamoWriteUnits: sum('writeUnits') + sum('indexWriteUnits'),
@@ -741,6 +761,49 @@ function modelCost(
     logBytes: sum('logBytes') + invocations * PLATFORM_LOG_BYTES,
     traces: tracesPerOrder(traceRoots),
   };
+}
+
+/**
+ * Units per order, counted: invocations and billed durations from serverless-offline's report lines,
+ * every AWS call from the SDK meter, log bytes from what the functions printed, all between the first
+ * bench order and the end of the saga's tail. The bench's own polling (GET /orders/{id} every 50 ms)
+ * counts as one GET per order, at its measured average; scheduled functions run per minute, not per
+ * order, and are left out.
+ */
+function modelCost(
+  stack: Stack,
+  saga: SagaRun,
+  functions: Map<string, FunctionInfo>,
+  records: MeterRecord[],
+): CostInputs {
+  const orders = saga.latenciesMs.length + saga.failures.length;
+  const notes: string[] = [];
+  const units = new Map<string, FunctionUnits>();
+  countLogLines(units, stack, saga);
+  const inWindow = records.filter((r) => r.t >= saga.startedAt && r.t <= saga.settledAt);
+  // For a post-mortem of the meter's figures: every metered call of the saga window, one JSON per line.
+  if (process.env.BENCH_METER_DUMP) {
+    writeFileSync(process.env.BENCH_METER_DUMP, inWindow.map((r) => JSON.stringify(r)).join('\n'));
+  }
+  const unmetered = countMeteredCalls(units, inWindow);
+  // Scheduled functions and the bench's own routes are not per order; GET /orders/{id} counts once.
+  const scheduled = [...functions.values()].filter((f) => f.kinds.includes('schedule')).map((f) => f.name);
+  const excluded = new Set(['benchBare', 'catalogListProducts', ...scheduled]);
+  const modelledOnce = 'ordersGetOrder';
+  const perOrder = scalePerOrder(units, excluded, modelledOnce, orders);
+  const modelledOnceInvocations = units.get(modelledOnce)?.invocations ?? 1;
+  const { perTableMap, eventsByType, sqsByOperation } = splitPerOrder(
+    inWindow,
+    excluded,
+    modelledOnceInvocations,
+    modelledOnce,
+    orders,
+  );
+  notes.push(dynamoCrossCheck(inWindow, excluded, orders));
+  const pollerRequests = pollerRequestsPerOrder(perOrder, functions);
+  sqsByOperation['ReceiveMessage + DeleteMessageBatch (Lambda poller, modelled)'] = pollerRequests;
+  const traceRoots = traceRootsPerOrder(perOrder, functions);
+  const usage = usagePerOrder(perOrder, functions, pollerRequests, traceRoots);
   const unknown = units.get('unknown');
   if (unknown?.sdkCalls)
     notes.push(
