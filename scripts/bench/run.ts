@@ -1229,14 +1229,29 @@ function flashSaleResult(sale: FlashSale) {
   };
 }
 
-async function main() {
-  if (FLASH_SALE_ONLY) return flashSaleOnly();
-  say(
-    `${QUICK ? 'quick smoke run' : 'full run'}: ${plan.orders} orders, ${plan.loadRounds}×${plan.loadSeconds} s load per route, ${plan.initRuns} cold-init runs`,
-  );
-  const functions = await functionsOfProject();
+type ZipSizes = ReturnType<typeof measureZipSizes>;
+type Throughput = Awaited<ReturnType<typeof measureThroughput>>;
+type StackMeasures = Awaited<ReturnType<typeof measureOnStack>>;
 
-  // 1. Zip sizes (before the stack: packaging is CPU-bound and would disturb the latency numbers).
+/** Everything the reports are written from. */
+interface Report extends ZipSizes, StackMeasures {
+  heaviest: string;
+  init: Awaited<ReturnType<typeof measureInit>>;
+  middleware: Awaited<ReturnType<typeof measureMiddleware>>;
+  sagaP50: number;
+  sagaP95: number;
+  costLines: ReturnType<typeof costPerMillionOrders>['lines'];
+  costTotal: number;
+  outsideTotal: ReturnType<typeof costPerMillionOrders>['outsideTotal'];
+  u: PerOrderUsage;
+  result: BenchResult;
+  summaryRows: Array<Array<string | number>>;
+  baseline: Baseline;
+  when: string;
+}
+
+/** 1. Zip sizes (before the stack: packaging is CPU-bound and would disturb the latency numbers). */
+function measureZipSizes() {
   const { zips, packageDir } = packageAndMeasureZips();
   const zipKBs = zips.map((z) => z.zipKB);
   const maxZipKB = Math.max(...zipKBs);
@@ -1252,9 +1267,11 @@ async function main() {
     `zip: max ${round(maxZipKB, 1)} KB, median ${round(medianZipKB, 1)} KB (${zips.length} functions; source maps are ${round((1 - codeShare) * 100, 0)}% of the bytes)`,
   );
   memo.zips = zips;
+  return { zips, packageDir, maxZipKB, medianZipKB, codeShare };
+}
 
-  // 2. Cold init of the heaviest handler vs a bare handler with the same SDK clients.
-  const heaviest = zips[0]?.name as string;
+/** 2. Cold init of the heaviest handler vs a bare handler with the same SDK clients; the package goes after. */
+async function measureColdInit(packageDir: string, heaviest: string) {
   say(
     `cold init: ${heaviest} (heaviest zip) vs a bare handler with its SDK clients, ${plan.initRuns} fresh processes each …`,
   );
@@ -1263,15 +1280,55 @@ async function main() {
   say(
     `init: ${heaviest} ${round(init.oursMs, 1)} ms vs bare ${round(init.bareMs, 1)} ms (median) → ratio ${round(init.ratio, 2)}`,
   );
+  return init;
+}
 
-  // 3. Middleware overhead, in process.
+/** 3. Middleware overhead, in process. */
+async function measureMiddlewareOverhead() {
   say(`middleware overhead: ${plan.mwRounds} rounds × ${plan.mwIterations} warm invocations each …`);
   const middleware = await measureMiddleware();
   say(
     `middleware: ${round(middleware.oursMs * 1000, 1)} µs vs bare ${round(middleware.bareMs * 1000, 2)} µs per invocation → overhead ${round(middleware.overheadMs, 4)} ms`,
   );
+  return middleware;
+}
 
-  // 4–6. The stack: saga, cost inputs, throughput.
+/** The stack's resident memory right after the saga, printed with its largest members. */
+function measureStackMemory(stack: Stack): StackMemory {
+  const memory = processTreeRss(stack.child.pid as number);
+  say(
+    `local stack after the saga: ${round(memory.totalMB, 0)} MB resident in ${memory.members.length} processes (largest: ${memory.members
+      .slice(0, 3)
+      .map((m) => `${m.name} ${round(m.rssMB, 0)} MB`)
+      .join(', ')})`,
+  );
+  return memory;
+}
+
+/** The saga run's units per order, with the bus cross-check and EventBridge's own sends to rule queues. */
+async function meterSagaCost(
+  stack: Stack,
+  saga: SagaRun,
+  functions: Map<string, FunctionInfo>,
+  meter: Meter,
+): Promise<CostInputs> {
+  say('counting what the orders cost (invocations, every AWS call through the SDK meter, log lines) …');
+  const cost = modelCost(stack, saga, functions, await meter.records());
+  cost.notes.push(await busCrossCheck(saga, cost.usage.busEvents));
+  const ruleSends = await ruleQueueDeliveries(saga, functions);
+  cost.sqsByOperation['SendMessage (EventBridge rule → queue target, made by EventBridge)'] = ruleSends;
+  cost.usage.sqsRequests += ruleSends;
+  return cost;
+}
+
+/** 4–6. The stack (behind the SDK meter): saga, its memory and cost, throughput, flash sale; stopped after. */
+async function measureOnStack(functions: Map<string, FunctionInfo>): Promise<{
+  saga: SagaRun;
+  cost: CostInputs;
+  memory: StackMemory;
+  throughput: Throughput;
+  sale: FlashSale;
+}> {
   let stack: Stack | undefined;
   let meterChild: ChildProcess | undefined;
   const stop = () => {
@@ -1282,11 +1339,6 @@ async function main() {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  let saga: SagaRun;
-  let cost: CostInputs;
-  let memory: StackMemory;
-  let throughput: Awaited<ReturnType<typeof measureThroughput>>;
-  let sale: FlashSale;
   let meter: Meter | undefined;
   try {
     meter = await startMeter();
@@ -1294,34 +1346,29 @@ async function main() {
     const booted = Date.now();
     stack = await bootStack({ LOCAL_CLOUD_SDK_METER_URL: meter.url });
     say(`stack ready in ${round((Date.now() - booted) / 1000, 1)} s`);
-    saga = await runSaga(stack, async () => {});
+    const saga = await runSaga(stack, async () => {});
     if (saga.failures.length)
       say(`${saga.failures.length} orders failed: ${saga.failures.slice(0, 3).join('; ')}`);
-    memory = processTreeRss(stack.child.pid as number);
-    say(
-      `local stack after the saga: ${round(memory.totalMB, 0)} MB resident in ${memory.members.length} processes (largest: ${memory.members
-        .slice(0, 3)
-        .map((m) => `${m.name} ${round(m.rssMB, 0)} MB`)
-        .join(', ')})`,
-    );
-    say('counting what the orders cost (invocations, every AWS call through the SDK meter, log lines) …');
-    cost = modelCost(stack, saga, functions, await meter.records());
-    cost.notes.push(await busCrossCheck(saga, cost.usage.busEvents));
-    const ruleSends = await ruleQueueDeliveries(saga, functions);
-    cost.sqsByOperation['SendMessage (EventBridge rule → queue target, made by EventBridge)'] = ruleSends;
-    cost.usage.sqsRequests += ruleSends;
-    throughput = await measureThroughput();
-    sale = await measureFlashSale();
+    const memory = measureStackMemory(stack);
+    const cost = await meterSagaCost(stack, saga, functions, meter);
+    const throughput = await measureThroughput();
+    const sale = await measureFlashSale();
+    return { saga, cost, memory, throughput, sale };
   } finally {
     await stopStack(stack);
     meter?.stop();
   }
+}
 
-  const sagaP50 = percentile(saga.latenciesMs, 50);
-  const sagaP95 = percentile(saga.latenciesMs, 95);
-  const { lines: costLines, total: costTotal, outsideTotal } = costPerMillionOrders(cost.usage);
-  const u = cost.usage;
-
+/** The tables of the stack's measures: saga latency, throughput, units per order, the bill, memory. */
+function printStackTables(
+  m: StackMeasures,
+  sagaP50: number,
+  sagaP95: number,
+  bill: ReturnType<typeof costPerMillionOrders>,
+) {
+  const { saga, throughput, cost, memory } = m;
+  const { lines: costLines, total: costTotal, outsideTotal } = bill;
   process.stdout.write(
     `\nSaga latency (${saga.latenciesMs.length} confirmed, ${saga.failures.length} failed)\n${table(
       ['min', 'p50', 'p90', 'p95', 'p99', 'max'],
@@ -1359,15 +1406,24 @@ async function main() {
   process.stdout.write(
     `\nLocal stack memory after the saga (${round(memory.totalMB, 0)} MB)\n${table(['process', 'pid', 'RSS MB'], memoryRows(memory))}\n`,
   );
+}
 
-  const result: BenchResult = {
-    sagaLatencyP50Ms: round(sagaP50, 0),
-    sagaLatencyP95Ms: round(sagaP95, 0),
-    getProductsThroughputRatio: round(throughput.ratio, 3),
-    maxZipKB: round(maxZipKB, 1),
-    medianZipKB: round(medianZipKB, 1),
-    initRatio: round(init.ratio, 3),
-    middlewareOverheadMs: round(middleware.overheadMs, 4),
+/** The run's figures under the keys the targets, the baseline and --json use. */
+function benchResultOf(
+  r: Pick<Report, 'sagaP50' | 'sagaP95' | 'throughput' | 'maxZipKB' | 'medianZipKB' | 'init' | 'middleware'>,
+  costTotal: number,
+  sale: FlashSale,
+  u: PerOrderUsage,
+  memory: StackMemory,
+): BenchResult {
+  return {
+    sagaLatencyP50Ms: round(r.sagaP50, 0),
+    sagaLatencyP95Ms: round(r.sagaP95, 0),
+    getProductsThroughputRatio: round(r.throughput.ratio, 3),
+    maxZipKB: round(r.maxZipKB, 1),
+    medianZipKB: round(r.medianZipKB, 1),
+    initRatio: round(r.init.ratio, 3),
+    middlewareOverheadMs: round(r.middleware.overheadMs, 4),
     costPer1MOrdersUSD: round(costTotal, 2),
     ...flashSaleResult(sale),
     invocationsPerOrder: round(u.invocations, 2),
@@ -1379,7 +1435,10 @@ async function main() {
     tracesPerOrder: round(u.traces, 3),
     localStackRssMB: round(memory.totalMB, 0),
   };
-  printFlashSale(sale);
+}
+
+/** Each target key: measured, target, met or MISSED; printed as the summary table. */
+function printSummary(result: BenchResult): Array<Array<string | number>> {
   const summaryRows = (Object.keys(TARGETS) as TargetKey[]).map((key) => [
     key,
     result[key],
@@ -1387,8 +1446,11 @@ async function main() {
     meetsTarget(key, result[key]) ? 'met' : 'MISSED',
   ]);
   process.stdout.write(`\nSummary\n${table(['key', 'measured', 'target', ''], summaryRows)}\n`);
+  return summaryRows;
+}
 
-  // Before/after: the recorded "before" runs, plus this one (recorded too with --save-baseline).
+/** Before/after: the recorded "before" runs, plus this one (recorded too with --save-baseline). */
+function recordBaseline(result: BenchResult): Baseline {
   const baselineFile = join(ROOT, 'scripts', 'bench', 'baseline.json');
   let baseline: Baseline = { label: 'no before run recorded yet', runs: [] };
   try {
@@ -1407,38 +1469,58 @@ async function main() {
     };
     writeFileSync(baselineFile, `${JSON.stringify(baseline, null, 2)}\n`);
   }
+  return baseline;
+}
 
-  // Documents.
+/** Documents: docs/bench/chart.svg, then results.md and cost.md, stamped with the time after the chart. */
+function writeReports(r: Omit<Report, 'when'>) {
   const docs = join(ROOT, 'docs', 'bench');
   mkdirSync(docs, { recursive: true });
   writeFileSync(
     join(docs, 'chart.svg'),
     chartSvg({
-      latenciesMs: saga.latenciesMs,
-      p50: sagaP50,
-      p95: sagaP95,
-      zips: zips.map((z) => ({ name: z.name, codeKB: z.codeKB, mapKB: z.mapKB })),
+      latenciesMs: r.saga.latenciesMs,
+      p50: r.sagaP50,
+      p95: r.sagaP95,
+      zips: r.zips.map((z) => ({ name: z.name, codeKB: z.codeKB, mapKB: z.mapKB })),
       maxZipTargetKB: TARGETS.maxZipKB.limit,
       medianZipTargetKB: TARGETS.medianZipKB.limit,
     }),
   );
-  const when = new Date().toISOString();
-  writeFileSync(
-    join(docs, 'results.md'),
-    `# Benchmark results
+  const report: Report = { ...r, when: new Date().toISOString() };
+  writeFileSync(join(docs, 'results.md'), resultsMarkdown(report));
+  writeFileSync(join(docs, 'cost.md'), costMarkdown(report));
+}
+
+/** results.md: where and how it was measured, the chart */
+function resultsIntro(r: Report): string {
+  const { when } = r;
+  return `# Benchmark results
 
 Generated by \`npm run bench${QUICK ? ' -- --quick' : ''}\` on ${when} (${QUICK ? 'quick smoke run — small samples' : 'full run'}),
 on the local stack of stage \`bench\` (serverless-offline + DynamoDB Local + fauxqs + the local bus, all on
-one machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}). Timings are not asserted by any test. Local
+one machine: ${cpus().length} cores, Node ${process.version}). Timings are not asserted by any test. Local
 numbers say how our code compares with a bare baseline on the same stack; they are not AWS latencies.
 
 ![latency distribution and zip sizes](chart.svg)
 
-## Summary
+`;
+}
+
+/** results.md: the summary against the targets */
+function resultsSummary(r: Report): string {
+  const { summaryRows } = r;
+  return `## Summary
 
 ${markdownTable(['key', 'measured', 'target', ''], summaryRows)}
 
-## Saga latency — \`POST /orders\` → \`CONFIRMED\` visible via \`GET /orders/{id}\`
+`;
+}
+
+/** results.md: the saga latency */
+function resultsSaga(r: Report): string {
+  const { saga, sagaP50, sagaP95 } = r;
+  return `## Saga latency — \`POST /orders\` → \`CONFIRMED\` visible via \`GET /orders/{id}\`
 
 ${saga.latenciesMs.length} orders confirmed, ${saga.failures.length} failed, ${plan.concurrency} at a time, polled every 50 ms, after
 one warm-up order per product (so no cold start is in the samples).
@@ -1449,7 +1531,13 @@ The saga crosses three outbox relays (DynamoDB stream → bus), two FIFO queues 
 each hop also waits on an emulator's polling (stream reader, SQS long poll), which is where most of this
 time goes.
 
-## \`GET /products\` throughput vs a bare handler
+`;
+}
+
+/** results.md: GET /products throughput vs the bare handler */
+function resultsThroughput(r: Report): string {
+  const { throughput } = r;
+  return `## \`GET /products\` throughput vs a bare handler
 
 autocannon, ${plan.connections} connections, ${plan.loadRounds} × ${plan.loadSeconds} s per route, alternating, same offline stack (the bare
 route is \`benchBare\`, \`functions/bench\`, deployed only on stage bench). Ratio = mean req/s of
@@ -1457,22 +1545,34 @@ route is \`benchBare\`, \`functions/bench\`, deployed only on stage bench). Rati
 
 ${markdownTable(['route', 'round', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx + errors'], throughput.rows)}
 
-## Flash sale — ${sale.orders} concurrent orders for ${sale.units} units, against ${sale.orders} concurrent \`GET /products\`
+`;
+}
+
+/** results.md: the flash sale */
+function resultsFlashSale(r: Report): string {
+  const { sale } = r;
+  return `## Flash sale — ${sale.orders} concurrent orders for ${sale.units} units, against ${sale.orders} concurrent \`GET /products\`
 
 Every order final **${round(sale.secondsToFinal, 1)} s** after the first POST (inventory had decided every order after
 ${round(sale.stockDecidedSeconds, 1)} s); ${sale.orders} \`GET /products\` at once took ${round(sale.getProductsSeconds, 2)} s → ratio
 **${round(sale.secondsToFinal / sale.getProductsSeconds, 1)}**. Outcomes: ${Object.entries(sale.outcomes)
-      .map(([outcome, count]) => `${count} ${outcome}`)
-      .join(
-        ', ',
-      )}; ${sale.retriedPosts} POSTs were retried with the same Idempotency-Key (answers ${JSON.stringify(sale.postAnswers)}).
+    .map(([outcome, count]) => `${count} ${outcome}`)
+    .join(
+      ', ',
+    )}; ${sale.retriedPosts} POSTs were retried with the same Idempotency-Key (answers ${JSON.stringify(sale.postAnswers)}).
 
 Where the time goes, from the event store (each hop spans a stream, a relay, the bus, maybe a FIFO
 queue and the consumer):
 
 ${markdownTable(['hop', 'orders', 'p50 ms', 'p95 ms', 'max ms'], sale.hops)}
 
-## Zip sizes (\`sls package --stage bench\`, ${zips.length} functions, the bench baseline excluded)
+`;
+}
+
+/** results.md: zip sizes */
+function resultsZips(r: Report): string {
+  const { zips, maxZipKB, medianZipKB, codeShare } = r;
+  return `## Zip sizes (\`sls package --stage bench\`, ${zips.length} functions, the bench baseline excluded)
 
 max **${round(maxZipKB, 1)} KB**, median **${round(medianZipKB, 1)} KB**. Source maps are ${round((1 - codeShare) * 100, 0)}% of the
 compressed bytes; the code alone would be max ${round(Math.max(...zips.map((z) => z.codeKB)), 1)} KB, median ${round(median(zips.map((z) => z.codeKB)), 1)} KB.
@@ -1482,7 +1582,13 @@ ${markdownTable(
   zips.map((z) => [z.name, round(z.zipKB, 1), round(z.codeKB, 1), round(z.mapKB, 1)]),
 )}
 
-## Cold init
+`;
+}
+
+/** results.md: cold init */
+function resultsColdInit(r: Report): string {
+  const { heaviest, init } = r;
+  return `## Cold init
 
 Module load + first invocation (\`{ "Records": [] }\`, no network) of the heaviest handler, \`${heaviest}\`,
 taken from the package above, vs \`scripts/bench/bare-sdk.ts\` (the same SDK clients — DynamoDB document
@@ -1490,7 +1596,13 @@ client and Secrets Manager — bundled with the same esbuild options, nothing el
 \`node --enable-source-maps\` process (as \`NODE_OPTIONS\` sets on Lambda), ${plan.initRuns} runs each, median:
 **${round(init.oursMs, 1)} ms vs ${round(init.bareMs, 1)} ms → ratio ${round(init.ratio, 3)}**.
 
-## Middleware overhead
+`;
+}
+
+/** results.md: middleware overhead */
+function resultsMiddleware(r: Report): string {
+  const { middleware } = r;
+  return `## Middleware overhead
 
 \`httpHandler\` (middy + Powertools logger/metrics/tracer middlewares, correlation id, auth, CORS,
 problem mapping) around a no-op route vs a bare function returning the same response, warm, in one
@@ -1498,7 +1610,13 @@ process, ${plan.mwRounds} rounds × ${plan.mwIterations} invocations, median per
 **${round(middleware.oursMs * 1000, 1)} µs vs ${round(middleware.bareMs * 1000, 2)} µs → ${round(middleware.overheadMs, 4)} ms**. Outside Lambda the tracer
 is disabled (no X-Ray segment work), the EMF metrics flush is included.
 
-## Units per order and cost
+`;
+}
+
+/** results.md: units per order and cost */
+function resultsCost(r: Report): string {
+  const { u, costTotal, outsideTotal } = r;
+  return `## Units per order and cost
 
 Counted during the saga run: every AWS SDK call of every function passes through the bench's SDK meter,
 DynamoDB units follow AWS's published capacity rules from the real item sizes. How each is counted, the
@@ -1520,11 +1638,17 @@ ${markdownTable(
 )}
 
 **$${round(costTotal, 2)} per 1M orders** (SES e-mails, priced beside it: $${round(
-      outsideTotal.reduce((sum, l) => sum + l.usdPerMillionOrders, 0),
-      2,
-    )}).
+    outsideTotal.reduce((sum, l) => sum + l.usdPerMillionOrders, 0),
+    2,
+  )}).
 
-## Local stack memory after the saga run
+`;
+}
+
+/** results.md: the local stack's memory */
+function resultsMemory(r: Report): string {
+  const { memory } = r;
+  return `## Local stack memory after the saga run
 
 **${round(memory.totalMB, 0)} MB** resident: the sum of VmRSS (from \`/proc\`) over the stack's whole process tree — \`sls
 offline\` (serverless-offline and its worker threads), every child it started (DynamoDB Local's java, esbuild's
@@ -1532,17 +1656,42 @@ service, …) — read right after the saga's last order and its tail, before th
 
 ${markdownTable(['process', 'pid', 'RSS MB'], memoryRows(memory))}
 
-## Before / after
+`;
+}
+
+/** results.md: before / after */
+function resultsBeforeAfter(r: Report): string {
+  const { baseline, result } = r;
+  return `## Before / after
 
 Each run adds a column here; \`npm run bench -- --save-baseline\` records the run as a "before" run in
 \`scripts/bench/baseline.json\` (${baseline.label}).
 
 ${beforeAfter(baseline, result)}
-`,
-  );
-  writeFileSync(
-    join(docs, 'cost.md'),
-    `# Modelled AWS bill per 1M orders
+`;
+}
+
+/** docs/bench/results.md. */
+function resultsMarkdown(r: Report): string {
+  return [
+    resultsIntro(r),
+    resultsSummary(r),
+    resultsSaga(r),
+    resultsThroughput(r),
+    resultsFlashSale(r),
+    resultsZips(r),
+    resultsColdInit(r),
+    resultsMiddleware(r),
+    resultsCost(r),
+    resultsMemory(r),
+    resultsBeforeAfter(r),
+  ].join('');
+}
+
+/** cost.md: what the bill is modelled from */
+function costIntro(r: Report): string {
+  const { saga, when } = r;
+  return `# Modelled AWS bill per 1M orders
 
 Generated by \`npm run bench\` on ${when} from the saga run of ${saga.latenciesMs.length + saga.failures.length} orders (one line,
 1–2 units, \`tok_visa\`), on the local stack of stage \`bench\` at log level INFO (prod's). Public us-east-1 list
@@ -1550,7 +1699,12 @@ prices, on-demand, no free tier, arm64. Units are **counted**, not estimated: ev
 function passes through the bench's SDK meter (below), so the per-function and per-table tables say where
 the units go.
 
-## Prices
+`;
+}
+
+/** cost.md: the prices */
+function costPrices(_r: Report): string {
+  return `## Prices
 
 ${markdownTable(
   ['item', 'USD'],
@@ -1574,7 +1728,13 @@ DynamoDB Streams reads by Lambda event source mappings, the stream-triggered inv
 TTL deletes are free, and so are not counted. Storage, KMS key-months, CloudWatch custom metrics (a
 monthly per-metric price), alarms and data transfer are not per order and are left out.
 
-## How each unit is counted
+`;
+}
+
+/** cost.md: how each unit is counted, and the notes of this run */
+function costHowCounted(r: Report): string {
+  const { cost } = r;
+  return `## How each unit is counted
 
 - **SDK meter** (\`scripts/bench/sdk-meter.ts\`): the bench starts the stack with \`LOCAL_CLOUD_SDK_METER_URL\`;
   the local cloud then points every function's \`AWS_ENDPOINT_URL_<SERVICE>\` at the meter, a pass-through
@@ -1623,7 +1783,13 @@ monthly per-metric price), alarms and data transfer are not per order and are le
 
 ${cost.notes.map((note) => `- ${note}`).join('\n')}${cost.unmetered.length ? `\n- Calls the meter could not price: ${[...new Set(cost.unmetered)].slice(0, 10).join('; ')}.` : ''}
 
-## Per-order counts of this run
+`;
+}
+
+/** cost.md: the per-order counts of this run */
+function costPerOrder(r: Report): string {
+  const { costLines, costTotal, outsideTotal, cost } = r;
+  return `## Per-order counts of this run
 
 ${markdownTable(
   ['item', 'units per order', 'USD per 1M orders'],
@@ -1667,8 +1833,47 @@ ${markdownTable(
   ['function', 'invocations per order'],
   Object.entries(cost.traceRoots).map(([name, count]) => [name, round(count, 2)]),
 )}
-`,
+`;
+}
+
+/** docs/bench/cost.md. */
+function costMarkdown(r: Report): string {
+  return [costIntro(r), costPrices(r), costHowCounted(r), costPerOrder(r)].join('');
+}
+
+async function main() {
+  if (FLASH_SALE_ONLY) return flashSaleOnly();
+  say(
+    `${QUICK ? 'quick smoke run' : 'full run'}: ${plan.orders} orders, ${plan.loadRounds}×${plan.loadSeconds} s load per route, ${plan.initRuns} cold-init runs`,
   );
+  const functions = await functionsOfProject();
+  const zipSizes = measureZipSizes();
+  const heaviest = zipSizes.zips[0]?.name as string;
+  const init = await measureColdInit(zipSizes.packageDir, heaviest);
+  const middleware = await measureMiddlewareOverhead();
+  const measures = await measureOnStack(functions);
+  const { saga, cost, memory, sale } = measures;
+
+  const sagaP50 = percentile(saga.latenciesMs, 50);
+  const sagaP95 = percentile(saga.latenciesMs, 95);
+  const bill = costPerMillionOrders(cost.usage);
+  const u = cost.usage;
+  printStackTables(measures, sagaP50, sagaP95, bill);
+  const figures = { ...zipSizes, ...measures, heaviest, init, middleware, sagaP50, sagaP95 };
+  const result = benchResultOf(figures, bill.total, sale, u, memory);
+  printFlashSale(sale);
+  const summaryRows = printSummary(result);
+  const baseline = recordBaseline(result);
+  writeReports({
+    ...figures,
+    costLines: bill.lines,
+    costTotal: bill.total,
+    outsideTotal: bill.outsideTotal,
+    u,
+    result,
+    summaryRows,
+    baseline,
+  });
   say(
     `wrote docs/bench/results.md, docs/bench/cost.md, docs/bench/chart.svg in ${round((Date.now() - benchStarted) / 1000, 0)} s`,
   );
