@@ -376,7 +376,8 @@ interface SagaRun {
   logTo: number;
 }
 
-async function runSaga(stack: Stack, beforeOrders: () => Promise<void>): Promise<SagaRun> {
+/** Three bench products, priced and stocked far beyond what the run orders. */
+async function createBenchProducts(): Promise<string[]> {
   const admin = await token('bench-admin', true);
   const products: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -399,9 +400,14 @@ async function runSaga(stack: Stack, beforeOrders: () => Promise<void>): Promise
     if (stocked.status !== 200) throw new Error(`setting stock failed: ${stocked.status}`);
     products.push(productId);
   }
-  const customers = await Promise.all([0, 1, 2, 3, 4].map((i) => token(`bench-customer-${i}`)));
-  // The orders domain learns prices from catalog events: wait until one warm-up order is accepted and
-  // confirmed (also warms every function of the saga, so cold starts are not in the samples).
+  return products;
+}
+
+/**
+ * The orders domain learns prices from catalog events: wait until one warm-up order per product is
+ * accepted and confirmed (also warms every function of the saga, so cold starts are not in the samples).
+ */
+async function warmUpSaga(products: string[], customers: string[]) {
   say('warming up the saga (prices projected, every function started once) …');
   for (const [i, productId] of products.entries()) {
     const deadline = Date.now() + 60_000;
@@ -420,6 +426,12 @@ async function runSaga(stack: Stack, beforeOrders: () => Promise<void>): Promise
       await sleep(250);
     }
   }
+}
+
+async function runSaga(stack: Stack, beforeOrders: () => Promise<void>): Promise<SagaRun> {
+  const products = await createBenchProducts();
+  const customers = await Promise.all([0, 1, 2, 3, 4].map((i) => token(`bench-customer-${i}`)));
+  await warmUpSaga(products, customers);
   await sleep(1500);
   await beforeOrders();
   say(
