@@ -1046,6 +1046,92 @@ interface FlashSale {
   load: [number, number];
 }
 
+type FlashCustomer = { id: string; token: string };
+type Placed = { orderId: string; correlationId: string };
+
+/**
+ * Every customer's order, all at once. Like a shop's client: a lost or failed answer is retried with the
+ * same Idempotency-Key, so an order is never placed twice, after a jittered pause that grows (a fixed one
+ * makes a retry storm of 200 clients); the answers other than 202 are collected in `answers`.
+ */
+async function placeFlashOrders(
+  stack: ReturnType<typeof stackFor>,
+  customers: FlashCustomer[],
+  product: string,
+  started: number,
+  answers: string[],
+): Promise<Placed[]> {
+  return Promise.all(
+    customers.map(async (customer, index) => {
+      const correlationId = `flash-${started.toString(36)}-${index}`;
+      const headers = { 'idempotency-key': `flash-key-${correlationId}`, 'x-correlation-id': correlationId };
+      for (let attempt = 1, deadline = Date.now() + 600_000; ; attempt++) {
+        const answer = await callStack(stack, 'POST', '/orders', {
+          token: customer.token,
+          body: { items: [{ productId: product, quantity: 1 }], paymentToken: 'tok_visa' },
+          headers,
+        }).catch((error: Error) => ({ status: 0, body: { errorMessage: error.message } }));
+        if (answer.status === 202) return { orderId: answer.body.orderId as string, correlationId };
+        answers.push(`${answer.status}${answer.body?.errorMessage ? ' (Lambda error)' : ''}`);
+        if (Date.now() > deadline) throw new Error(`order ${index} not accepted in 600 s: ${answers.at(-1)}`);
+        await sleep(Math.random() * Math.min(10_000, 250 * 2 ** attempt));
+      }
+    }),
+  );
+}
+
+/** Polls every order (16 at a time) until each is final; a refused connection is just another poll. */
+async function waitAllFinal(
+  shop: Awaited<ReturnType<typeof openShop>>,
+  customers: FlashCustomer[],
+  placed: Placed[],
+) {
+  const orders = placed.length;
+  const finals: Array<{ status: string; reason?: string; updatedAt: string } | undefined> = [];
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const open = placed.map((_, i) => i).filter((i) => !finals[i]);
+    if (open.length === 0) break;
+    if (Date.now() > deadline) throw new Error(`${open.length} flash-sale orders not final after 600 s`);
+    await pool(open, 16, async (i) => {
+      // A refused connection under load is just another poll.
+      const body = await shop
+        .order(customers[i]?.token ?? '', placed[i]?.orderId ?? '')
+        .catch(() => undefined);
+      if (body?.status && body.status !== 'PENDING') finals[i] = body;
+    });
+    if (finals.filter(Boolean).length < orders) await sleep(500);
+  }
+  return finals;
+}
+
+/** Each order's hops from the event store, waiting (bounded) until its final event has been recorded. */
+async function sagaHopsFromEventStore(
+  stack: ReturnType<typeof stackFor>,
+  shop: Awaited<ReturnType<typeof openShop>>,
+  placed: Placed[],
+  started: number,
+): Promise<Hop[][]> {
+  // The event store records asynchronously: wait (bounded) until each order's final event is in it.
+  return pool(placed, 8, async ({ correlationId }) => {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const { status, body } = await callStack(
+        stack,
+        'GET',
+        `/admin/events?correlationId=${encodeURIComponent(correlationId)}&limit=100`,
+        { token: shop.admin },
+      ).catch(() => ({ status: 0, body: undefined }));
+      const events = status === 200 ? (body.items as Array<{ detail: { metadata: any } }>) : [];
+      const metadata = events.map((event) => event.detail.metadata);
+      if (metadata.some((m) => m.eventType === 'OrderConfirmed' || m.eventType === 'OrderCancelled')) {
+        return sagaHops(metadata, started);
+      }
+      await sleep(250);
+    }
+    return [];
+  });
+}
+
 /**
  * `plan.flashOrders` customers order one unit each, all at once, of a product with `plan.flashUnits` units;
  * then as many GET /products calls, all at once, on the same stack. Where the time goes comes from the
@@ -1063,45 +1149,12 @@ async function measureFlashSale(): Promise<FlashSale> {
   const loadAtStart = loadavg()[0] ?? Number.NaN;
   const started = Date.now();
   const answers: string[] = [];
-  const placed = await Promise.all(
-    customers.map(async (customer, index) => {
-      // Like a shop's client: a lost or failed answer is retried with the same Idempotency-Key, so an
-      // order is never placed twice, after a jittered pause that grows (a fixed one makes a retry storm
-      // of 200 clients); the answers other than 202 are counted.
-      const correlationId = `flash-${started.toString(36)}-${index}`;
-      const headers = { 'idempotency-key': `flash-key-${correlationId}`, 'x-correlation-id': correlationId };
-      for (let attempt = 1, deadline = Date.now() + 600_000; ; attempt++) {
-        const answer = await callStack(stack, 'POST', '/orders', {
-          token: customer.token,
-          body: { items: [{ productId: product, quantity: 1 }], paymentToken: 'tok_visa' },
-          headers,
-        }).catch((error: Error) => ({ status: 0, body: { errorMessage: error.message } }));
-        if (answer.status === 202) return { orderId: answer.body.orderId as string, correlationId };
-        answers.push(`${answer.status}${answer.body?.errorMessage ? ' (Lambda error)' : ''}`);
-        if (Date.now() > deadline) throw new Error(`order ${index} not accepted in 600 s: ${answers.at(-1)}`);
-        await sleep(Math.random() * Math.min(10_000, 250 * 2 ** attempt));
-      }
-    }),
-  );
+  const placed = await placeFlashOrders(stack, customers, product, started, answers);
   const acceptedSeconds = (Date.now() - started) / 1000;
   say(
     `  ${orders} accepted in ${round(acceptedSeconds, 1)} s (other answers: ${JSON.stringify(countBy(answers))}); waiting until every order is final`,
   );
-  const finals: Array<{ status: string; reason?: string; updatedAt: string } | undefined> = [];
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const open = placed.map((_, i) => i).filter((i) => !finals[i]);
-    if (open.length === 0) break;
-    if (Date.now() > deadline) throw new Error(`${open.length} flash-sale orders not final after 600 s`);
-    await pool(open, 16, async (i) => {
-      // A refused connection under load is just another poll.
-      const body = await shop
-        .order(customers[i]?.token ?? '', placed[i]?.orderId ?? '')
-        .catch(() => undefined);
-      if (body?.status && body.status !== 'PENDING') finals[i] = body;
-    });
-    if (finals.filter(Boolean).length < orders) await sleep(500);
-  }
+  const finals = await waitAllFinal(shop, customers, placed);
   const finalAt = finals.map((order) => Date.parse(order?.updatedAt ?? ''));
   const secondsToFinal = (Math.max(...finalAt) - started) / 1000;
   const loadAtFinal = loadavg()[0] ?? Number.NaN;
@@ -1119,24 +1172,7 @@ async function measureFlashSale(): Promise<FlashSale> {
     `  ${orders} GET /products at once took ${round(getProductsSeconds, 2)} s (${getProductsFailures} failed)`,
   );
 
-  // The event store records asynchronously: wait (bounded) until each order's final event is in it.
-  const perOrder: Hop[][] = await pool(placed, 8, async ({ correlationId }) => {
-    for (let attempt = 0; attempt < 40; attempt++) {
-      const { status, body } = await callStack(
-        stack,
-        'GET',
-        `/admin/events?correlationId=${encodeURIComponent(correlationId)}&limit=100`,
-        { token: shop.admin },
-      ).catch(() => ({ status: 0, body: undefined }));
-      const events = status === 200 ? (body.items as Array<{ detail: { metadata: any } }>) : [];
-      const metadata = events.map((event) => event.detail.metadata);
-      if (metadata.some((m) => m.eventType === 'OrderConfirmed' || m.eventType === 'OrderCancelled')) {
-        return sagaHops(metadata, started);
-      }
-      await sleep(250);
-    }
-    return [];
-  });
+  const perOrder = await sagaHopsFromEventStore(stack, shop, placed, started);
   const decidedAt: number[] = [];
   for (const hops of perOrder) {
     let at = started;
