@@ -10,6 +10,8 @@
  * - the send permission of every on-failure destination in the function's own role: the framework adds
  *   it only to its default role, which no function uses (serverless-iam-roles-per-function);
  * - HTTP API throttling from the stage's params (`httpApiRateLimit`, `httpApiBurstLimit`);
+ * - the stage's CloudWatch dashboard `<service>-<stage>` and saved Logs Insights queries for one order's
+ *   story (see ./dashboard.mjs);
  * - no unused default Lambda role;
  * - no source map in any function's zip;
  * - for every function whose handler declares a route (`export const route = defineRoute(…)`): its
@@ -31,6 +33,7 @@
  */
 
 import { tsImport } from 'tsx/esm/api';
+import { operationsDashboard, orderStoryQueries } from './dashboard.mjs';
 import {
   ALIAS,
   aliasAsyncInvokeConfigs,
@@ -444,9 +447,14 @@ export default class OperationsPlugin {
     );
     /** @type {Record<string, any>} */
     const alarms = {};
+    /** @type {string[]} */
+    const failureQueues = [];
+    /** @type {string[]} */
+    const relays = [];
     for (const [logicalId, resource] of Object.entries(resources)) {
       const queueName = resource.Properties?.QueueName;
       const isFailureQueue = failureQueueIds.has(logicalId) || /-dlq(\.fifo)?$/.test(queueName ?? '');
+      if (resource.Type === 'AWS::SQS::Queue' && isFailureQueue) failureQueues.push(logicalId);
       if (resource.Type === 'AWS::SQS::Queue' && isFailureQueue && !alarmed.includes(`"${logicalId}"`)) {
         alarms[alarmId(`${logicalId}Depth`)] = {
           AlarmName: `${queueName}-not-empty`,
@@ -472,6 +480,7 @@ export default class OperationsPlugin {
       }
       if (resource.Type === 'AWS::Lambda::EventSourceMapping' && this.isStream(resources, resource)) {
         const functionId = invokedFunctionId(resources, resource.Properties.FunctionName);
+        relays.push(functionId);
         alarms[alarmId(`${functionId}IteratorAge`)] = {
           AlarmName: `${resources[functionId].Properties.FunctionName}-iterator-age`,
           AlarmDescription:
@@ -495,6 +504,16 @@ export default class OperationsPlugin {
     if (Object.values(resources).some((resource) => this.isStream(resources, resource))) {
       alarms.OutboxPublishFailuresAlarm = this.outboxFailureAlarm(`${service.service}-${stage}`);
     }
+    const environment = provider.environment ?? {};
+    resources.OperationsDashboard = operationsDashboard(resources, {
+      name: `${service.service}-${stage}`,
+      namespace: environment.POWERTOOLS_METRICS_NAMESPACE,
+      service: environment.POWERTOOLS_SERVICE_NAME,
+      failureQueues,
+      relays,
+      httpApi: 'HttpApi',
+    });
+    Object.assign(resources, orderStoryQueries(resources, `${service.service}-${stage}`));
     for (const [logicalId, properties] of Object.entries(alarms)) {
       resources[logicalId] = {
         Type: 'AWS::CloudWatch::Alarm',

@@ -826,6 +826,115 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     );
   });
 
+  /** A CloudFormation Fn::Sub placeholder, as the dashboard's body writes it. */
+  const sub = (name: string) => `\${${name}}`;
+  /** The dashboard's widgets, its body parsed (placeholders such as `${OrdersEventsDlq.QueueName}` kept). */
+  const dashboardWidgets = (): any[] => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    return JSON.parse(dashboards[0]?.[1].Properties.DashboardBody['Fn::Sub']).widgets;
+  };
+  /** Every metric line of the dashboard, without its options. */
+  const dashboardMetrics = () =>
+    dashboardWidgets()
+      .filter((widget) => widget.type === 'metric')
+      .flatMap((widget) =>
+        widget.properties.metrics.map((line: unknown[]) => line.filter((part) => typeof part === 'string')),
+      );
+  const hasMetric = (...line: string[]) =>
+    dashboardMetrics().some((metric) => JSON.stringify(metric) === JSON.stringify(line));
+
+  it("shows the stage's dashboard: API 4xx/5xx, breaker opens, DLQ depths, iterator ages, the saga's steps", () => {
+    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0] as [string, any];
+    expect(dashboard.Properties.DashboardName).toBe(`commerce-${stage}`);
+    const body: string = dashboard.Properties.DashboardBody['Fn::Sub'];
+    // every placeholder resolves: a pseudo parameter, or a resource (its name or attribute) of the template
+    const placeholders = [...body.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1] as string);
+    expect(placeholders).toContain('AWS::Region');
+    for (const placeholder of placeholders.filter((p) => !p.startsWith('AWS::')))
+      expect(resources[placeholder.split('.')[0] as string], placeholder).toBeDefined();
+    for (const widget of dashboardWidgets().filter((w) => w.type === 'metric'))
+      expect(widget.properties.region).toBe(sub('AWS::Region'));
+
+    // the Powertools metrics, in the namespace and with the one default dimension the functions use
+    const variables = ofType('AWS::Lambda::Function')[0]?.[1].Properties.Environment.Variables;
+    const namespace = variables.POWERTOOLS_METRICS_NAMESPACE;
+    const service = variables.POWERTOOLS_SERVICE_NAME;
+    expect(namespace).toBe(`commerce-${stage}`);
+    expect(readFileSync(join(ROOT, 'shared', 'http', 'handler.ts'), 'utf8')).toContain(
+      'metrics.addMetric(`Http${',
+    );
+    expect(hasMetric(namespace, 'Http4xx', 'service', service)).toBe(true);
+    expect(hasMetric(namespace, 'Http5xx', 'service', service)).toBe(true);
+    expect(hasMetric('AWS/ApiGateway', '4xx', 'ApiId', sub('HttpApi'))).toBe(true);
+    expect(hasMetric('AWS/ApiGateway', '5xx', 'ApiId', sub('HttpApi'))).toBe(true);
+    const payments = readFileSync(join(ROOT, 'functions', 'payments', 'dependencies.ts'), 'utf8');
+    expect(payments).toContain("metric.addDimension('state', state)");
+    expect(payments).toContain("metric.addMetric('PaymentProviderCircuitStateChange'");
+    expect(
+      hasMetric(namespace, 'PaymentProviderCircuitStateChange', 'service', service, 'state', 'open'),
+    ).toBe(true);
+
+    // every failure queue's depth (the queues the alarms watch) and every relay's iterator age
+    const failureQueues = failureQueueIds();
+    const dlqs = ofType('AWS::SQS::Queue').filter(
+      ([logicalId, queue]) =>
+        /-dlq(\.fifo)?$/.test(queue.Properties.QueueName) || failureQueues.has(logicalId),
+    );
+    expect(dlqs.length).toBeGreaterThan(5);
+    for (const [logicalId] of dlqs) {
+      expect(
+        hasMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', `\${${logicalId}.QueueName}`),
+        logicalId,
+      ).toBe(true);
+    }
+    const relays = streamMappings().map(([, mapping]) => invoked(mapping.Properties.FunctionName) as string);
+    expect(relays.length).toBeGreaterThan(0);
+    for (const relay of relays)
+      expect(hasMetric('AWS/Lambda', 'IteratorAge', 'FunctionName', `\${${relay}}`)).toBe(true);
+
+    // the saga's steps, as they are measured; no widget pretends to count orders or time the saga
+    expect(
+      hasMetric('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', sub('OrdersEventsQueue.QueueName')),
+    ).toBe(true);
+    expect(
+      hasMetric('AWS/Lambda', 'Duration', 'FunctionName', sub('OrdersApplySagaEventLambdaFunction')),
+    ).toBe(true);
+    const header = dashboardWidgets().find((widget) => widget.type === 'text')?.properties.markdown;
+    expect(header).toContain('Not on this dashboard: orders placed, confirmed and cancelled by reason');
+    expect(
+      dashboardMetrics()
+        .flat()
+        .filter((part) => /^Order(s)?(Placed|Confirmed|Cancelled)/.test(part)),
+    ).toEqual([]);
+  });
+
+  it("saves Logs Insights queries for one order's story over every function's log group", () => {
+    const queries = ofType('AWS::Logs::QueryDefinition').map(([, query]) => query.Properties);
+    expect(queries.map((query) => query.Name).sort()).toEqual([
+      `commerce-${stage}/order-story-by-correlation-id`,
+      `commerce-${stage}/order-story-by-order-id`,
+    ]);
+    const functionLogGroups = ofType('AWS::Lambda::Function').map(([, fn]) =>
+      (fn as any).DependsOn.find((id: string) => resources[id]?.Type === 'AWS::Logs::LogGroup'),
+    );
+    expect(functionLogGroups).toHaveLength(ofType('AWS::Lambda::Function').length);
+    // the key the logger writes the correlation id under
+    expect(readFileSync(join(ROOT, 'shared', 'observability.ts'), 'utf8')).toContain(
+      'logger.appendKeys({ correlationId })',
+    );
+    for (const query of queries) {
+      expect(query.LogGroupNames.map((group: any) => group.Ref).sort()).toEqual(
+        [...functionLogGroups].sort(),
+      );
+      expect(query.QueryString).toMatch(/\| sort @timestamp asc/);
+    }
+    const byCorrelation = queries.find((query) => query.Name.endsWith('by-correlation-id'));
+    expect(byCorrelation?.QueryString).toContain('| filter correlationId = "<correlation id>"');
+    const byOrder = queries.find((query) => query.Name.endsWith('by-order-id'));
+    expect(byOrder?.QueryString).toContain('orderId = "<order id>"');
+  });
+
   it('leaves no unused default role behind', () => {
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
