@@ -403,30 +403,20 @@ export function histogram(samples: readonly number[], width: number, maxBins = 3
   return counts;
 }
 
-/**
- * One SVG, two panels: the saga latency distribution (histogram, p50/p95 marked) and every function's
- * zip split into code and source map (compressed KB), with the targets as lines.
- */
-export function chartSvg(input: {
+interface ChartInput {
   latenciesMs: number[];
   p50: number;
   p95: number;
   zips: Array<{ name: string; codeKB: number; mapKB: number }>;
   maxZipTargetKB: number;
   medianZipTargetKB: number;
-}): string {
-  const width = 960;
-  const panel1 = { x: 70, y: 50, w: 860, h: 260 };
-  const barHeight = 14;
-  const panel2 = { x: 230, y: 400, w: 700, h: input.zips.length * (barHeight + 4) };
-  const height = panel2.y + panel2.h + 60;
+}
+
+type Panel = { x: number; y: number; w: number; h: number };
+
+/** Panel 1: the latency histogram with its axes, ticks and the p50/p95 lines. */
+function latencyPanel(input: ChartInput, panel1: Panel): string[] {
   const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${panel1.x}" y="28" font-size="15" font-weight="bold">Saga latency: POST /orders → CONFIRMED visible (${input.latenciesMs.length} orders)</text>`,
-  );
-  // Panel 1: histogram.
   const maxLatency = Math.max(1, ...input.latenciesMs);
   const binWidth = niceStep(maxLatency / 25);
   const counts = histogram(input.latenciesMs, binWidth, 40);
@@ -466,7 +456,12 @@ export function chartSvg(input: {
       `<text x="${(x + 4).toFixed(1)}" y="${panel1.y + (label === 'p50' ? 12 : 26)}" fill="${color}">${label} ${Math.round(value)} ms</text>`,
     );
   }
-  // Panel 2: zip sizes.
+  return parts;
+}
+
+/** Panel 2: each function's zip as code + source map bars, with the max and median targets as lines. */
+function zipPanel(input: ChartInput, panel2: Panel, barHeight: number): string[] {
+  const parts: string[] = [];
   parts.push(
     `<text x="${70}" y="${panel2.y - 22}" font-size="15" font-weight="bold">Per-function zip size (compressed KB): code + source map</text>`,
   );
@@ -491,6 +486,27 @@ export function chartSvg(input: {
       `<text x="${(x + 4).toFixed(1)}" y="${panel2.y + panel2.h + 14}" fill="${color}">${label}</text>`,
     );
   }
+  return parts;
+}
+
+/**
+ * One SVG, two panels: the saga latency distribution (histogram, p50/p95 marked) and every function's
+ * zip split into code and source map (compressed KB), with the targets as lines.
+ */
+export function chartSvg(input: ChartInput): string {
+  const width = 960;
+  const panel1 = { x: 70, y: 50, w: 860, h: 260 };
+  const barHeight = 14;
+  const panel2 = { x: 230, y: 400, w: 700, h: input.zips.length * (barHeight + 4) };
+  const height = panel2.y + panel2.h + 60;
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${panel1.x}" y="28" font-size="15" font-weight="bold">Saga latency: POST /orders → CONFIRMED visible (${input.latenciesMs.length} orders)</text>`,
+  );
+  parts.push(...latencyPanel(input, panel1));
+  parts.push(...zipPanel(input, panel2, barHeight));
   parts.push(
     `<rect x="${panel2.x}" y="${panel2.y + panel2.h + 26}" width="12" height="10" fill="#4c78a8"/><text x="${panel2.x + 16}" y="${panel2.y + panel2.h + 35}">code (.mjs)</text>`,
     `<rect x="${panel2.x + 110}" y="${panel2.y + panel2.h + 26}" width="12" height="10" fill="#bab0ac"/><text x="${panel2.x + 126}" y="${panel2.y + panel2.h + 35}">source map (.mjs.map)</text>`,
