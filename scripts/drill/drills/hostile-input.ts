@@ -328,6 +328,340 @@ async function probeBounds(
   };
 }
 
+/** What the hostile requests run against: the shop, its fixture products and customers, the bounds. */
+interface Fixtures {
+  shop: Shop;
+  admin: string;
+  product: string;
+  priceProduct: string;
+  stockProduct: string;
+  buyer: { id: string; token: string };
+  owner: { id: string; token: string };
+  profile: { id: string; token: string };
+  orderId: string;
+  bounds: BoundProducts & { report: string };
+  products0: number;
+}
+
+/** What the hostile requests got: 5xx, partial writes, transport errors, and what was accepted by chance. */
+interface Outcome {
+  sent: number;
+  serverErrors: string[];
+  serverErrorKinds: Map<string, Set<string>>;
+  partial: string[];
+  transport: string[];
+  accepted: Record<string, HostileRequest[]>;
+  acceptedOrders: string[];
+}
+
+const pathOf = (path: string) => decodeURIComponent(path.split('/')[2] ?? '');
+
+const describe = (spec: RouteSpec, req: HostileRequest) =>
+  `${spec.method} ${req.path.slice(0, 80)} ct=${req.contentType} body=${JSON.stringify(req.rawBody.slice(0, 120))}${req.rawBody.length > 120 ? `…(${req.rawBody.length} chars)` : ''}`;
+
+/** The fixtures: products to price, stock and order, three customers, a settled order to cancel, the bounds. */
+async function openFixtures(stack: Stack, progress: (line: string) => void): Promise<Fixtures> {
+  const shop: Shop = await openShop(stack);
+  const admin = shop.admin;
+  const product = await shop.product({ amount: 4321, stock: 0 });
+  await shop.waitForPrice(product);
+  await shop.setStock(product, 1000);
+  const priceProduct = await shop.product({ amount: 5555, stock: 1 });
+  const stockProduct = await shop.product({ amount: 100, stock: 7 });
+  const buyer = await shop.customer();
+  const owner = await shop.customer();
+  const profile = await shop.customer();
+  const { orderId } = await shop.placeOrder(owner.token, [{ productId: product, quantity: 1 }]);
+  await shop.waitForFinal(owner.token, orderId);
+  const bounds = await probeBounds(shop, progress);
+  const products0 = await productsCount(stack);
+  return {
+    shop,
+    admin,
+    product,
+    priceProduct,
+    stockProduct,
+    buyer,
+    owner,
+    profile,
+    orderId,
+    bounds,
+    products0,
+  };
+}
+
+function createProductSpec(stack: Stack, f: Fixtures): RouteSpec {
+  const productState = async (id: string) => {
+    const r = await call(stack, 'GET', `/products/${enc(id)}`);
+    return `${r.status}:${JSON.stringify(r.body?.price ?? null)}:${r.body?.name ?? ''}`;
+  };
+  return {
+    label: 'POST /products',
+    method: 'POST',
+    token: f.admin,
+    arbitrary: request(
+      fc.constant('/products'),
+      body({
+        productId: confused(fc.constantFrom(f.product, uniqueId('hostile'), 'ok-id')),
+        name: confused(fc.string({ minLength: 1, maxLength: 20 })),
+        description: confused(fc.string({ maxLength: 20 })),
+        price: confused(money),
+      }),
+    ),
+    snapshot: async (req) => {
+      let id: unknown;
+      try {
+        id = JSON.parse(req.rawBody)?.productId;
+      } catch {
+        id = undefined;
+      }
+      return typeof id === 'string' && id.length > 0 && id.length < 500 ? productState(id) : '';
+    },
+  };
+}
+
+function priceSpec(f: Fixtures): RouteSpec {
+  return {
+    label: 'PUT /products/{id}/price',
+    method: 'PUT',
+    token: f.admin,
+    arbitrary: request(
+      pathId(f.priceProduct).map((id) => `/products/${enc(id)}/price`),
+      body({
+        amount: confused(amount),
+        currency: confused(fc.constantFrom('EUR', 'USD')),
+      }),
+    ),
+  };
+}
+
+function stockSpec(stack: Stack, f: Fixtures): RouteSpec {
+  return {
+    label: 'PUT /inventory/{id}',
+    method: 'PUT',
+    token: f.admin,
+    arbitrary: request(
+      pathId(f.stockProduct).map((id) => `/inventory/${enc(id)}`),
+      body({
+        quantity: confused(
+          fc.oneof(
+            { arbitrary: fc.integer({ min: 500, max: 2000 }), weight: 6 },
+            { arbitrary: fc.constantFrom(MAX_STOCK_QUANTITY, MAX_STOCK_QUANTITY + 1), weight: 1 },
+          ),
+        ),
+      }),
+    ),
+    snapshot: async (req) => {
+      const r = await call(stack, 'GET', `/inventory/${enc(pathOf(req.path))}`, { token: f.admin });
+      return `${r.status}:${JSON.stringify(r.body?.onHand)}:${JSON.stringify(r.body?.reserved)}`;
+    },
+  };
+}
+
+function placeOrderSpec(f: Fixtures): RouteSpec {
+  const { product, bounds } = f;
+  return {
+    label: 'POST /orders',
+    method: 'POST',
+    token: f.buyer.token,
+    arbitrary: request(
+      fc.constant('/orders'),
+      body({
+        // Lines of the bound products: around the money limit (the top-priced product once is
+        // just under it, with anything else over), and now and then one line more than allowed.
+        items: confused(
+          fc.oneof(
+            {
+              arbitrary: fc.array(
+                fc.record(
+                  {
+                    productId: confused(fc.constantFrom(product, product, bounds.top)),
+                    quantity: confused(fc.integer({ min: 1, max: 3 })),
+                  },
+                  { requiredKeys: [] },
+                ),
+                { maxLength: 4 },
+              ),
+              weight: 6,
+            },
+            {
+              arbitrary: fc.constant(
+                [...bounds.lines, bounds.penny].map((productId) => ({ productId, quantity: 1 })),
+              ),
+              weight: 1,
+            },
+          ),
+        ),
+        paymentToken: confused(fc.constant('tok_visa')),
+      }),
+      fc.oneof(
+        { arbitrary: fc.uuid().map((k) => ({ 'idempotency-key': k })), weight: 6 },
+        { arbitrary: fc.constant({}), weight: 1 },
+        {
+          arbitrary: fc
+            .constantFrom(' ', 'k'.repeat(300), 'ключ', 'a b')
+            .map((k) => ({ 'idempotency-key': encodeURIComponent(k) === k ? k : 'a b' })),
+          weight: 1,
+        },
+      ),
+    ),
+  };
+}
+
+function cancelSpec(f: Fixtures): RouteSpec {
+  return {
+    label: 'POST /orders/{id}/cancel',
+    method: 'POST',
+    token: f.owner.token,
+    arbitrary: request(
+      pathId(f.orderId).map((id) => `/orders/${enc(id)}/cancel`),
+      body({ reason: confused(fc.string()) }),
+    ),
+    snapshot: async () => (await f.shop.order(f.owner.token, f.orderId))?.status ?? 'none',
+  };
+}
+
+function profileSpec(stack: Stack, f: Fixtures): RouteSpec {
+  return {
+    label: 'PUT /me',
+    method: 'PUT',
+    token: f.profile.token,
+    arbitrary: request(
+      fc.constant('/me'),
+      body({
+        name: confused(fc.string({ minLength: 1, maxLength: 30 })),
+        email: confused(fc.emailAddress()),
+      }),
+    ),
+    snapshot: async () => {
+      const r = await call(stack, 'GET', '/me', { token: f.profile.token });
+      return JSON.stringify({ name: r.body?.name, email: r.body?.email });
+    },
+  };
+}
+
+/** Every write route, with its generator of hostile requests and what each request could touch. */
+function writeRouteSpecs(stack: Stack, f: Fixtures): RouteSpec[] {
+  return [
+    createProductSpec(stack, f),
+    priceSpec(f),
+    stockSpec(stack, f),
+    placeOrderSpec(f),
+    cancelSpec(f),
+    profileSpec(stack, f),
+  ];
+}
+
+/** One hostile request: sent, its 5xx recorded, and a refused one checked to have changed nothing. */
+async function sendHostile(
+  stack: Stack,
+  spec: RouteSpec,
+  req: HostileRequest,
+  outcome: Outcome,
+  onSent: () => void,
+): Promise<void> {
+  const before = spec.snapshot ? await spec.snapshot(req) : '';
+  let status: number;
+  let responseBody: any;
+  try {
+    const r = await call(stack, spec.method, req.path, {
+      token: spec.token,
+      rawBody: req.rawBody,
+      contentType: req.contentType,
+      headers: req.headers,
+    });
+    status = r.status;
+    responseBody = r.body;
+  } catch (error) {
+    outcome.transport.push(`${describe(spec, req)} → ${error instanceof Error ? error.message : error}`);
+    return;
+  } finally {
+    onSent();
+  }
+  if (status >= 500) {
+    const kind = `${status} for body ${JSON.stringify(req.rawBody.slice(0, 40))} (content-type ${req.contentType})`;
+    const routes = outcome.serverErrorKinds.get(kind) ?? new Set<string>();
+    routes.add(spec.label);
+    outcome.serverErrorKinds.set(kind, routes);
+  }
+  if (status >= 500)
+    outcome.serverErrors.push(
+      `${describe(spec, req)} → ${status} ${JSON.stringify(responseBody).slice(0, 200)}`,
+    );
+  if (status < 300) {
+    outcome.accepted[spec.label] = [...(outcome.accepted[spec.label] ?? []), req];
+    if (spec.label === 'POST /orders' && responseBody?.orderId)
+      outcome.acceptedOrders.push(responseBody.orderId);
+    if (spec.label === 'POST /orders/{id}/cancel') await sleep(500);
+  } else if (spec.snapshot) {
+    const after = await spec.snapshot(req);
+    if (after !== before)
+      outcome.partial.push(`${describe(spec, req)} → ${status} but ${before} became ${after}`);
+  }
+}
+
+/** `perRoute` generated requests on every route, the routes side by side, each route's requests in turn. */
+async function sendAllHostile(
+  stack: Stack,
+  specs: RouteSpec[],
+  perRoute: number,
+  progress: (line: string) => void,
+): Promise<Outcome> {
+  const outcome: Outcome = {
+    sent: 0,
+    serverErrors: [],
+    serverErrorKinds: new Map(),
+    partial: [],
+    transport: [],
+    accepted: {},
+    acceptedOrders: [],
+  };
+  const onSent = () => {
+    outcome.sent++;
+    if (outcome.sent % 100 === 0) progress(`${outcome.sent}/${perRoute * specs.length} hostile requests`);
+  };
+  await Promise.all(
+    specs.map(async (spec, index) => {
+      const requests = fc.sample(spec.arbitrary, { numRuns: perRoute, seed: 1000 + index });
+      for (const req of requests) await sendHostile(stack, spec, req, outcome, onSent);
+    }),
+  );
+  return outcome;
+}
+
+/** Settled checks for what only shows asynchronously: the buyer's order history, the price, the catalog. */
+async function checkSettledState(stack: Stack, f: Fixtures, outcome: Outcome): Promise<void> {
+  const { shop, buyer, priceProduct } = f;
+  const { accepted, acceptedOrders, partial } = outcome;
+  for (const id of new Set(acceptedOrders)) await shop.waitForFinal(buyer.token, id, 90_000);
+  const expectedOrders = new Set(acceptedOrders).size;
+  const history = await eventually(
+    async () => {
+      const items = await ordersOf(stack, buyer.token);
+      return items.length >= expectedOrders ? items : undefined;
+    },
+    { description: 'the buyer history', timeoutMs: 20_000 },
+  ).catch(() => ordersOf(stack, buyer.token));
+  await sleep(2000);
+  const history2 = await ordersOf(stack, buyer.token);
+  if (history2.length !== expectedOrders)
+    partial.push(
+      `buyer has ${history2.length} orders in the view, ${expectedOrders} were accepted (first look ${history.length})`,
+    );
+  const priceAccepted = (accepted['PUT /products/{id}/price'] ?? []).filter(
+    (r) => pathOf(r.path) === priceProduct,
+  );
+  const finalPrice = (await call(stack, 'GET', `/products/${priceProduct}`)).body?.price;
+  if (priceAccepted.length === 0 && finalPrice?.amount !== 5555)
+    partial.push(
+      `price of the fixture product changed to ${JSON.stringify(finalPrice)} with no accepted change`,
+    );
+  const createdCount = (accepted['POST /products'] ?? []).length;
+  const products1 = await productsCount(stack);
+  if (products1 - f.products0 !== createdCount)
+    partial.push(`products grew by ${products1 - f.products0}, ${createdCount} creations were accepted`);
+}
+
 /** ≥ 1,000 generated malformed, oversized and type-confused requests on every write route. */
 export function hostileInput(options: { requests?: number } = {}): Drill {
   return {
@@ -341,240 +675,13 @@ export function hostileInput(options: { requests?: number } = {}): Drill {
     run: ({ stack, progress, quick }) =>
       guarded(async () => {
         const total = options.requests ?? (quick ? 120 : 1_020);
-        const shop: Shop = await openShop(stack);
-        const admin = shop.admin;
-        const product = await shop.product({ amount: 4321, stock: 0 });
-        await shop.waitForPrice(product);
-        await shop.setStock(product, 1000);
-        const priceProduct = await shop.product({ amount: 5555, stock: 1 });
-        const stockProduct = await shop.product({ amount: 100, stock: 7 });
-        const buyer = await shop.customer();
-        const owner = await shop.customer();
-        const profile = await shop.customer();
-        const { orderId } = await shop.placeOrder(owner.token, [{ productId: product, quantity: 1 }]);
-        await shop.waitForFinal(owner.token, orderId);
-        const bounds = await probeBounds(shop, progress);
-        const products0 = await productsCount(stack);
-
-        const productState = async (id: string) => {
-          const r = await call(stack, 'GET', `/products/${enc(id)}`);
-          return `${r.status}:${JSON.stringify(r.body?.price ?? null)}:${r.body?.name ?? ''}`;
-        };
-        const pathOf = (path: string) => decodeURIComponent(path.split('/')[2] ?? '');
-        const specs: RouteSpec[] = [
-          {
-            label: 'POST /products',
-            method: 'POST',
-            token: admin,
-            arbitrary: request(
-              fc.constant('/products'),
-              body({
-                productId: confused(fc.constantFrom(product, uniqueId('hostile'), 'ok-id')),
-                name: confused(fc.string({ minLength: 1, maxLength: 20 })),
-                description: confused(fc.string({ maxLength: 20 })),
-                price: confused(money),
-              }),
-            ),
-            snapshot: async (req) => {
-              let id: unknown;
-              try {
-                id = JSON.parse(req.rawBody)?.productId;
-              } catch {
-                id = undefined;
-              }
-              return typeof id === 'string' && id.length > 0 && id.length < 500 ? productState(id) : '';
-            },
-          },
-          {
-            label: 'PUT /products/{id}/price',
-            method: 'PUT',
-            token: admin,
-            arbitrary: request(
-              pathId(priceProduct).map((id) => `/products/${enc(id)}/price`),
-              body({
-                amount: confused(amount),
-                currency: confused(fc.constantFrom('EUR', 'USD')),
-              }),
-            ),
-          },
-          {
-            label: 'PUT /inventory/{id}',
-            method: 'PUT',
-            token: admin,
-            arbitrary: request(
-              pathId(stockProduct).map((id) => `/inventory/${enc(id)}`),
-              body({
-                quantity: confused(
-                  fc.oneof(
-                    { arbitrary: fc.integer({ min: 500, max: 2000 }), weight: 6 },
-                    { arbitrary: fc.constantFrom(MAX_STOCK_QUANTITY, MAX_STOCK_QUANTITY + 1), weight: 1 },
-                  ),
-                ),
-              }),
-            ),
-            snapshot: async (req) => {
-              const r = await call(stack, 'GET', `/inventory/${enc(pathOf(req.path))}`, { token: admin });
-              return `${r.status}:${JSON.stringify(r.body?.onHand)}:${JSON.stringify(r.body?.reserved)}`;
-            },
-          },
-          {
-            label: 'POST /orders',
-            method: 'POST',
-            token: buyer.token,
-            arbitrary: request(
-              fc.constant('/orders'),
-              body({
-                // Lines of the bound products: around the money limit (the top-priced product once is
-                // just under it, with anything else over), and now and then one line more than allowed.
-                items: confused(
-                  fc.oneof(
-                    {
-                      arbitrary: fc.array(
-                        fc.record(
-                          {
-                            productId: confused(fc.constantFrom(product, product, bounds.top)),
-                            quantity: confused(fc.integer({ min: 1, max: 3 })),
-                          },
-                          { requiredKeys: [] },
-                        ),
-                        { maxLength: 4 },
-                      ),
-                      weight: 6,
-                    },
-                    {
-                      arbitrary: fc.constant(
-                        [...bounds.lines, bounds.penny].map((productId) => ({ productId, quantity: 1 })),
-                      ),
-                      weight: 1,
-                    },
-                  ),
-                ),
-                paymentToken: confused(fc.constant('tok_visa')),
-              }),
-              fc.oneof(
-                { arbitrary: fc.uuid().map((k) => ({ 'idempotency-key': k })), weight: 6 },
-                { arbitrary: fc.constant({}), weight: 1 },
-                {
-                  arbitrary: fc
-                    .constantFrom(' ', 'k'.repeat(300), 'ключ', 'a b')
-                    .map((k) => ({ 'idempotency-key': encodeURIComponent(k) === k ? k : 'a b' })),
-                  weight: 1,
-                },
-              ),
-            ),
-          },
-          {
-            label: 'POST /orders/{id}/cancel',
-            method: 'POST',
-            token: owner.token,
-            arbitrary: request(
-              pathId(orderId).map((id) => `/orders/${enc(id)}/cancel`),
-              body({ reason: confused(fc.string()) }),
-            ),
-            snapshot: async () => (await shop.order(owner.token, orderId))?.status ?? 'none',
-          },
-          {
-            label: 'PUT /me',
-            method: 'PUT',
-            token: profile.token,
-            arbitrary: request(
-              fc.constant('/me'),
-              body({
-                name: confused(fc.string({ minLength: 1, maxLength: 30 })),
-                email: confused(fc.emailAddress()),
-              }),
-            ),
-            snapshot: async () => {
-              const r = await call(stack, 'GET', '/me', { token: profile.token });
-              return JSON.stringify({ name: r.body?.name, email: r.body?.email });
-            },
-          },
-        ];
+        const fixtures = await openFixtures(stack, progress);
+        const specs = writeRouteSpecs(stack, fixtures);
         const perRoute = Math.ceil(total / specs.length);
-        const serverErrors: string[] = [];
-        const serverErrorKinds = new Map<string, Set<string>>();
-        const partial: string[] = [];
-        const transport: string[] = [];
-        const accepted: Record<string, HostileRequest[]> = {};
-        const acceptedOrders: string[] = [];
-        let sent = 0;
-        const describe = (spec: RouteSpec, req: HostileRequest) =>
-          `${spec.method} ${req.path.slice(0, 80)} ct=${req.contentType} body=${JSON.stringify(req.rawBody.slice(0, 120))}${req.rawBody.length > 120 ? `…(${req.rawBody.length} chars)` : ''}`;
-        await Promise.all(
-          specs.map(async (spec, index) => {
-            const requests = fc.sample(spec.arbitrary, { numRuns: perRoute, seed: 1000 + index });
-            for (const req of requests) {
-              const before = spec.snapshot ? await spec.snapshot(req) : '';
-              let status: number;
-              let responseBody: any;
-              try {
-                const r = await call(stack, spec.method, req.path, {
-                  token: spec.token,
-                  rawBody: req.rawBody,
-                  contentType: req.contentType,
-                  headers: req.headers,
-                });
-                status = r.status;
-                responseBody = r.body;
-              } catch (error) {
-                transport.push(`${describe(spec, req)} → ${error instanceof Error ? error.message : error}`);
-                continue;
-              } finally {
-                sent++;
-                if (sent % 100 === 0) progress(`${sent}/${perRoute * specs.length} hostile requests`);
-              }
-              if (status >= 500) {
-                const kind = `${status} for body ${JSON.stringify(req.rawBody.slice(0, 40))} (content-type ${req.contentType})`;
-                const routes = serverErrorKinds.get(kind) ?? new Set<string>();
-                routes.add(spec.label);
-                serverErrorKinds.set(kind, routes);
-              }
-              if (status >= 500)
-                serverErrors.push(
-                  `${describe(spec, req)} → ${status} ${JSON.stringify(responseBody).slice(0, 200)}`,
-                );
-              if (status < 300) {
-                accepted[spec.label] = [...(accepted[spec.label] ?? []), req];
-                if (spec.label === 'POST /orders' && responseBody?.orderId)
-                  acceptedOrders.push(responseBody.orderId);
-                if (spec.label === 'POST /orders/{id}/cancel') await sleep(500);
-              } else if (spec.snapshot) {
-                const after = await spec.snapshot(req);
-                if (after !== before)
-                  partial.push(`${describe(spec, req)} → ${status} but ${before} became ${after}`);
-              }
-            }
-          }),
-        );
+        const outcome = await sendAllHostile(stack, specs, perRoute, progress);
+        const { sent, serverErrors, serverErrorKinds, partial, transport, accepted } = outcome;
         progress(`${sent} requests sent; checking settled state`);
-        // Settled checks for what only shows asynchronously.
-        for (const id of new Set(acceptedOrders)) await shop.waitForFinal(buyer.token, id, 90_000);
-        const expectedOrders = new Set(acceptedOrders).size;
-        const history = await eventually(
-          async () => {
-            const items = await ordersOf(stack, buyer.token);
-            return items.length >= expectedOrders ? items : undefined;
-          },
-          { description: 'the buyer history', timeoutMs: 20_000 },
-        ).catch(() => ordersOf(stack, buyer.token));
-        await sleep(2000);
-        const history2 = await ordersOf(stack, buyer.token);
-        if (history2.length !== expectedOrders)
-          partial.push(
-            `buyer has ${history2.length} orders in the view, ${expectedOrders} were accepted (first look ${history.length})`,
-          );
-        const priceAccepted = (accepted['PUT /products/{id}/price'] ?? []).filter(
-          (r) => pathOf(r.path) === priceProduct,
-        );
-        const finalPrice = (await call(stack, 'GET', `/products/${priceProduct}`)).body?.price;
-        if (priceAccepted.length === 0 && finalPrice?.amount !== 5555)
-          partial.push(
-            `price of the fixture product changed to ${JSON.stringify(finalPrice)} with no accepted change`,
-          );
-        const createdCount = (accepted['POST /products'] ?? []).length;
-        const products1 = await productsCount(stack);
-        if (products1 - products0 !== createdCount)
-          partial.push(`products grew by ${products1 - products0}, ${createdCount} creations were accepted`);
+        await checkSettledState(stack, fixtures, outcome);
         const acceptedCounts = Object.entries(accepted)
           .map(([label, list]) => `${label} ${list.length}`)
           .join(', ');
@@ -588,7 +695,7 @@ export function hostileInput(options: { requests?: number } = {}): Drill {
         const transportNote = transport.length
           ? `; ${transport.length} without response (${transport[0]?.slice(0, 160)})`
           : '';
-        return `${bounds.report}; ${sent} requests on ${specs.length} write routes: 0 5xx, 0 partial writes; accepted by chance: ${acceptedCounts || 'none'}${transportNote}`;
+        return `${fixtures.bounds.report}; ${sent} requests on ${specs.length} write routes: 0 5xx, 0 partial writes; accepted by chance: ${acceptedCounts || 'none'}${transportNote}`;
       }),
   };
 }
