@@ -184,15 +184,8 @@ interface BoundProducts {
 
 const problemOf = (body: any) => `${body?.type ?? ''} ${JSON.stringify(body?.errors ?? body?.detail ?? '')}`;
 
-/**
- * Each bound the contracts need, probed exactly at it (accepted, and carried through the saga) and just
- * past it (the documented 4xx, and nothing stored): the order total, the distinct lines of an order, the
- * stock quantity and a price.
- */
-async function probeBounds(
-  shop: Shop,
-  progress: (line: string) => void,
-): Promise<BoundProducts & { report: string }> {
+/** The bound products, the prober customer, and the probe's helpers: reads of what a refusal could touch. */
+async function openProber(shop: Shop, progress: (line: string) => void) {
   const { stack, admin } = shop;
   const prober = await shop.customer(uniqueId('drill-bounds'));
   const [top, penny] = await Promise.all([
@@ -244,8 +237,27 @@ async function probeBounds(
       body: { items, paymentToken: 'tok_visa' },
       headers: { 'idempotency-key': uniqueId('bounds-key') },
     });
+  return {
+    shop,
+    stack,
+    admin,
+    prober,
+    top,
+    penny,
+    lines,
+    stockOf,
+    historyOf,
+    historyShows,
+    refused,
+    postOrder,
+  };
+}
 
-  // The order total: exactly the limit goes through the whole saga (every consumer accepts its events).
+type Prober = Awaited<ReturnType<typeof openProber>>;
+
+/** The order total: exactly the limit goes through the whole saga (every consumer accepts its events). */
+async function probeOrderTotal(p: Prober) {
+  const { shop, prober, top, penny, historyShows, refused, postOrder, historyOf, stockOf } = p;
   const atLimit = await shop.placeOrder(prober.token, [
     { productId: top, quantity: 1 },
     { productId: penny, quantity: 1 },
@@ -271,8 +283,11 @@ async function probeBounds(
       aboveLimit.body?.maxTotal?.amount === MAX_MONEY_AMOUNT,
     `the 422 does not name the total and the limit: ${JSON.stringify(aboveLimit.body)}`,
   );
+}
 
-  // Distinct lines: the most an order may hold is reserved in one transaction; one more line is a 400.
+/** Distinct lines: the most an order may hold is reserved in one transaction; one more line is a 400. */
+async function probeDistinctLines(p: Prober) {
+  const { shop, prober, lines, penny, historyShows, refused, postOrder, historyOf, stockOf } = p;
   const widest = await shop.placeOrder(
     prober.token,
     lines.map((productId) => ({ productId, quantity: 1 })),
@@ -289,8 +304,11 @@ async function probeBounds(
     () => postOrder([...lines, penny].map((productId) => ({ productId, quantity: 1 }))),
     async () => `${JSON.stringify(await historyOf())} ${await stockOf([penny, ...lines.slice(0, 3)])}`,
   );
+}
 
-  // Stock: the documented maximum is taken, one unit more is the route's 400.
+/** Stock: the documented maximum is taken, one unit more is the route's 400. */
+async function probeStockQuantity(p: Prober) {
+  const { stack, admin, lines, refused, stockOf } = p;
   const [counted] = lines;
   const setStock = (quantity: number) =>
     call(stack, 'PUT', `/inventory/${counted}`, { token: admin, body: { quantity } });
@@ -305,8 +323,11 @@ async function probeBounds(
     () => setStock(MAX_STOCK_QUANTITY + 1),
     () => stockOf([counted as string]),
   );
+}
 
-  // A price above the money limit never reaches the catalog.
+/** A price above the money limit never reaches the catalog. */
+async function probePrice(p: Prober) {
+  const { stack, admin, penny, refused } = p;
   await refused(
     `a price of ${MAX_MONEY_AMOUNT + 1}`,
     { status: 400, type: 'validation-failed' },
@@ -317,7 +338,23 @@ async function probeBounds(
       }),
     async () => JSON.stringify((await call(stack, 'GET', `/products/${penny}`)).body?.price),
   );
+}
 
+/**
+ * Each bound the contracts need, probed exactly at it (accepted, and carried through the saga) and just
+ * past it (the documented 4xx, and nothing stored): the order total, the distinct lines of an order, the
+ * stock quantity and a price.
+ */
+async function probeBounds(
+  shop: Shop,
+  progress: (line: string) => void,
+): Promise<BoundProducts & { report: string }> {
+  const p = await openProber(shop, progress);
+  await probeOrderTotal(p);
+  await probeDistinctLines(p);
+  await probeStockQuantity(p);
+  await probePrice(p);
+  const { top, penny, lines } = p;
   return {
     top,
     penny,
