@@ -2,7 +2,7 @@ import type { CausalContext } from '../../events/envelope.js';
 import type { Clock } from '../../shared/clock.js';
 import { changeOrder } from './change-order.js';
 import { OrderNotCancellable, OrderNotFound, type OrderView, type Requester, toView } from './model.js';
-import type { OrderRepository } from './ports.js';
+import type { OrderLifecycle, OrderRepository } from './ports.js';
 
 /**
  * The owner cancels a PENDING or CONFIRMED order; `OrderCancelled` tells inventory to release or restock
@@ -11,7 +11,7 @@ import type { OrderRepository } from './ports.js';
 export async function cancelOrder(
   orderId: string,
   requester: Requester,
-  ports: { orders: OrderRepository; clock: Clock },
+  ports: { orders: OrderRepository; clock: Clock; lifecycle?: OrderLifecycle },
   trace: CausalContext,
 ): Promise<OrderView> {
   const result = await changeOrder(orderId, { type: 'CancelledByCustomer' }, ports, trace, (order) => {

@@ -9,7 +9,7 @@ import {
   OrderVersionConflict,
   transition,
 } from './model.js';
-import type { OrderRepository } from './ports.js';
+import type { OrderLifecycle, OrderRepository } from './ports.js';
 
 export type ChangeResult =
   | { outcome: 'unknown-order' }
@@ -45,7 +45,7 @@ function eventOf(order: Order, outcome: OrderOutcome, trace: CausalContext, now:
 export async function changeOrder(
   orderId: string,
   trigger: OrderTrigger,
-  ports: { orders: OrderRepository; clock: Clock },
+  ports: { orders: OrderRepository; clock: Clock; lifecycle?: OrderLifecycle },
   trace: CausalContext | ((order: Order) => CausalContext),
   guard?: (order: Order) => void,
 ): Promise<ChangeResult> {
@@ -60,6 +60,7 @@ export async function changeOrder(
       const cause = typeof trace === 'function' ? trace(current) : trace;
       const events = result.outcome ? [eventOf(result.order, result.outcome, cause, now)] : [];
       await ports.orders.save(result.order, current.version, events);
+      if (result.outcome) ports.lifecycle?.changed(result.order, result.outcome);
       return { outcome: 'changed', order: result.order };
     },
     { retryOn: (error) => error instanceof OrderVersionConflict },

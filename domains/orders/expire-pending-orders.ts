@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import { changeOrder } from './change-order.js';
-import type { OrderRepository } from './ports.js';
+import type { OrderLifecycle, OrderRepository } from './ports.js';
 
 /** Orders handled per run; the schedule runs every minute, so a backlog drains over a few runs. */
 const ORDERS_PER_RUN = 200;
@@ -13,7 +13,7 @@ const IN_PARALLEL = 10;
  */
 export async function expirePendingOrders(
   options: { deadlineSeconds: number; sweepId: string },
-  ports: { orders: OrderRepository; clock: Clock },
+  ports: { orders: OrderRepository; clock: Clock; lifecycle?: OrderLifecycle },
 ): Promise<{ expired: number }> {
   const { deadlineSeconds, sweepId } = options;
   const cutoff = new Date(ports.clock.now().getTime() - deadlineSeconds * 1000);

@@ -4,7 +4,13 @@ import { OrderPlacedV2 } from '../../events/orders/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Backoff } from '../../shared/dynamodb/retry-on-conflict.js';
 import { IdempotencyKeyReused, IdempotencyKeyTaken, mergeLines, newOrder, priceLines } from './model.js';
-import type { IdempotencyRecord, OrderRepository, PaymentTokenSealer, PriceBook } from './ports.js';
+import type {
+  IdempotencyRecord,
+  OrderLifecycle,
+  OrderRepository,
+  PaymentTokenSealer,
+  PriceBook,
+} from './ports.js';
 import type { PlaceOrderInput } from './schemas.js';
 
 /** Looks for the winning request's key this many times before answering 409 "still in progress". */
@@ -51,6 +57,7 @@ export async function placeOrder(
     clock: Clock;
     backoff?: Backoff;
     newId?: () => string;
+    lifecycle?: OrderLifecycle;
   },
   trace: CausalContext,
 ): Promise<PlacedOrder> {
@@ -91,6 +98,7 @@ export async function placeOrder(
     if (!(error instanceof IdempotencyKeyTaken)) throw error;
     return replay(await winnerOf(customerId, key, ports), requestHash);
   }
+  ports.lifecycle?.placed(order);
   return { orderId: order.orderId, status: 'PENDING' };
 }
 

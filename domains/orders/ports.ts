@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../events/envelope.js';
 import type { Money } from '../../events/money.js';
-import type { Order } from './model.js';
+import type { Order, OrderOutcome } from './model.js';
 
 /** Seals the card token for payments alone before it leaves the request (decisions.md). */
 export type { PaymentTokenSealer } from '../../shared/crypto/payment-token.js';
@@ -45,4 +45,13 @@ export interface PriceBook {
   pricesOf(productIds: readonly string[]): Promise<Map<string, Money>>;
   /** Stores the price unless the same or a newer version is stored; returns whether it was stored. */
   record(price: ProjectedPrice): Promise<boolean>;
+}
+
+/**
+ * Told of each order placed and each change stored (after the write), e.g. to count them for the
+ * operations dashboard. Never told of a replayed placement or an ignored trigger.
+ */
+export interface OrderLifecycle {
+  placed(order: Order): void;
+  changed(order: Order, outcome: OrderOutcome): void;
 }

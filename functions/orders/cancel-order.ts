@@ -3,7 +3,7 @@ import { orderSchema } from '../../domains/orders/responses.js';
 import { orderPathSchema } from '../../domains/orders/schemas.js';
 import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
-import { clock, orderRepository, requesterOf } from './dependencies.js';
+import { clock, lifecycle, orderRepository, requesterOf } from './dependencies.js';
 
 export const route = defineRoute({
   operationId: 'cancelOrder',
@@ -26,7 +26,7 @@ export const handler = httpHandler(route, async ({ path, caller, correlationId }
     await cancelOrder(
       path.orderId,
       requesterOf(caller),
-      { orders: orderRepository(), clock },
+      { orders: orderRepository(), clock, lifecycle },
       { correlationId, causationId: correlationId },
     ),
   ),

@@ -12,6 +12,8 @@ import { onFirstUse } from '../../shared/lazy.js';
 
 /** The shared conflict policy's pause: a concurrent request with the same Idempotency-Key settles quickly. */
 export { conflictBackoff as backoff } from '../../shared/dynamodb/retry-on-conflict.js';
+/** Counts orders placed, confirmed and cancelled, and the saga's duration (lifecycle-metrics.ts). */
+export { lifecycleMetrics as lifecycle } from './lifecycle-metrics.js';
 /** The time every use case of this domain reads. */
 export { clock };
 

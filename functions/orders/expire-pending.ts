@@ -1,10 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { expirePendingOrders } from '../../domains/orders/expire-pending-orders.js';
 import { requiredEnv } from '../../shared/config.js';
-import { logger } from '../../shared/observability.js';
-import { clock, orderRepository } from './dependencies.js';
+import { logger, metrics } from '../../shared/observability.js';
+import { clock, lifecycle, orderRepository } from './dependencies.js';
 
 /** Runs every minute (and on demand): cancels the orders still PENDING after their deadline. */
 const expire = async (event: { id?: string } | null, context: Context): Promise<{ expired: number }> => {
@@ -14,10 +15,12 @@ const expire = async (event: { id?: string } | null, context: Context): Promise<
   }
   const result = await expirePendingOrders(
     { deadlineSeconds, sweepId: event?.id ?? context.awsRequestId },
-    { orders: orderRepository(), clock },
+    { orders: orderRepository(), clock, lifecycle },
   );
   logger.info('Overdue pending orders expired', result);
   return result;
 };
 
-export const handler = middy(expire).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(expire)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -6,13 +6,18 @@ import { PaymentAuthorizedV1, PaymentDeclinedV1, PaymentUnavailableV1 } from '..
 import { on } from '../../shared/consumers/bus-event.js';
 import { sqsFifoEventConsumer } from '../../shared/consumers/sqs-fifo.js';
 import { logger } from '../../shared/observability.js';
-import { clock, orderRepository } from './dependencies.js';
+import { clock, lifecycle, orderRepository } from './dependencies.js';
 
 const apply =
   (trigger: SagaTrigger) =>
   async (event: EventEnvelope<{ orderId: string }>): Promise<void> => {
     const { orderId } = event.data;
-    const result = await changeOrder(orderId, trigger, { orders: orderRepository(), clock }, causedBy(event));
+    const result = await changeOrder(
+      orderId,
+      trigger,
+      { orders: orderRepository(), clock, lifecycle },
+      causedBy(event),
+    );
     const details = { orderId, trigger: trigger.type, outcome: result.outcome };
     if (result.outcome === 'unknown-order') logger.warn('Saga event about an unknown order ignored', details);
     else logger.info('Saga event applied', details);

@@ -7,6 +7,7 @@ import { defineRoute } from '../../shared/http/route.js';
 import {
   backoff,
   clock,
+  lifecycle,
   orderRepository,
   paymentTokenSealer,
   priceBook,
@@ -43,7 +44,14 @@ export const handler = httpHandler(route, async ({ body, caller, headers, correl
   const placed = await placeOrder(
     body,
     { customerId: requesterOf(caller).customerId, idempotencyKey: headers['Idempotency-Key'] },
-    { orders: orderRepository(), prices: priceBook(), tokens: paymentTokenSealer(), clock, backoff },
+    {
+      orders: orderRepository(),
+      prices: priceBook(),
+      tokens: paymentTokenSealer(),
+      clock,
+      backoff,
+      lifecycle,
+    },
     { correlationId, causationId: correlationId },
   );
   return { ...json(202, placed), headers: { location: `/orders/${placed.orderId}` } };

@@ -9,8 +9,9 @@
  *   transition of the payment provider's circuit breaker: `open`, `half-open`, `closed`;
  * - `PaymentProviderUnavailable` (functions/payments/on-order-and-inventory-events.ts), a payment left
  *   pending because the provider could not be reached.
- * No metric counts orders placed, confirmed or cancelled, or measures the saga from placement to its end:
- * the dashboard says so in its header rather than show something else under those names.
+ * - `OrderPlaced`, `OrderConfirmed`, `OrderCancelled` with dimension `reason`, and `OrderSagaDuration` (ms
+ *   from placement to confirmation, or to a cancellation before confirmation), counted by the orders'
+ *   functions after each write (functions/orders/lifecycle-metrics.ts).
  */
 
 /** Dashboard grid: 24 columns. */
@@ -28,12 +29,24 @@ export const SAGA_QUEUES = ['PaymentsEventsQueue', 'OrdersEventsQueue'];
 
 /** Powertools metrics the dashboard shows (see the module comment). */
 export const METRICS = {
+  orderPlaced: 'OrderPlaced',
+  orderConfirmed: 'OrderConfirmed',
+  orderCancelled: 'OrderCancelled',
+  sagaDuration: 'OrderSagaDuration',
   http4xx: 'Http4xx',
   http5xx: 'Http5xx',
   breaker: 'PaymentProviderCircuitStateChange',
   providerUnavailable: 'PaymentProviderUnavailable',
 };
 export const BREAKER_STATES = ['open', 'half-open', 'closed'];
+/** Why an order is cancelled (events/orders: cancellationReasonSchema), one line each on the dashboard. */
+export const CANCELLATION_REASONS = [
+  'OUT_OF_STOCK',
+  'PAYMENT_DECLINED',
+  'PAYMENT_UNAVAILABLE',
+  'CANCELLED_BY_CUSTOMER',
+  'TIMEOUT',
+];
 
 /** Saved queries: the log key Powertools writes the correlation id under (shared/observability.ts). */
 export const CORRELATION_ID_KEY = 'correlationId';
@@ -74,25 +87,35 @@ export function operationsDashboard(resources, input) {
       0,
       `# ${input.name}\n` +
         `Saved Logs Insights queries (CloudWatch → Logs Insights → Saved queries): ` +
-        `\`${input.name}/order-story-by-correlation-id\`, \`${input.name}/order-story-by-order-id\`. ` +
-        'Not on this dashboard: orders placed, confirmed and cancelled by reason, and the saga’s ' +
-        'end-to-end latency — no function emits those metrics yet (docs/decisions.md, entry 41).',
+        `\`${input.name}/order-story-by-correlation-id\`, \`${input.name}/order-story-by-order-id\`.`,
     ),
-    metric(0, 2, 'API 4xx and 5xx (gateway: also authorizer refusals and throttling)', 'Sum', [
+    metric(0, 2, 'Orders: placed, confirmed, cancelled by reason', 'Sum', [
+      powertools(METRICS.orderPlaced, { label: 'placed' }),
+      powertools(METRICS.orderConfirmed, { label: 'confirmed' }),
+      ...CANCELLATION_REASONS.map((reason) =>
+        powertools(METRICS.orderCancelled, { label: `cancelled: ${reason}` }, ['reason', reason]),
+      ),
+    ]),
+    metric(HALF, 2, 'Saga: placement to confirmation or cancellation (ms)', 'p50', [
+      powertools(METRICS.sagaDuration, { label: 'p50' }),
+      powertools(METRICS.sagaDuration, { label: 'p95', stat: 'p95' }),
+      powertools(METRICS.sagaDuration, { label: 'max', stat: 'Maximum' }),
+    ]),
+    metric(0, 2 + HEIGHT, 'API 4xx and 5xx (gateway: also authorizer refusals and throttling)', 'Sum', [
       ['AWS/ApiGateway', '4xx', 'ApiId', `\${${input.httpApi}}`, { label: '4xx' }],
       ['AWS/ApiGateway', '5xx', 'ApiId', `\${${input.httpApi}}`, { label: '5xx' }],
     ]),
-    metric(HALF, 2, 'API 4xx and 5xx (route handlers, Powertools)', 'Sum', [
+    metric(HALF, 2 + HEIGHT, 'API 4xx and 5xx (route handlers, Powertools)', 'Sum', [
       powertools(METRICS.http4xx, { label: '4xx' }),
       powertools(METRICS.http5xx, { label: '5xx' }),
     ]),
-    metric(0, 2 + HEIGHT, 'Payment provider: breaker transitions, payments left pending', 'Sum', [
+    metric(0, 2 + 2 * HEIGHT, 'Payment provider: breaker transitions, payments left pending', 'Sum', [
       ...BREAKER_STATES.map((state) =>
         powertools(METRICS.breaker, { label: state === 'open' ? 'breaker opened' : state }, ['state', state]),
       ),
       powertools(METRICS.providerUnavailable, { label: 'provider unavailable (payment pending)' }),
     ]),
-    metric(HALF, 2 + HEIGHT, 'Saga steps: p95 duration (ms), oldest message waiting (s)', 'p95', [
+    metric(HALF, 2 + 2 * HEIGHT, 'Saga steps: p95 duration (ms), oldest message waiting (s)', 'p95', [
       ...SAGA_STEP_FUNCTIONS.map((id) => [
         'AWS/Lambda',
         'Duration',
@@ -108,7 +131,7 @@ export function operationsDashboard(resources, input) {
         { label: label(id), stat: 'Maximum', yAxis: 'right' },
       ]),
     ]),
-    metric(0, 2 + 2 * HEIGHT, 'Failure queues: messages waiting (DLQ depths)', 'Maximum', [
+    metric(0, 2 + 3 * HEIGHT, 'Failure queues: messages waiting (DLQ depths)', 'Maximum', [
       ...input.failureQueues.map((id) => [
         'AWS/SQS',
         'ApproximateNumberOfMessagesVisible',
@@ -117,7 +140,7 @@ export function operationsDashboard(resources, input) {
         { label: label(id) },
       ]),
     ]),
-    metric(HALF, 2 + 2 * HEIGHT, 'Outbox relays: iterator age (ms)', 'Maximum', [
+    metric(HALF, 2 + 3 * HEIGHT, 'Outbox relays: iterator age (ms)', 'Maximum', [
       ...input.relays.map((id) => [
         'AWS/Lambda',
         'IteratorAge',

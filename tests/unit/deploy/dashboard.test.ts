@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { cancellationReasonSchema } from '../../../events/orders/index.js';
+import { ORDER_METRICS } from '../../../functions/orders/lifecycle-metrics.js';
 import {
+  CANCELLATION_REASONS,
   operationsDashboard,
   orderStoryQueries,
   SAGA_QUEUES,
@@ -89,5 +92,26 @@ describe("the saved queries for one order's story", () => {
     expect(queries.OrderStoryByCorrelationIdQuery.Properties.QueryString).toContain(
       '| filter correlationId = "<correlation id>"',
     );
+  });
+});
+
+describe("the dashboard's order widgets", () => {
+  it('draw what the orders functions emit, under the same names, with every cancellation reason', () => {
+    const lines = metricLines(operationsDashboard(template(), input));
+    const { cancelled, ...counted } = ORDER_METRICS; // a cancellation always carries its reason
+    for (const name of Object.values(counted)) {
+      expect(lines, name).toContainEqual(['commerce-dev', name, 'service', 'commerce']);
+    }
+    expect(CANCELLATION_REASONS).toEqual(cancellationReasonSchema.options);
+    for (const reason of CANCELLATION_REASONS) {
+      expect(lines).toContainEqual([
+        'commerce-dev',
+        'OrderCancelled',
+        'service',
+        'commerce',
+        'reason',
+        reason,
+      ]);
+    }
   });
 });

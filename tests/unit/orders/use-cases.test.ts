@@ -12,7 +12,7 @@ import {
   OrderVersionConflict,
 } from '../../../domains/orders/model.js';
 import { placeOrder, requestHashOf } from '../../../domains/orders/place-order.js';
-import type { IdempotencyRecord } from '../../../domains/orders/ports.js';
+import type { IdempotencyRecord, OrderLifecycle } from '../../../domains/orders/ports.js';
 import { projectPrice } from '../../../domains/orders/project-price.js';
 import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV2 } from '../../../events/orders/index.js';
 import { FakePaymentTokenCipher } from '../shared/payment-token-fakes.js';
@@ -600,5 +600,41 @@ describe('projectPrice', () => {
     expect((await prices.pricesOf(['espresso-cup'])).get('espresso-cup')).toEqual(eur(1500));
     expect(await projectPrice(price(1700, 4), { prices })).toBe(true);
     expect((await prices.pricesOf(['espresso-cup'])).get('espresso-cup')).toEqual(eur(1700));
+  });
+});
+
+describe('the order lifecycle port (what the operations dashboard counts)', () => {
+  const cause = { correlationId: 'req-place-1', causationId: 'evt-1' };
+  function recorder() {
+    const seen: string[] = [];
+    const lifecycle: OrderLifecycle = {
+      placed: (order) => seen.push(`placed ${order.orderId}`),
+      changed: (order, outcome) =>
+        seen.push(
+          `${outcome.type} ${order.orderId}${outcome.type === 'OrderCancelled' ? ` ${outcome.reason}` : ''}`,
+        ),
+    };
+    return { seen, lifecycle };
+  }
+
+  it('hears of a placement once: not of its idempotent replay', async () => {
+    const { seen, lifecycle } = recorder();
+    const ports = { ...shop(), lifecycle };
+
+    await placeOrder(body, asAlice('key-1'), ports, trace);
+    await placeOrder(body, asAlice('key-1'), ports, trace);
+
+    expect(seen).toEqual(['placed ord-1']);
+  });
+
+  it('hears of each stored change with its outcome, and of nothing a trigger left alone', async () => {
+    const { seen, lifecycle } = recorder();
+    const ports = { ...shop({ orders: new InMemoryOrderRepository([anOrder()]) }), lifecycle };
+
+    await changeOrder('ord-1', { type: 'PaymentDeclined' }, ports, cause);
+    await changeOrder('ord-1', { type: 'PaymentAuthorized' }, ports, cause); // too late: ignored
+    await changeOrder('no-such-order', { type: 'PaymentAuthorized' }, ports, cause);
+
+    expect(seen).toEqual(['OrderCancelled ord-1 PAYMENT_DECLINED']);
   });
 });
