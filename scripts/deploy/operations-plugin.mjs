@@ -32,7 +32,9 @@
  * is done on `before:aws:package:finalize:saveServiceState`, just before the template is written.
  */
 
-import { tsImport } from 'tsx/esm/api';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { operationsDashboard, orderStoryQueries } from './dashboard.mjs';
 import {
   ALIAS,
@@ -44,7 +46,24 @@ import {
   invokedFunctionId,
   rollbackAlarmIds,
 } from './gradual-deploys.mjs';
-import { httpApiEventOf, routeDeclaredBy } from './http-routes.mjs';
+import { handlerModuleOf, httpApiEventOf } from './http-routes.mjs';
+
+/**
+ * @typedef {{ operationId: string } & Pick<import('../../shared/http/route.js').RouteDefinition, 'method' | 'url' | 'access'>} RouteDeclaration
+ */
+
+/**
+ * The route declarations of the given handler modules, read in a child process (./route-declarations.mjs).
+ * @param {string[]} files
+ * @returns {Promise<Record<string, RouteDeclaration>>}
+ */
+async function routeDeclarationsInChildProcess(files) {
+  const script = new URL('./route-declarations.mjs', import.meta.url).pathname;
+  const { stdout } = await promisify(execFile)(process.execPath, [script, ...files], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout);
+}
 
 const ALARM_TOPIC = 'OperationsAlarmTopic';
 const ALARM_SUBSCRIPTION = 'OperationsAlarmEmailSubscription';
@@ -296,27 +315,33 @@ export default class OperationsPlugin {
    * route, so a route's method, path and access are written once, in the handler, and the deployed API,
    * the local one, the OpenAPI document and the typed client cannot disagree. A function that also
    * declares an `httpApi` event by hand is refused: two sources of the same fact is what this removes.
-   * The handler modules are TypeScript, loaded here through tsx (about a second for every route).
-   * @param {(url: string) => Promise<Record<string, unknown>>} [importModule]
+   * The handler modules are TypeScript: a child process loads them through tsx and prints their
+   * declarations (./route-declarations.mjs, about a second), so this long-lived process keeps none of them.
+   * @param {(files: string[]) => Promise<Record<string, RouteDeclaration>>} [declarationsOf]
    */
-  async wireHttpRoutes(importModule = (url) => tsImport(url, import.meta.url)) {
+  async wireHttpRoutes(declarationsOf = routeDeclarationsInChildProcess) {
     const service = this.serverless.service;
-    await Promise.all(
-      service.getAllFunctions().map(async (/** @type {string} */ name) => {
-        const fn = service.getFunction(name);
-        const route = await routeDeclaredBy(fn.handler, importModule, this.serverless.config.servicePath);
-        if (!route) return;
-        const declaredByHand = (fn.events ?? []).find((/** @type {any} */ event) => event.httpApi);
-        if (declaredByHand) {
-          throw new Error(
-            `${name} has an httpApi event in serverless.yml, but its handler declares route ` +
-              `${route.method} ${route.url} (${route.operationId}), which gives it that event. ` +
-              'Remove the httpApi event from serverless.yml.',
-          );
-        }
-        fn.events = [...(fn.events ?? []), httpApiEventOf(route)];
+    const root = this.serverless.config.servicePath;
+    const modules = new Map(
+      service.getAllFunctions().flatMap((/** @type {string} */ name) => {
+        const module = handlerModuleOf(service.getFunction(name).handler);
+        return module ? [[name, module]] : [];
       }),
     );
+    const declared = await declarationsOf([...new Set(modules.values())].map((module) => join(root, module)));
+    for (const [name, module] of modules) {
+      const route = declared[join(root, module)];
+      if (!route) continue;
+      const fn = service.getFunction(name);
+      if ((fn.events ?? []).some((/** @type {any} */ event) => event.httpApi)) {
+        throw new Error(
+          `${name} has an httpApi event in serverless.yml, but its handler declares route ` +
+            `${route.method} ${route.url} (${route.operationId}), which gives it that event. ` +
+            'Remove the httpApi event from serverless.yml.',
+        );
+      }
+      fn.events = [...(fn.events ?? []), httpApiEventOf(route)];
+    }
   }
 
   /**

@@ -51,8 +51,14 @@ describe('routes declared once, in their handler', () => {
       },
     };
     const plugin = new OperationsPlugin(serverless, {});
-    const importModule = async (url: string) => modules[url.replace('file:///repo/', '')] ?? {};
-    return { functions, wire: () => plugin.wireHttpRoutes(importModule) };
+    const declarationsOf = async (files: string[]) =>
+      Object.fromEntries(
+        files.flatMap((file) => {
+          const route = modules[file.replace('/repo/', '')]?.route;
+          return route ? [[file, route]] : [];
+        }),
+      );
+    return { functions, wire: () => plugin.wireHttpRoutes(declarationsOf as never) };
   }
 
   it("gives each route's function its httpApi event, with the JWT authorizer unless the route is public", async () => {
