@@ -9,11 +9,11 @@ import { onFirstUse } from '../../shared/lazy.js';
 /** The time every use case of this domain reads. */
 export { clock };
 
-export const productRepository = onFirstUse(
+export const productRepository = /* @__PURE__ */ onFirstUse(
   (): DynamoDbProductRepository =>
     new DynamoDbProductRepository(dynamoDb(), requiredEnv('CATALOG_TABLE_NAME'), requiredEnv('EVENT_SOURCE')),
 );
 
-export const priceChangeQueue = onFirstUse(
+export const priceChangeQueue = /* @__PURE__ */ onFirstUse(
   (): SqsPriceChangeQueue => new SqsPriceChangeQueue(sqs(), requiredEnv('PRICE_CHANGES_QUEUE_URL')),
 );

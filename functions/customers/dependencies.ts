@@ -11,7 +11,7 @@ import { onFirstUse } from '../../shared/lazy.js';
 /** The time every use case of this domain reads. */
 export { clock };
 
-export const customerRepository = onFirstUse(
+export const customerRepository = /* @__PURE__ */ onFirstUse(
   (): DynamoDbCustomerRepository =>
     new DynamoDbCustomerRepository(
       dynamoDb(),
@@ -21,7 +21,7 @@ export const customerRepository = onFirstUse(
 );
 
 /** Seals contact details with the notifications' contact key (CUSTOMER_CONTACT_KEY_ID): encrypt only. */
-export const contactSealer = onFirstUse(
+export const contactSealer = /* @__PURE__ */ onFirstUse(
   (): KmsCustomerContactCipher => new KmsCustomerContactCipher(kms(), requiredEnv('CUSTOMER_CONTACT_KEY_ID')),
 );
 

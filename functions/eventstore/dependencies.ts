@@ -4,6 +4,6 @@ import { dynamoDb } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
 import { onFirstUse } from '../../shared/lazy.js';
 
-export const eventStore = onFirstUse(
+export const eventStore = /* @__PURE__ */ onFirstUse(
   (): DynamoDbEventStore => new DynamoDbEventStore(dynamoDb(), requiredEnv('EVENT_STORE_TABLE_NAME')),
 );

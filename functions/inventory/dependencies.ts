@@ -13,7 +13,7 @@ import { onFirstUse } from '../../shared/lazy.js';
  */
 export { backoff, clock };
 
-export const inventoryRepository = onFirstUse(
+export const inventoryRepository = /* @__PURE__ */ onFirstUse(
   (): DynamoDbInventoryRepository =>
     new DynamoDbInventoryRepository(
       dynamoDb(),

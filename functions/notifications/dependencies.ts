@@ -12,17 +12,17 @@ import { onFirstUse } from '../../shared/lazy.js';
 /** The time every use case of this domain reads. */
 export { clock };
 
-export const notificationRepository = onFirstUse(
+export const notificationRepository = /* @__PURE__ */ onFirstUse(
   (): DynamoDbNotificationRepository =>
     new DynamoDbNotificationRepository(dynamoDb(), requiredEnv('NOTIFICATIONS_TABLE_NAME')),
 );
 
-export const contactBook = onFirstUse(
+export const contactBook = /* @__PURE__ */ onFirstUse(
   (): DynamoDbContactBook => new DynamoDbContactBook(dynamoDb(), requiredEnv('NOTIFICATIONS_TABLE_NAME')),
 );
 
 /** Opens the contact details customers sealed (CUSTOMER_CONTACT_KEY_ID): only the projection may decrypt. */
-export const contactOpener = onFirstUse(
+export const contactOpener = /* @__PURE__ */ onFirstUse(
   (): KmsCustomerContactCipher => new KmsCustomerContactCipher(kms(), requiredEnv('CUSTOMER_CONTACT_KEY_ID')),
 );
 
@@ -30,7 +30,7 @@ export const contactOpener = onFirstUse(
  * E-mail through SES from the stage's verified identity, on every stage: offline stages point the SDK at
  * the local mail capture (AWS_ENDPOINT_URL_SESV2), so no code path differs.
  */
-export const notificationSender = onFirstUse(
+export const notificationSender = /* @__PURE__ */ onFirstUse(
   (): SesSender => new SesSender(sesV2(), requiredEnv('MAIL_FROM_ADDRESS')),
 );
 

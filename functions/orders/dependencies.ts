@@ -17,17 +17,17 @@ export { lifecycleMetrics as lifecycle } from './lifecycle-metrics.js';
 /** The time every use case of this domain reads. */
 export { clock };
 
-export const orderRepository = onFirstUse(
+export const orderRepository = /* @__PURE__ */ onFirstUse(
   (): DynamoDbOrderRepository =>
     new DynamoDbOrderRepository(dynamoDb(), requiredEnv('ORDERS_TABLE_NAME'), requiredEnv('EVENT_SOURCE')),
 );
 
-export const priceBook = onFirstUse(
+export const priceBook = /* @__PURE__ */ onFirstUse(
   (): DynamoDbPriceBook => new DynamoDbPriceBook(dynamoDb(), requiredEnv('ORDERS_TABLE_NAME')),
 );
 
 /** Seals card tokens with the payments' key (PAYMENT_TOKEN_KEY_ID): this role may encrypt, never decrypt. */
-export const paymentTokenSealer = onFirstUse(
+export const paymentTokenSealer = /* @__PURE__ */ onFirstUse(
   (): KmsPaymentTokenCipher => new KmsPaymentTokenCipher(kms(), requiredEnv('PAYMENT_TOKEN_KEY_ID')),
 );
 

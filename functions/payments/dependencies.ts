@@ -58,7 +58,7 @@ const circuitObserver: CircuitObserver = {
   },
 };
 
-export const paymentRepository = onFirstUse(
+export const paymentRepository = /* @__PURE__ */ onFirstUse(
   (): DynamoDbPaymentRepository =>
     new DynamoDbPaymentRepository(
       dynamoDb(),
@@ -67,7 +67,7 @@ export const paymentRepository = onFirstUse(
     ),
 );
 
-export const paymentProvider = onFirstUse((): ResilientPaymentProvider => {
+export const paymentProvider = /* @__PURE__ */ onFirstUse((): ResilientPaymentProvider => {
   const settings = resilienceSettings();
   const http = new HttpPaymentProvider({
     baseUrl: requiredEnv('PAYMENT_PROVIDER_URL'),
@@ -81,7 +81,7 @@ export const paymentProvider = onFirstUse((): ResilientPaymentProvider => {
 });
 
 /** Opens the card tokens orders sealed (PAYMENT_TOKEN_KEY_ID): only payments' roles may decrypt with the key. */
-export const paymentTokenOpener = onFirstUse(
+export const paymentTokenOpener = /* @__PURE__ */ onFirstUse(
   (): KmsPaymentTokenCipher => new KmsPaymentTokenCipher(kms(), requiredEnv('PAYMENT_TOKEN_KEY_ID')),
 );
 

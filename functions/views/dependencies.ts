@@ -4,6 +4,6 @@ import { dynamoDb } from '../../shared/aws/clients.js';
 import { requiredEnv } from '../../shared/config.js';
 import { onFirstUse } from '../../shared/lazy.js';
 
-export const orderHistory = onFirstUse(
+export const orderHistory = /* @__PURE__ */ onFirstUse(
   (): DynamoDbOrderHistory => new DynamoDbOrderHistory(dynamoDb(), requiredEnv('VIEWS_TABLE_NAME')),
 );
