@@ -5,7 +5,7 @@ import { type FieldError, ValidationError } from '../errors.js';
 export function parseOrThrow<Schema extends z.ZodType>(
   schema: Schema,
   input: unknown,
-  location: 'body' | 'path' | 'query' | 'headers',
+  location: 'body' | 'path' | 'query',
 ): z.output<Schema> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
