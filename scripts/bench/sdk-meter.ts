@@ -173,6 +173,170 @@ interface PendingWrite {
   item?: Item;
 }
 
+type DynamoUnits = { writeUnits?: number; indexWriteUnits?: number; readUnits?: number };
+
+interface UnitsByTable {
+  /** One record per table, in the order the tables were first billed. */
+  records: Map<string, MeterRecord>;
+  add(table: string, units: DynamoUnits): void;
+}
+
+function unitsByTable(base: Omit<MeterRecord, 'table'>): UnitsByTable {
+  const records = new Map<string, MeterRecord>();
+  const add = (table: string, units: DynamoUnits) => {
+    const entry = records.get(table) ?? { ...base, table, writeUnits: 0, indexWriteUnits: 0, readUnits: 0 };
+    entry.writeUnits = (entry.writeUnits ?? 0) + (units.writeUnits ?? 0);
+    entry.indexWriteUnits = (entry.indexWriteUnits ?? 0) + (units.indexWriteUnits ?? 0);
+    entry.readUnits = (entry.readUnits ?? 0) + (units.readUnits ?? 0);
+    records.set(table, entry);
+  };
+  return { records, add };
+}
+
+const consistencyOf = (request: any): ReadConsistency =>
+  request?.ConsistentRead && !request?.IndexName ? 'strong' : 'eventual';
+
+/** The read units of a successful read call; a write call bills none here. */
+function meterReads(op: string, input: any, output: any, units: UnitsByTable): void {
+  switch (op) {
+    case 'GetItem':
+      units.add(input.TableName, { readUnits: readUnitsFor(itemBytes(output.Item), consistencyOf(input)) });
+      break;
+    case 'Query':
+    case 'Scan':
+      units.add(input.TableName, {
+        readUnits: queryReadUnits(output.Items ?? [], consistencyOf(input), output.ScannedCount),
+      });
+      break;
+    case 'BatchGetItem':
+      for (const [table, request] of Object.entries<any>(input.RequestItems ?? {})) {
+        const found: Item[] = output.Responses?.[table] ?? [];
+        const unprocessed = output.UnprocessedKeys?.[table]?.Keys?.length ?? 0;
+        const missing = Math.max(0, (request.Keys?.length ?? 0) - unprocessed - found.length);
+        units.add(table, {
+          readUnits:
+            found.reduce((sum, item) => sum + readUnitsFor(itemBytes(item), consistencyOf(request)), 0) +
+            missing * readUnitsFor(0, consistencyOf(request)),
+        });
+      }
+      break;
+    case 'TransactGetItems':
+      (input.TransactItems ?? []).forEach((entry: any, i: number) => {
+        units.add(entry.Get.TableName, {
+          readUnits: readUnitsFor(itemBytes(output.Responses?.[i]?.Item), 'transactional'),
+        });
+      });
+      break;
+    default:
+      break;
+  }
+}
+
+/** The items a BatchWriteItem wrote: all it was asked for, less what DynamoDB handed back unprocessed. */
+function batchWrites(input: any, output: any): PendingWrite[] {
+  const writes: PendingWrite[] = [];
+  for (const [table, requests] of Object.entries<any[]>(input.RequestItems ?? {})) {
+    const unprocessed = new Set(
+      (output.UnprocessedItems?.[table] ?? []).map((r: unknown) => JSON.stringify(r)),
+    );
+    for (const r of requests) {
+      if (unprocessed.has(JSON.stringify(r))) continue;
+      if (r.PutRequest) writes.push({ table, kind: 'put', key: r.PutRequest.Item, item: r.PutRequest.Item });
+      if (r.DeleteRequest) writes.push({ table, kind: 'delete', key: r.DeleteRequest.Key });
+    }
+  }
+  return writes;
+}
+
+function transactionWrites(input: any): PendingWrite[] {
+  const writes: PendingWrite[] = [];
+  for (const entry of input.TransactItems ?? []) {
+    if (entry.Put)
+      writes.push({ table: entry.Put.TableName, kind: 'put', key: entry.Put.Item, item: entry.Put.Item });
+    if (entry.Update) writes.push({ table: entry.Update.TableName, kind: 'update', key: entry.Update.Key });
+    if (entry.Delete) writes.push({ table: entry.Delete.TableName, kind: 'delete', key: entry.Delete.Key });
+    if (entry.ConditionCheck)
+      writes.push({
+        table: entry.ConditionCheck.TableName,
+        kind: 'check',
+        key: entry.ConditionCheck.Key,
+      });
+  }
+  return writes;
+}
+
+/** The item writes a call attempted (a read call attempts none). */
+function attemptedWrites(op: string, input: any, output: any): PendingWrite[] {
+  switch (op) {
+    case 'PutItem':
+      return [{ table: input.TableName, kind: 'put', key: input.Item, item: input.Item }];
+    case 'UpdateItem':
+      return [{ table: input.TableName, kind: 'update', key: input.Key }];
+    case 'DeleteItem':
+      return [{ table: input.TableName, kind: 'delete', key: input.Key }];
+    case 'BatchWriteItem':
+      return batchWrites(input, output);
+    case 'TransactWriteItems':
+      return transactionWrites(input);
+    default:
+      return [];
+  }
+}
+
+/**
+ * The item image after a successful write, remembered as the next write's before image. An update's
+ * image comes from its answer when it asked for ALL_NEW, else from DynamoDB Local.
+ */
+async function imageAfter(
+  write: PendingWrite,
+  key: string,
+  before: Item | undefined,
+  input: any,
+  output: any,
+): Promise<Item | undefined> {
+  let after: Item | undefined;
+  if (write.kind === 'put') after = write.item;
+  else if (write.kind === 'update')
+    after =
+      output.Attributes && input.ReturnValues === 'ALL_NEW'
+        ? output.Attributes
+        : await readBack(write.table, write.key);
+  else if (write.kind === 'check') after = before;
+  if (write.kind !== 'check') images.set(key, write.kind === 'delete' ? null : (after ?? null));
+  return after;
+}
+
+interface WriteOutcome {
+  input: any;
+  output: any;
+  failed: boolean;
+  transactional: boolean;
+}
+
+async function meterWrite(write: PendingWrite, outcome: WriteOutcome, units: UnitsByTable): Promise<void> {
+  const { input, output, failed, transactional } = outcome;
+  const schema = await schemaOf(write.table);
+  const key = imageKey(write.table, schema, write.key);
+  const before = images.get(key) ?? undefined;
+  const after = failed ? undefined : await imageAfter(write, key, before, input, output);
+  const itemWrite: ItemWrite = {
+    before,
+    after,
+    transactional,
+    failed,
+    conditionCheck: write.kind === 'check',
+  };
+  const written = itemWriteUnits(itemWrite, schema);
+  units.add(write.table, { writeUnits: written.table, indexWriteUnits: written.indexes });
+  if (process.env.BENCH_METER_DUMP) {
+    const entry = units.records.get(write.table) as MeterRecord;
+    entry.writes = [
+      ...(entry.writes ?? []),
+      `${write.kind} ${itemBytes(before)}→${itemBytes(after)} B: ${written.table}+${written.indexes}`,
+    ];
+  }
+}
+
 /** The DynamoDB units of one call, one record per table. */
 async function meterDynamo(
   op: string,
@@ -181,136 +345,16 @@ async function meterDynamo(
   status: number,
   base: Omit<MeterRecord, 'table'>,
 ): Promise<MeterRecord[]> {
-  const errorType = String(output?.__type ?? '');
   const failed = status >= 400;
-  const conditionFailed = /ConditionalCheckFailed|TransactionCanceled/.test(errorType);
-  const byTable = new Map<string, MeterRecord>();
-  const add = (
-    table: string,
-    units: { writeUnits?: number; indexWriteUnits?: number; readUnits?: number },
-  ) => {
-    const entry = byTable.get(table) ?? { ...base, table, writeUnits: 0, indexWriteUnits: 0, readUnits: 0 };
-    entry.writeUnits = (entry.writeUnits ?? 0) + (units.writeUnits ?? 0);
-    entry.indexWriteUnits = (entry.indexWriteUnits ?? 0) + (units.indexWriteUnits ?? 0);
-    entry.readUnits = (entry.readUnits ?? 0) + (units.readUnits ?? 0);
-    byTable.set(table, entry);
-  };
-  const consistency = (request: any): ReadConsistency =>
-    request?.ConsistentRead && !request?.IndexName ? 'strong' : 'eventual';
-
-  const writes: PendingWrite[] = [];
-  let transactional = false;
-  switch (op) {
-    case 'GetItem':
-      if (!failed)
-        add(input.TableName, { readUnits: readUnitsFor(itemBytes(output.Item), consistency(input)) });
-      break;
-    case 'Query':
-    case 'Scan':
-      if (!failed)
-        add(input.TableName, {
-          readUnits: queryReadUnits(output.Items ?? [], consistency(input), output.ScannedCount),
-        });
-      break;
-    case 'BatchGetItem':
-      if (!failed)
-        for (const [table, request] of Object.entries<any>(input.RequestItems ?? {})) {
-          const found: Item[] = output.Responses?.[table] ?? [];
-          const unprocessed = output.UnprocessedKeys?.[table]?.Keys?.length ?? 0;
-          const missing = Math.max(0, (request.Keys?.length ?? 0) - unprocessed - found.length);
-          add(table, {
-            readUnits:
-              found.reduce((sum, item) => sum + readUnitsFor(itemBytes(item), consistency(request)), 0) +
-              missing * readUnitsFor(0, consistency(request)),
-          });
-        }
-      break;
-    case 'TransactGetItems':
-      if (!failed)
-        (input.TransactItems ?? []).forEach((entry: any, i: number) => {
-          add(entry.Get.TableName, {
-            readUnits: readUnitsFor(itemBytes(output.Responses?.[i]?.Item), 'transactional'),
-          });
-        });
-      break;
-    case 'PutItem':
-      writes.push({ table: input.TableName, kind: 'put', key: input.Item, item: input.Item });
-      break;
-    case 'UpdateItem':
-      writes.push({ table: input.TableName, kind: 'update', key: input.Key });
-      break;
-    case 'DeleteItem':
-      writes.push({ table: input.TableName, kind: 'delete', key: input.Key });
-      break;
-    case 'BatchWriteItem':
-      for (const [table, requests] of Object.entries<any[]>(input.RequestItems ?? {})) {
-        const unprocessed = new Set(
-          (output.UnprocessedItems?.[table] ?? []).map((r: unknown) => JSON.stringify(r)),
-        );
-        for (const r of requests) {
-          if (unprocessed.has(JSON.stringify(r))) continue;
-          if (r.PutRequest)
-            writes.push({ table, kind: 'put', key: r.PutRequest.Item, item: r.PutRequest.Item });
-          if (r.DeleteRequest) writes.push({ table, kind: 'delete', key: r.DeleteRequest.Key });
-        }
-      }
-      break;
-    case 'TransactWriteItems':
-      transactional = true;
-      for (const entry of input.TransactItems ?? []) {
-        if (entry.Put)
-          writes.push({ table: entry.Put.TableName, kind: 'put', key: entry.Put.Item, item: entry.Put.Item });
-        if (entry.Update)
-          writes.push({ table: entry.Update.TableName, kind: 'update', key: entry.Update.Key });
-        if (entry.Delete)
-          writes.push({ table: entry.Delete.TableName, kind: 'delete', key: entry.Delete.Key });
-        if (entry.ConditionCheck)
-          writes.push({
-            table: entry.ConditionCheck.TableName,
-            kind: 'check',
-            key: entry.ConditionCheck.Key,
-          });
-      }
-      break;
-    default:
-      break;
-  }
+  const conditionFailed = /ConditionalCheckFailed|TransactionCanceled/.test(String(output?.__type ?? ''));
+  const units = unitsByTable(base);
+  if (!failed) meterReads(op, input, output, units);
   // Another error (validation, throttling) writes nothing and is not billed.
-  if (failed && !conditionFailed) writes.length = 0;
-  for (const write of writes) {
-    const schema = await schemaOf(write.table);
-    const key = imageKey(write.table, schema, write.key);
-    const before = images.get(key) ?? undefined;
-    let after: Item | undefined;
-    if (!failed) {
-      if (write.kind === 'put') after = write.item;
-      else if (write.kind === 'update')
-        after =
-          output.Attributes && input.ReturnValues === 'ALL_NEW'
-            ? output.Attributes
-            : await readBack(write.table, write.key);
-      else if (write.kind === 'check') after = before;
-      if (write.kind !== 'check') images.set(key, write.kind === 'delete' ? null : (after ?? null));
-    }
-    const itemWrite: ItemWrite = {
-      before,
-      after,
-      transactional,
-      failed,
-      conditionCheck: write.kind === 'check',
-    };
-    const units = itemWriteUnits(itemWrite, schema);
-    add(write.table, { writeUnits: units.table, indexWriteUnits: units.indexes });
-    if (process.env.BENCH_METER_DUMP) {
-      const entry = byTable.get(write.table) as MeterRecord;
-      entry.writes = [
-        ...(entry.writes ?? []),
-        `${write.kind} ${itemBytes(before)}→${itemBytes(after)} B: ${units.table}+${units.indexes}`,
-      ];
-    }
-  }
-  if (byTable.size === 0) return [{ ...base, table: input?.TableName }];
-  return [...byTable.values()];
+  const writes = failed && !conditionFailed ? [] : attemptedWrites(op, input, output);
+  const outcome = { input, output, failed, transactional: op === 'TransactWriteItems' };
+  for (const write of writes) await meterWrite(write, outcome, units);
+  if (units.records.size === 0) return [{ ...base, table: input?.TableName }];
+  return [...units.records.values()];
 }
 
 function meter(
