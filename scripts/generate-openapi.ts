@@ -30,7 +30,10 @@ import { declaredRoutes } from './deploy/http-routes.mjs';
 type Json = Record<string, unknown>;
 
 /** Every route of the service, in serverless.yml's order of functions. */
-export const routes: ReadonlyArray<RouteDefinition> = (await declaredRoutes()).map(({ route }) => route);
+/** A declaration as read from its handler module, its tag filled in (scripts/deploy/http-routes.mjs). */
+type TaggedRoute = RouteDefinition & { tag: string };
+
+export const routes: ReadonlyArray<TaggedRoute> = (await declaredRoutes()).map(({ route }) => route);
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OPENAPI_PATH = join(ROOT, 'docs/openapi.json');
@@ -210,7 +213,7 @@ function parametersOf(route: RouteDefinition, components: Components, paging: Js
   return parameters;
 }
 
-function operationOf(route: RouteDefinition, components: Components, paging: Json): Json {
+function operationOf(route: TaggedRoute, components: Components, paging: Json): Json {
   const parameters = parametersOf(route, components, paging);
   const responses: Json = {};
   for (const [status, schema] of Object.entries(route.responses)) {
@@ -255,7 +258,7 @@ function operationOf(route: RouteDefinition, components: Components, paging: Jso
 }
 
 /** The OpenAPI 3.1 document of the given routes (all of them by default). */
-export function buildOpenApiDocument(all: ReadonlyArray<RouteDefinition> = routes): Json {
+export function buildOpenApiDocument(all: ReadonlyArray<TaggedRoute> = routes): Json {
   const components = new Components();
   const paging: Json = {
     limit: {

@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { clock, productRepository } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'createProduct',
-  method: 'POST',
-  url: '/products',
-  tag: 'catalog',
+export const route = defineRoute('POST /products', 'createProduct', {
   summary: 'Create a product',
   description: 'A given `productId` that exists already is a 409; without one, the server chooses it.',
   access: 'admin',

@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { productRepository } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'getProduct',
-  method: 'GET',
-  url: '/products/{productId}',
-  tag: 'catalog',
+export const route = defineRoute('GET /products/{productId}', 'getProduct', {
   summary: 'One product, with the stock a customer can still order',
   access: 'public',
   path: productPathSchema,

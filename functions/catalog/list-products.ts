@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { productRepository } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'listProducts',
-  method: 'GET',
-  url: '/products',
-  tag: 'catalog',
+export const route = defineRoute('GET /products', 'listProducts', {
   summary: 'A page of products',
   access: 'public',
   query: listProductsQuerySchema,

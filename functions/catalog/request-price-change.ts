@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { clock, priceChangeQueue, productRepository } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'changePrice',
-  method: 'PUT',
-  url: '/products/{productId}/price',
-  tag: 'catalog',
+export const route = defineRoute('PUT /products/{productId}/price', 'changePrice', {
   summary: "Change a product's price",
   description:
     'Accepted (202) and applied shortly after; changes of one product are applied in the order received.',

@@ -4,11 +4,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { clock, customerIdOf, customerRepository } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'getMe',
-  method: 'GET',
-  url: '/me',
-  tag: 'customers',
+export const route = defineRoute('GET /me', 'getMe', {
   summary: "The caller's profile (created on first use)",
   access: 'customer',
   responses: { 200: profileSchema },

@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { clock, contactSealer, customerIdOf, customerRepository } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'updateMe',
-  method: 'PUT',
-  url: '/me',
-  tag: 'customers',
+export const route = defineRoute('PUT /me', 'updateMe', {
   summary: "Update the caller's name and e-mail",
   access: 'customer',
   body: updateProfileSchema,

@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { eventStore } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'listEvents',
-  method: 'GET',
-  url: '/admin/events',
-  tag: 'eventstore',
+export const route = defineRoute('GET /admin/events', 'listEvents', {
   summary: 'Stored bus events of one correlation id or one aggregate, oldest first',
   description: 'Pass exactly one of `correlationId` and `aggregateId`.',
   access: 'admin',

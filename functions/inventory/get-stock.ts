@@ -6,11 +6,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { inventoryRepository } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'getStock',
-  method: 'GET',
-  url: '/inventory/{productId}',
-  tag: 'inventory',
+export const route = defineRoute('GET /inventory/{productId}', 'getStock', {
   summary: 'The stock of one product',
   access: 'admin',
   path: stockPathSchema,

@@ -6,11 +6,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { inventoryPorts } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'setStock',
-  method: 'PUT',
-  url: '/inventory/{productId}',
-  tag: 'inventory',
+export const route = defineRoute('PUT /inventory/{productId}', 'setStock', {
   summary: 'Set the on-hand stock of a product',
   description: `A quantity below the units reserved by open orders is a 409; above ${MAX_STOCK_QUANTITY} units, a 400.`,
   access: 'admin',

@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { notificationRepository } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'listNotifications',
-  method: 'GET',
-  url: '/admin/notifications',
-  tag: 'notifications',
+export const route = defineRoute('GET /admin/notifications', 'listNotifications', {
   summary: "One customer's notifications, newest first",
   access: 'admin',
   query: listNotificationsQuerySchema,

@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { clock, lifecycle, orderRepository, requesterOf } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'cancelOrder',
-  method: 'POST',
-  url: '/orders/{orderId}/cancel',
-  tag: 'orders',
+export const route = defineRoute('POST /orders/{orderId}/cancel', 'cancelOrder', {
   summary: 'Cancel one of your orders',
   description:
     'A pending order is cancelled, a confirmed one refunded and its stock released. ' +

@@ -5,11 +5,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { orderRepository, requesterOf } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'getOrder',
-  method: 'GET',
-  url: '/orders/{orderId}',
-  tag: 'orders',
+export const route = defineRoute('GET /orders/{orderId}', 'getOrder', {
   summary: 'One order, for its owner or an admin',
   description: "Someone else's order is a 404.",
   access: 'customer',

@@ -14,11 +14,7 @@ import {
   requesterOf,
 } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'placeOrder',
-  method: 'POST',
-  url: '/orders',
-  tag: 'orders',
+export const route = defineRoute('POST /orders', 'placeOrder', {
   summary: 'Place an order',
   description:
     'The same Idempotency-Key with the same body returns the same order; with another body it is a 409. ' +

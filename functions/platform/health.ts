@@ -2,11 +2,7 @@ import * as z from 'zod';
 import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 
-export const route = defineRoute({
-  operationId: 'health',
-  method: 'GET',
-  url: '/health',
-  tag: 'platform',
+export const route = defineRoute('GET /health', 'health', {
   summary: 'Liveness',
   access: 'public',
   responses: { 200: z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' }) },

@@ -5,11 +5,7 @@ import { defineRoute } from '../../shared/http/route.js';
  * GET /openapi.json, declared apart from its handler: the document is generated from the routes, and the
  * handler bundles the generated document.
  */
-export const route = defineRoute({
-  operationId: 'getOpenApiDocument',
-  method: 'GET',
-  url: '/openapi.json',
-  tag: 'platform',
+export const route = defineRoute('GET /openapi.json', 'getOpenApiDocument', {
   summary: 'This OpenAPI 3.1 document',
   access: 'public',
   responses: {

@@ -6,10 +6,7 @@ import { httpHandler, json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { orderHistory } from './dependencies.js';
 
-export const route = defineRoute({
-  operationId: 'listMyOrders',
-  method: 'GET',
-  url: '/orders',
+export const route = defineRoute('GET /orders', 'listMyOrders', {
   tag: 'orders',
   summary: "A page of the caller's own orders, newest first",
   description: 'Served by the read side: an order shows up here shortly after it is placed or changes.',

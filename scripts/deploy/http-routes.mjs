@@ -1,5 +1,5 @@
 /**
- * A route is declared once, in its handler module (`export const route = defineRoute({ … })`, see
+ * A route is declared once, in its handler module (`export const route = defineRoute('GET /…', …)`, see
  * shared/http/route.ts). Everything else is derived from that declaration:
  * - the function's `httpApi` event, added by the operations plugin when serverless loads the service, so
  *   `functions/<domain>/serverless.yml` holds only what the route cannot know (its role, its environment);
@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 
 /** @typedef {import('../../shared/http/route.js').RouteDefinition} RouteDefinition */
+/** @typedef {RouteDefinition & { tag: string }} DeclaredRoute a declaration with its tag filled in */
 /** @typedef {(url: string) => Promise<Record<string, unknown>>} ModuleImporter */
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,17 +27,19 @@ export function handlerModuleOf(handler) {
 }
 
 /**
- * The route a function's handler module declares, if it declares one.
+ * The route a function's handler module declares, if it declares one, tagged by default with the
+ * handler's folder: its domain (`functions/catalog/get-product.ts` → `catalog`).
  * @param {string} handler the function's `handler` setting
  * @param {ModuleImporter} importModule how to load TypeScript in the calling process
  * @param {string} [root]
- * @returns {Promise<RouteDefinition | undefined>}
+ * @returns {Promise<DeclaredRoute | undefined>}
  */
 export async function routeDeclaredBy(handler, importModule, root = PROJECT_ROOT) {
   const module = handlerModuleOf(handler);
   if (!module) return undefined;
   const exports = await importModule(pathToFileURL(join(root, module)).href);
-  return /** @type {RouteDefinition | undefined} */ (exports.route);
+  const route = /** @type {RouteDefinition | undefined} */ (exports.route);
+  return route && { ...route, tag: route.tag ?? String(module.split('/')[1]) };
 }
 
 /**
@@ -83,7 +86,7 @@ export function configuredFunctions(root = PROJECT_ROOT) {
  * Every route of the service with the function serving it, in serverless.yml's order. Defaults to the
  * caller's own `import()`, which loads TypeScript under tsx and vitest.
  * @param {{ root?: string, importModule?: ModuleImporter }} [options]
- * @returns {Promise<Array<{ functionName: string, route: RouteDefinition }>>}
+ * @returns {Promise<Array<{ functionName: string, route: DeclaredRoute }>>}
  */
 export async function declaredRoutes({ root = PROJECT_ROOT, importModule = (url) => import(url) } = {}) {
   const found = await Promise.all(

@@ -3,14 +3,24 @@ import type { Access } from './auth.js';
 import type { DeclaredHeader } from './validation.js';
 
 /**
- * The one declaration of an HTTP route: what `httpHandler` validates (access, body, path, query) and what
- * the OpenAPI document (`npm run docs:openapi`) and the typed client describe — method, path, required
- * headers and the response schema of every status. A handler exports it (`export const route = …`) and
- * passes it to `httpHandler(route, …)`. Nothing else repeats it: the operations plugin gives the function
- * serving the handler its `httpApi` event from it (scripts/deploy/http-routes.mjs).
+ * The one declaration of an HTTP route: what `httpHandler` validates (access, body, path, query, headers)
+ * and what the OpenAPI document (`npm run docs:openapi`) and the typed client describe — method, path,
+ * required headers and the response schema of every status. A handler exports it and passes it on:
+ *
+ *   export const route = defineRoute('GET /products/{productId}', 'getProduct', { summary, access, … });
+ *   export const handler = httpHandler(route, async ({ path }) => …);
+ *
+ * Nothing else repeats it: the operations plugin gives the function serving the handler its `httpApi`
+ * event from it (scripts/deploy/http-routes.mjs), which also fills in the default tag.
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+
+/**
+ * API Gateway's route key, as serverless.yml's `httpApi` shorthand writes it: the method, one space and
+ * the path with `{name}` parameters (`GET /products/{productId}`).
+ */
+export type RouteKey = `${HttpMethod} /${string}`;
 
 /** Problem statuses a route may answer with; the generator derives most of them (see `problemStatusesOf`). */
 export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422;
@@ -29,8 +39,12 @@ export interface RouteDefinition<
   method: HttpMethod;
   /** The path as in serverless.yml, with `{name}` parameters: `/products/{productId}`. */
   url: string;
-  /** The OpenAPI tag: the owning domain. */
-  tag: string;
+  /**
+   * The OpenAPI tag. Left out, it is the folder of the handler (`functions/<domain>/…`), filled in where
+   * the declarations are read (scripts/deploy/http-routes.mjs); a read side serving another domain's
+   * resource names that domain.
+   */
+  tag?: string;
   summary: string;
   description?: string;
   access: Access;
@@ -52,7 +66,22 @@ export interface RouteDefinition<
   maxBodyBytes?: number;
 }
 
-/** Declares a route, keeping the literal types of its schemas (for `httpHandler` and the client). */
+/** What a declaration states besides its route key and operationId. */
+export type RouteDetails<
+  BodySchema extends z.ZodType | undefined,
+  PathSchema extends z.ZodType | undefined,
+  QuerySchema extends z.ZodType | undefined,
+  Responses extends Record<number, z.ZodType>,
+  Headers extends Record<string, RequestHeader>,
+> = Omit<
+  RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses, Headers>,
+  'operationId' | 'method' | 'url'
+>;
+
+/**
+ * Declares a route by its route key and operationId, keeping the literal types of its schemas (for
+ * `httpHandler` and the client).
+ */
 export function defineRoute<
   BodySchema extends z.ZodType | undefined = undefined,
   PathSchema extends z.ZodType | undefined = undefined,
@@ -60,9 +89,18 @@ export function defineRoute<
   const Responses extends Record<number, z.ZodType> = Record<number, z.ZodType>,
   const Headers extends Record<string, RequestHeader> = Record<string, never>,
 >(
-  route: RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses, Headers>,
+  key: RouteKey,
+  operationId: string,
+  details: RouteDetails<BodySchema, PathSchema, QuerySchema, Responses, Headers>,
 ): RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses, Headers> {
-  return route;
+  const [method, url] = routeKeyParts(key);
+  return { ...details, operationId, method, url };
+}
+
+function routeKeyParts(key: RouteKey): [HttpMethod, string] {
+  const match = /^(GET|POST|PUT|DELETE|PATCH) (\/\S*)$/.exec(key);
+  if (!match) throw new Error(`"${key}" is not a route key: write the method, one space and the path`);
+  return [match[1] as HttpMethod, match[2] as string];
 }
 
 /**
