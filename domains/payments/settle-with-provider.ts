@@ -99,11 +99,10 @@ export async function settle(payment: Payment, ports: ProviderPorts, trace: Caus
       case 'authorize':
         return await authorize(payment, ports, trace, now);
       case 'capture':
-        return await capture(payment, ports, trace, now);
+      case 'refund':
+        return await moveAmount(payment, operation, ports, trace, now);
       case 'void':
         return await voidAuthorization(payment, ports, trace, now);
-      case 'refund':
-        return await refund(payment, ports, trace, now);
     }
   } catch (error) {
     if (!(error instanceof PaymentProviderUnavailable)) throw error;
@@ -197,33 +196,34 @@ function onAuthorization(payment: Payment, operation: 'capture' | 'void' | 'refu
   };
 }
 
+/**
+ * Capture and refund both move the authorized amount (to the merchant, or back to the customer) and settle
+ * alike; they differ only in the provider call, the reference it returns, the status and the event.
+ */
+async function moveAmount(
+  payment: Payment,
+  operation: 'capture' | 'refund',
+  ports: ProviderPorts,
+  trace: CausalContext,
+  now: Date,
+): Promise<Step> {
+  const request = onAuthorization(payment, operation);
+  const at = now.toISOString();
+  if (operation === 'capture') {
+    const { captureId } = await ports.provider.capture(request);
+    const data = { ...movedAmount(payment), capturedAt: at };
+    const captured = createEnvelope(PaymentCapturedV1, data, trace, { now });
+    return answered({ ...payment, status: 'CAPTURED', captureId }, 'captured', captured);
+  }
+  const { refundId } = await ports.provider.refund(request);
+  const data = { ...movedAmount(payment), refundedAt: at };
+  const refunded = createEnvelope(PaymentRefundedV1, data, trace, { now });
+  return answered({ ...payment, status: 'REFUNDED', refundId }, 'refunded', refunded);
+}
+
 /** What PaymentCaptured and PaymentRefunded say besides their timestamp. */
 function movedAmount(payment: Payment) {
   return { orderId: payment.orderId, paymentId: payment.paymentId, amount: intentOf(payment).amount };
-}
-
-async function capture(
-  payment: Payment,
-  ports: ProviderPorts,
-  trace: CausalContext,
-  now: Date,
-): Promise<Step> {
-  const { captureId } = await ports.provider.capture(onAuthorization(payment, 'capture'));
-  const data = { ...movedAmount(payment), capturedAt: now.toISOString() };
-  const captured = createEnvelope(PaymentCapturedV1, data, trace, { now });
-  return answered({ ...payment, status: 'CAPTURED', captureId }, 'captured', captured);
-}
-
-async function refund(
-  payment: Payment,
-  ports: ProviderPorts,
-  trace: CausalContext,
-  now: Date,
-): Promise<Step> {
-  const { refundId } = await ports.provider.refund(onAuthorization(payment, 'refund'));
-  const data = { ...movedAmount(payment), refundedAt: now.toISOString() };
-  const refunded = createEnvelope(PaymentRefundedV1, data, trace, { now });
-  return answered({ ...payment, status: 'REFUNDED', refundId }, 'refunded', refunded);
 }
 
 async function voidAuthorization(
