@@ -56,6 +56,19 @@ export function defineEvent<Type extends string, Data>(definition: {
   };
 }
 
+/**
+ * The contracts one domain publishes: `const paymentsEvent = eventsOf(PAYMENTS_PRODUCER)`, then
+ * `paymentsEvent('PaymentCaptured', 1, { ...fields })`. The data is a loose object of those fields, as every
+ * contract's is: consumers accept unknown fields.
+ */
+export function eventsOf(producer: string) {
+  return <Type extends string, Fields extends z.core.$ZodLooseShape>(
+    type: Type,
+    version: number,
+    fields: Fields,
+  ) => defineEvent({ type, version, producer, data: z.looseObject(fields) });
+}
+
 /** Where an event comes from: the request or event that caused it. */
 export interface CausalContext {
   correlationId: string;

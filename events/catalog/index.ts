@@ -1,32 +1,25 @@
 import * as z from 'zod';
-import { defineEvent } from '../envelope.js';
+import { eventsOf } from '../envelope.js';
+import { aggregateVersion, id, timestamp } from '../fields.js';
 import { moneySchema } from '../money.js';
 
 export const CATALOG_PRODUCER = 'catalog';
 
-export const ProductCreatedV1 = defineEvent({
-  type: 'ProductCreated',
-  version: 1,
-  producer: CATALOG_PRODUCER,
-  data: z.looseObject({
-    productId: z.string().min(1),
-    name: z.string(),
-    description: z.string(),
-    price: moneySchema,
-    createdAt: z.iso.datetime({ offset: true }),
-  }),
+const catalogEvent = eventsOf(CATALOG_PRODUCER);
+
+export const ProductCreatedV1 = catalogEvent('ProductCreated', 1, {
+  productId: id,
+  name: z.string(),
+  description: z.string(),
+  price: moneySchema,
+  createdAt: timestamp,
 });
 
-export const PriceChangedV1 = defineEvent({
-  type: 'PriceChanged',
-  version: 1,
-  producer: CATALOG_PRODUCER,
-  data: z.looseObject({
-    productId: z.string().min(1),
-    previousPrice: moneySchema,
-    price: moneySchema,
-    /** Increases by one with every applied change of this product: consumers drop older ones. */
-    priceVersion: z.int().positive(),
-    changedAt: z.iso.datetime({ offset: true }),
-  }),
+export const PriceChangedV1 = catalogEvent('PriceChanged', 1, {
+  productId: id,
+  previousPrice: moneySchema,
+  price: moneySchema,
+  /** Increases by one with every applied change of this product: consumers drop older ones. */
+  priceVersion: aggregateVersion,
+  changedAt: timestamp,
 });

@@ -1,24 +1,22 @@
 import * as z from 'zod';
-import { defineEvent } from '../envelope.js';
+import { eventsOf } from '../envelope.js';
+import { aggregateVersion, id, timestamp } from '../fields.js';
 
 export const CUSTOMERS_PRODUCER = 'customers';
+
+const customersEvent = eventsOf(CUSTOMERS_PRODUCER);
 
 /**
  * The first CustomerProfileUpdated: it carries the name and the e-mail in clear, so every subscriber, the
  * event store and the bus archive kept them. Customers no longer publishes it (V2 replaced it); consumers
  * still read it, because events already stored or archived are replayed.
  */
-export const CustomerProfileUpdatedV1 = defineEvent({
-  type: 'CustomerProfileUpdated',
-  version: 1,
-  producer: CUSTOMERS_PRODUCER,
-  data: z.looseObject({
-    customerId: z.string().min(1),
-    name: z.string().optional(),
-    email: z.email().optional(),
-    profileVersion: z.int().positive(),
-    updatedAt: z.iso.datetime({ offset: true }),
-  }),
+export const CustomerProfileUpdatedV1 = customersEvent('CustomerProfileUpdated', 1, {
+  customerId: id,
+  name: z.string().optional(),
+  email: z.email().optional(),
+  profileVersion: aggregateVersion,
+  updatedAt: timestamp,
 });
 
 /** The encryption context sealed contact details are bound to: KMS refuses to open them under any other. */
@@ -36,18 +34,13 @@ export type CustomerContact = z.infer<typeof customerContactSchema>;
  * whose role may open them (notifications), so the bus, the event store, the archive and every other
  * subscriber only ever see ciphertext (decisions.md). `profileVersion` lets projections keep the newest.
  */
-export const CustomerProfileUpdatedV2 = defineEvent({
-  type: 'CustomerProfileUpdated',
-  version: 2,
-  producer: CUSTOMERS_PRODUCER,
-  data: z.looseObject({
-    customerId: z.string().min(1),
-    /**
-     * The contact details (`{ name?, email? }` as JSON) as ciphertext bound to the customer by the
-     * encryption context (`{ customerId, purpose: 'customer-contact' }`): base64 of a KMS ciphertext blob.
-     */
-    sealedContact: z.base64().min(1),
-    profileVersion: z.int().positive(),
-    updatedAt: z.iso.datetime({ offset: true }),
-  }),
+export const CustomerProfileUpdatedV2 = customersEvent('CustomerProfileUpdated', 2, {
+  customerId: id,
+  /**
+   * The contact details (`{ name?, email? }` as JSON) as ciphertext bound to the customer by the
+   * encryption context (`{ customerId, purpose: 'customer-contact' }`): base64 of a KMS ciphertext blob.
+   */
+  sealedContact: z.base64().min(1),
+  profileVersion: aggregateVersion,
+  updatedAt: timestamp,
 });

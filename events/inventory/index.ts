@@ -1,61 +1,36 @@
 import * as z from 'zod';
-import { defineEvent } from '../envelope.js';
+import { eventsOf } from '../envelope.js';
+import { aggregateVersion, id, timestamp } from '../fields.js';
 
 export const INVENTORY_PRODUCER = 'inventory';
 
-const reservedLineSchema = z.looseObject({ productId: z.string().min(1), quantity: z.int().positive() });
+const inventoryEvent = eventsOf(INVENTORY_PRODUCER);
 
-export const StockReservedV1 = defineEvent({
-  type: 'StockReserved',
-  version: 1,
-  producer: INVENTORY_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    items: z.array(reservedLineSchema).min(1),
-    reservedAt: z.iso.datetime({ offset: true }),
-  }),
+const reservedLineSchema = z.looseObject({ productId: id, quantity: z.int().positive() });
+
+/** The stock of an order, as it is reserved and, on cancellation, released. */
+const orderStock = { orderId: id, items: z.array(reservedLineSchema).min(1) };
+
+/** A number of units in stock (on hand, reserved or available): never negative. */
+const units = z.int().nonnegative();
+
+export const StockReservedV1 = inventoryEvent('StockReserved', 1, { ...orderStock, reservedAt: timestamp });
+
+export const StockReservationFailedV1 = inventoryEvent('StockReservationFailed', 1, {
+  orderId: id,
+  /** The lines that could not be served; nothing of the order was reserved. */
+  unavailable: z.array(z.looseObject({ productId: id, requested: z.int().positive(), available: units })),
+  failedAt: timestamp,
 });
 
-export const StockReservationFailedV1 = defineEvent({
-  type: 'StockReservationFailed',
-  version: 1,
-  producer: INVENTORY_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    /** The lines that could not be served; nothing of the order was reserved. */
-    unavailable: z.array(
-      z.looseObject({
-        productId: z.string().min(1),
-        requested: z.int().positive(),
-        available: z.int().nonnegative(),
-      }),
-    ),
-    failedAt: z.iso.datetime({ offset: true }),
-  }),
-});
-
-export const StockReleasedV1 = defineEvent({
-  type: 'StockReleased',
-  version: 1,
-  producer: INVENTORY_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    items: z.array(reservedLineSchema).min(1),
-    releasedAt: z.iso.datetime({ offset: true }),
-  }),
-});
+export const StockReleasedV1 = inventoryEvent('StockReleased', 1, { ...orderStock, releasedAt: timestamp });
 
 /** Published on every change of a product's stock; `stockVersion` lets projections drop stale updates. */
-export const StockLevelChangedV1 = defineEvent({
-  type: 'StockLevelChanged',
-  version: 1,
-  producer: INVENTORY_PRODUCER,
-  data: z.looseObject({
-    productId: z.string().min(1),
-    onHand: z.int().nonnegative(),
-    reserved: z.int().nonnegative(),
-    available: z.int().nonnegative(),
-    stockVersion: z.int().positive(),
-    changedAt: z.iso.datetime({ offset: true }),
-  }),
+export const StockLevelChangedV1 = inventoryEvent('StockLevelChanged', 1, {
+  productId: id,
+  onHand: units,
+  reserved: units,
+  available: units,
+  stockVersion: aggregateVersion,
+  changedAt: timestamp,
 });

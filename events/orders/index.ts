@@ -1,8 +1,11 @@
 import * as z from 'zod';
-import { defineEvent } from '../envelope.js';
+import { eventsOf } from '../envelope.js';
+import { aggregateVersion, id, timestamp } from '../fields.js';
 import { moneySchema } from '../money.js';
 
 export const ORDERS_PRODUCER = 'orders';
+
+const ordersEvent = eventsOf(ORDERS_PRODUCER);
 
 export const cancellationReasonSchema = z.enum([
   'OUT_OF_STOCK',
@@ -14,31 +17,36 @@ export const cancellationReasonSchema = z.enum([
 export type CancellationReason = z.infer<typeof cancellationReasonSchema>;
 
 export const orderLineSchema = z.looseObject({
-  productId: z.string().min(1),
+  productId: id,
   quantity: z.int().positive(),
   unitPrice: moneySchema,
 });
+
+/** What every order event carries first: whose order it is, what it holds and what it costs. */
+const orderSummary = {
+  orderId: id,
+  customerId: id,
+  items: z.array(orderLineSchema).min(1),
+  total: moneySchema,
+};
+
+/** What every order event carries last, since it was added to the contracts already published as v1. */
+const orderVersionAddedAfterV1 = {
+  /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
+  orderVersion: aggregateVersion.optional(),
+};
 
 /**
  * The first OrderPlaced: it carries the card token in clear, so every subscriber, the event store and the
  * bus archive kept it. Orders no longer publishes it (V2 replaced it); consumers still read it, because
  * events already stored or archived are replayed.
  */
-export const OrderPlacedV1 = defineEvent({
-  type: 'OrderPlaced',
-  version: 1,
-  producer: ORDERS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    customerId: z.string().min(1),
-    items: z.array(orderLineSchema).min(1),
-    total: moneySchema,
-    /** Opaque token of the payment provider (never card data). */
-    paymentToken: z.string().min(1),
-    placedAt: z.iso.datetime({ offset: true }),
-    /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
-    orderVersion: z.int().positive().optional(),
-  }),
+export const OrderPlacedV1 = ordersEvent('OrderPlaced', 1, {
+  ...orderSummary,
+  /** Opaque token of the payment provider (never card data). */
+  paymentToken: z.string().min(1),
+  placedAt: timestamp,
+  ...orderVersionAddedAfterV1,
 });
 
 /** The encryption context a sealed payment token is bound to: KMS refuses to open it under any other. */
@@ -48,55 +56,29 @@ export const PAYMENT_TOKEN_PURPOSE = 'payment-token';
  * OrderPlaced as orders publishes it: the card token travels sealed for payments alone (decisions.md), so
  * the bus, the event store, the archive and every other subscriber only ever see ciphertext.
  */
-export const OrderPlacedV2 = defineEvent({
-  type: 'OrderPlaced',
-  version: 2,
-  producer: ORDERS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    customerId: z.string().min(1),
-    items: z.array(orderLineSchema).min(1),
-    total: moneySchema,
-    /**
-     * The provider's card token as ciphertext only payments can open, bound to the order id by the
-     * encryption context (`{ orderId, purpose: 'payment-token' }`): base64 of a KMS ciphertext blob.
-     */
-    sealedPaymentToken: z.base64().min(1),
-    placedAt: z.iso.datetime({ offset: true }),
-    /** The order's version after this change: projections keep the newest. */
-    orderVersion: z.int().positive(),
-  }),
+export const OrderPlacedV2 = ordersEvent('OrderPlaced', 2, {
+  ...orderSummary,
+  /**
+   * The provider's card token as ciphertext only payments can open, bound to the order id by the
+   * encryption context (`{ orderId, purpose: 'payment-token' }`): base64 of a KMS ciphertext blob.
+   */
+  sealedPaymentToken: z.base64().min(1),
+  placedAt: timestamp,
+  /** The order's version after this change: projections keep the newest. */
+  orderVersion: aggregateVersion,
 });
 
-export const OrderConfirmedV1 = defineEvent({
-  type: 'OrderConfirmed',
-  version: 1,
-  producer: ORDERS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    customerId: z.string().min(1),
-    items: z.array(orderLineSchema).min(1),
-    total: moneySchema,
-    confirmedAt: z.iso.datetime({ offset: true }),
-    /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
-    orderVersion: z.int().positive().optional(),
-  }),
+export const OrderConfirmedV1 = ordersEvent('OrderConfirmed', 1, {
+  ...orderSummary,
+  confirmedAt: timestamp,
+  ...orderVersionAddedAfterV1,
 });
 
-export const OrderCancelledV1 = defineEvent({
-  type: 'OrderCancelled',
-  version: 1,
-  producer: ORDERS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    customerId: z.string().min(1),
-    items: z.array(orderLineSchema).min(1),
-    total: moneySchema,
-    reason: cancellationReasonSchema,
-    /** True when the order had been confirmed (stock sold, payment captured): compensations must undo both. */
-    wasConfirmed: z.boolean(),
-    cancelledAt: z.iso.datetime({ offset: true }),
-    /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
-    orderVersion: z.int().positive().optional(),
-  }),
+export const OrderCancelledV1 = ordersEvent('OrderCancelled', 1, {
+  ...orderSummary,
+  reason: cancellationReasonSchema,
+  /** True when the order had been confirmed (stock sold, payment captured): compensations must undo both. */
+  wasConfirmed: z.boolean(),
+  cancelledAt: timestamp,
+  ...orderVersionAddedAfterV1,
 });

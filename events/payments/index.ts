@@ -1,78 +1,47 @@
 import * as z from 'zod';
-import { defineEvent } from '../envelope.js';
+import { eventsOf } from '../envelope.js';
+import { id, timestamp } from '../fields.js';
 import { moneySchema } from '../money.js';
 
 export const PAYMENTS_PRODUCER = 'payments';
 
-export const PaymentAuthorizedV1 = defineEvent({
-  type: 'PaymentAuthorized',
-  version: 1,
-  producer: PAYMENTS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    paymentId: z.string().min(1),
-    amount: moneySchema,
-    authorizedAt: z.iso.datetime({ offset: true }),
-  }),
+const paymentsEvent = eventsOf(PAYMENTS_PRODUCER);
+
+/** The payment of an order: every event about an authorization names both. */
+const orderPayment = { orderId: id, paymentId: id };
+
+/** A payment and the amount it moves: authorized, captured or refunded. */
+const paymentAmount = { ...orderPayment, amount: moneySchema };
+
+export const PaymentAuthorizedV1 = paymentsEvent('PaymentAuthorized', 1, {
+  ...paymentAmount,
+  authorizedAt: timestamp,
 });
 
-export const PaymentDeclinedV1 = defineEvent({
-  type: 'PaymentDeclined',
-  version: 1,
-  producer: PAYMENTS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    customerId: z.string().min(1),
-    amount: moneySchema,
-    declineReason: z.string(),
-    declinedAt: z.iso.datetime({ offset: true }),
-  }),
+export const PaymentDeclinedV1 = paymentsEvent('PaymentDeclined', 1, {
+  orderId: id,
+  customerId: id,
+  amount: moneySchema,
+  declineReason: z.string(),
+  declinedAt: timestamp,
 });
 
 /** The provider could not be reached; payments keeps retrying until the order is confirmed or cancelled. */
-export const PaymentUnavailableV1 = defineEvent({
-  type: 'PaymentUnavailable',
-  version: 1,
-  producer: PAYMENTS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    detail: z.string(),
-    at: z.iso.datetime({ offset: true }),
-  }),
+export const PaymentUnavailableV1 = paymentsEvent('PaymentUnavailable', 1, {
+  orderId: id,
+  detail: z.string(),
+  at: timestamp,
 });
 
-export const PaymentCapturedV1 = defineEvent({
-  type: 'PaymentCaptured',
-  version: 1,
-  producer: PAYMENTS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    paymentId: z.string().min(1),
-    amount: moneySchema,
-    capturedAt: z.iso.datetime({ offset: true }),
-  }),
+export const PaymentCapturedV1 = paymentsEvent('PaymentCaptured', 1, {
+  ...paymentAmount,
+  capturedAt: timestamp,
 });
 
-export const PaymentRefundedV1 = defineEvent({
-  type: 'PaymentRefunded',
-  version: 1,
-  producer: PAYMENTS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    paymentId: z.string().min(1),
-    amount: moneySchema,
-    refundedAt: z.iso.datetime({ offset: true }),
-  }),
+export const PaymentRefundedV1 = paymentsEvent('PaymentRefunded', 1, {
+  ...paymentAmount,
+  refundedAt: timestamp,
 });
 
 /** An authorization released without capture (order cancelled before confirmation). */
-export const PaymentVoidedV1 = defineEvent({
-  type: 'PaymentVoided',
-  version: 1,
-  producer: PAYMENTS_PRODUCER,
-  data: z.looseObject({
-    orderId: z.string().min(1),
-    paymentId: z.string().min(1),
-    voidedAt: z.iso.datetime({ offset: true }),
-  }),
-});
+export const PaymentVoidedV1 = paymentsEvent('PaymentVoided', 1, { ...orderPayment, voidedAt: timestamp });
