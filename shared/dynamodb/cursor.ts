@@ -33,30 +33,47 @@ export interface Page<Item> {
   nextCursor: string | null;
 }
 
+/** What a client asks of a listing: how many items at most, and where the previous page ended. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
 /**
- * One page of the items of one partition of an index, newest first (the index sorts by time): the
- * cursor in is decoded and checked by `accept` (see `decodeCursor`), the cursor out encodes where the
- * page ended.
+ * An index whose partitions each hold one owner's items sorted by time (a customer's orders, say), as
+ * an adapter describes it once; every listing of one of its partitions then reads the same way.
+ */
+export interface TimeSortedIndex<Item> {
+  indexName: string;
+  partitionKey: string;
+  /** Checks a decoded cursor for one partition: the key for DynamoDB, or undefined (see `decodeCursor`). */
+  // biome-ignore lint/suspicious/noExplicitAny: the decoded JSON is untrusted until the acceptor checks it
+  acceptFor(partition: string): (candidate: any) => Record<string, unknown> | undefined;
+  toItem(stored: Record<string, unknown>): Item;
+}
+
+/**
+ * One page of the items of one partition of the index, newest first: the cursor in is decoded and
+ * checked by the index's acceptor for that partition, the cursor out encodes where the page ended.
  */
 export async function newestFirstPage<Item>(
   client: DynamoDBDocumentClient,
-  listing: { tableName: string; indexName: string; partitionKey: string; partition: string },
-  page: { limit: number; cursor?: string },
-  // biome-ignore lint/suspicious/noExplicitAny: the decoded JSON is untrusted until `accept` checks it
-  accept: (candidate: any) => Record<string, unknown> | undefined,
-  toItem: (stored: Record<string, unknown>) => Item,
+  tableName: string,
+  index: TimeSortedIndex<Item>,
+  partition: string,
+  page: PageRequest,
 ): Promise<Page<Item>> {
   const result = await client.send(
     new QueryCommand({
-      TableName: listing.tableName,
-      IndexName: listing.indexName,
+      TableName: tableName,
+      IndexName: index.indexName,
       KeyConditionExpression: '#partition = :partition',
-      ExpressionAttributeNames: { '#partition': listing.partitionKey },
-      ExpressionAttributeValues: { ':partition': listing.partition },
+      ExpressionAttributeNames: { '#partition': index.partitionKey },
+      ExpressionAttributeValues: { ':partition': partition },
       ScanIndexForward: false,
       Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, accept),
+      ExclusiveStartKey: decodeCursor(page.cursor, index.acceptFor(partition)),
     }),
   );
-  return { items: (result.Items ?? []).map(toItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  return { items: (result.Items ?? []).map(index.toItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
 }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { newestFirstPage } from '../../../shared/dynamodb/cursor.js';
+import { newestFirstPage, type TimeSortedIndex } from '../../../shared/dynamodb/cursor.js';
 import type { Notification } from '../model.js';
 import type { NotificationPage, NotificationRepository } from '../ports.js';
 
@@ -33,6 +33,13 @@ function listKeyAcceptor(customerId: string) {
     return parsed.success && parsed.data.customerId === customerId ? parsed.data : undefined;
   };
 }
+
+const customerIndex: TimeSortedIndex<Notification> = {
+  indexName: CUSTOMER_INDEX,
+  partitionKey: 'customerId',
+  acceptFor: listKeyAcceptor,
+  toItem: toNotification,
+};
 
 /** Notifications share the notifications table with the contact projection. */
 export class DynamoDbNotificationRepository implements NotificationRepository {
@@ -126,17 +133,6 @@ export class DynamoDbNotificationRepository implements NotificationRepository {
   }
 
   listByCustomer(customerId: string, page: { limit: number; cursor?: string }): Promise<NotificationPage> {
-    return newestFirstPage(
-      this.client,
-      {
-        tableName: this.tableName,
-        indexName: CUSTOMER_INDEX,
-        partitionKey: 'customerId',
-        partition: customerId,
-      },
-      page,
-      listKeyAcceptor(customerId),
-      toNotification,
-    );
+    return newestFirstPage(this.client, this.tableName, customerIndex, customerId, page);
   }
 }

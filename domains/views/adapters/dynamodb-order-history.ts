@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { newestFirstPage } from '../../../shared/dynamodb/cursor.js';
+import { newestFirstPage, type TimeSortedIndex } from '../../../shared/dynamodb/cursor.js';
 import { OrderHistoryConflict, type ProjectedOrder } from '../model.js';
 import type { OrderHistory, OrderHistoryPage } from '../ports.js';
 
@@ -52,6 +52,13 @@ function listKeyAcceptor(customerId: string) {
   };
 }
 
+const customerIndex: TimeSortedIndex<ProjectedOrder> = {
+  indexName: CUSTOMER_INDEX,
+  partitionKey: 'customerId',
+  acceptFor: listKeyAcceptor,
+  toItem: toOrder,
+};
+
 /** The order history lives in the views table, one item per order, listed through a per-customer GSI. */
 export class DynamoDbOrderHistory implements OrderHistory {
   constructor(
@@ -90,17 +97,6 @@ export class DynamoDbOrderHistory implements OrderHistory {
   }
 
   listByCustomer(customerId: string, page: { limit: number; cursor?: string }): Promise<OrderHistoryPage> {
-    return newestFirstPage(
-      this.client,
-      {
-        tableName: this.tableName,
-        indexName: CUSTOMER_INDEX,
-        partitionKey: 'customerId',
-        partition: customerId,
-      },
-      page,
-      listKeyAcceptor(customerId),
-      toOrder,
-    );
+    return newestFirstPage(this.client, this.tableName, customerIndex, customerId, page);
   }
 }
