@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
+import { AggregateRepository } from '../../../shared/dynamodb/aggregate-repository.js';
 import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
 import { ConflictError } from '../../../shared/errors.js';
 import { sendWithEvents } from '../../../shared/outbox/transaction.js';
@@ -52,19 +53,8 @@ export class ProductVersionConflict extends ConflictError {
 }
 
 /** Products and their outbox live in the catalog's own table; a GSI on entityType lists products. */
-export class DynamoDbProductRepository implements ProductRepository {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly eventSource: string,
-  ) {}
-
-  async get(productId: string): Promise<Product | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keyOf(productId), ConsistentRead: true }),
-    );
-    return Item ? toProduct(Item) : undefined;
-  }
+export class DynamoDbProductRepository extends AggregateRepository<Product> implements ProductRepository {
+  protected readonly item = { keyOf, toAggregate: toProduct };
 
   async list(page: { limit: number; cursor?: string }): Promise<ProductPage> {
     const result = await this.client.send(
@@ -84,7 +74,7 @@ export class DynamoDbProductRepository implements ProductRepository {
     try {
       await sendWithEvents(
         this.client,
-        { tableName: this.tableName, eventSource: this.eventSource },
+        this.outbox,
         [
           {
             Put: {
@@ -111,7 +101,7 @@ export class DynamoDbProductRepository implements ProductRepository {
     try {
       await sendWithEvents(
         this.client,
-        { tableName: this.tableName, eventSource: this.eventSource },
+        this.outbox,
         [
           {
             Update: {

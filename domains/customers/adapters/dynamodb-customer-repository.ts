@@ -3,9 +3,10 @@ import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
+import { AggregateRepository } from '../../../shared/dynamodb/aggregate-repository.js';
 import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { type CustomerProfile, ProfileVersionConflict } from '../model.js';
 import type { CustomerRepository } from '../ports.js';
@@ -32,19 +33,11 @@ function profileLost(error: unknown): boolean {
 }
 
 /** Profiles and the customers' outbox live in the customers' own table, one item per customer. */
-export class DynamoDbCustomerRepository implements CustomerRepository {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly eventSource: string,
-  ) {}
-
-  async get(customerId: string): Promise<CustomerProfile | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keyOf(customerId), ConsistentRead: true }),
-    );
-    return Item ? toProfile(Item) : undefined;
-  }
+export class DynamoDbCustomerRepository
+  extends AggregateRepository<CustomerProfile>
+  implements CustomerRepository
+{
+  protected readonly item = { keyOf, toAggregate: toProfile };
 
   async createIfAbsent(profile: CustomerProfile): Promise<CustomerProfile> {
     try {
@@ -70,7 +63,7 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
     try {
       await sendWithEvents(
         this.client,
-        { tableName: this.tableName, eventSource: this.eventSource },
+        this.outbox,
         [
           {
             Put: {

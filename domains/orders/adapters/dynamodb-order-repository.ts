@@ -1,11 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type TransactWritePut,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type TransactWritePut } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
+import { AggregateRepository } from '../../../shared/dynamodb/aggregate-repository.js';
 import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { IdempotencyKeyTaken, type Order, OrderVersionConflict } from '../model.js';
 import type { IdempotencyRecord, OrderRepository } from '../ports.js';
@@ -50,19 +46,8 @@ function conditionFailedIndex(error: unknown): number | undefined {
 }
 
 /** Orders, their idempotency keys, the price projection and the outbox share the orders table. */
-export class DynamoDbOrderRepository implements OrderRepository {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly eventSource: string,
-  ) {}
-
-  async get(orderId: string): Promise<Order | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: true }),
-    );
-    return Item ? toOrder(Item) : undefined;
-  }
+export class DynamoDbOrderRepository extends AggregateRepository<Order> implements OrderRepository {
+  protected readonly item = { keyOf: orderKey, toAggregate: toOrder };
 
   async findIdempotencyRecord(customerId: string, key: string): Promise<IdempotencyRecord | undefined> {
     const { Item } = await this.client.send(
@@ -126,7 +111,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
     try {
       await sendWithEvents(
         this.client,
-        { tableName: this.tableName, eventSource: this.eventSource },
+        this.outbox,
         [...puts.map((put) => ({ Put: { TableName: this.tableName, ...put } }))],
         events,
       );

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
+import { AggregateRepository } from '../../../shared/dynamodb/aggregate-repository.js';
 import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { owedOperation, type Payment, PaymentVersionConflict } from '../model.js';
 import type { PaymentRepository, PendingPage } from '../ports.js';
@@ -49,19 +50,8 @@ const decodeCursor = (cursor: string | undefined) =>
     : undefined;
 
 /** One item per order (its payment) and the outbox, in the payments domain's own table. */
-export class DynamoDbPaymentRepository implements PaymentRepository {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly eventSource: string,
-  ) {}
-
-  async get(orderId: string): Promise<Payment | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keyOf(orderId), ConsistentRead: true }),
-    );
-    return Item ? toPayment(Item) : undefined;
-  }
+export class DynamoDbPaymentRepository extends AggregateRepository<Payment> implements PaymentRepository {
+  protected readonly item = { keyOf, toAggregate: toPayment };
 
   async save(payment: Payment, expectedVersion: number | undefined, events: EventEnvelope[]): Promise<void> {
     const condition =
@@ -74,7 +64,7 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
     try {
       await sendWithEvents(
         this.client,
-        { tableName: this.tableName, eventSource: this.eventSource },
+        this.outbox,
         [{ Put: { TableName: this.tableName, Item: toItem(payment), ...condition } }],
         events,
       );
