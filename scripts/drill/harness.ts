@@ -707,42 +707,7 @@ export async function openShop(stack: Stack): Promise<Shop> {
     async customer(name = uniqueId('drill-customer')) {
       return { id: name, token: await tokenFor(stack, name) };
     },
-    async placeOrder(
-      token,
-      items,
-      { paymentToken = 'tok_visa', correlationId = uniqueId('drill-corr') } = {},
-    ) {
-      // One Idempotency-Key for every attempt: a retry after a lost/failed answer can never order twice.
-      const key = uniqueId('key');
-      let transientRetries = 0;
-      let lastAnswer = 'none';
-      const response = await eventually(
-        async () => {
-          const placed = await call(stack, 'POST', '/orders', {
-            token,
-            body: { items, paymentToken },
-            headers: { 'idempotency-key': key, 'x-correlation-id': correlationId },
-          });
-          lastAnswer = `${placed.status} ${JSON.stringify(placed.body).slice(0, 300)}`;
-          if (placed.status === 422) return undefined; // prices not projected yet
-          if (placed.status >= 500 || placed.body?.errorMessage) {
-            transientRetries++;
-            shop.transientAnswers.push(`${placed.status} ${JSON.stringify(placed.body).slice(0, 120)}`);
-            return undefined;
-          }
-          return placed;
-        },
-        { description: 'the order to be accepted', timeoutMs: 60_000, intervalMs: 250 },
-      ).catch((error: Error) => {
-        // A timeout alone does not say whether the API kept refusing, failing or not answering.
-        throw new Error(`${error.message}; last answer to POST /orders: ${lastAnswer}`);
-      });
-      check(
-        response.status === 202,
-        `POST /orders answered ${response.status}: ${JSON.stringify(response.body)}`,
-      );
-      return { orderId: response.body.orderId, correlationId, status: response.status, transientRetries };
-    },
+    placeOrder: (token, items, options) => placeOrderUntilAccepted(shop, token, items, options),
     async order(token, orderId) {
       return (await call(stack, 'GET', `/orders/${orderId}`, { token })).body;
     },
@@ -777,6 +742,51 @@ export async function openShop(stack: Stack): Promise<Shop> {
     },
   };
   return shop;
+}
+
+/**
+ * POST /orders until it is accepted: a 422 (prices not projected yet), a 5xx or a Lambda error payload is
+ * tried again, each retry recorded in the shop's transientAnswers.
+ */
+async function placeOrderUntilAccepted(
+  shop: Shop,
+  token: string,
+  items: Array<{ productId: string; quantity: number }>,
+  {
+    paymentToken = 'tok_visa',
+    correlationId = uniqueId('drill-corr'),
+  }: Parameters<Shop['placeOrder']>[2] = {},
+): ReturnType<Shop['placeOrder']> {
+  // One Idempotency-Key for every attempt: a retry after a lost/failed answer can never order twice.
+  const key = uniqueId('key');
+  let transientRetries = 0;
+  let lastAnswer = 'none';
+  const response = await eventually(
+    async () => {
+      const placed = await call(shop.stack, 'POST', '/orders', {
+        token,
+        body: { items, paymentToken },
+        headers: { 'idempotency-key': key, 'x-correlation-id': correlationId },
+      });
+      lastAnswer = `${placed.status} ${JSON.stringify(placed.body).slice(0, 300)}`;
+      if (placed.status === 422) return undefined; // prices not projected yet
+      if (placed.status >= 500 || placed.body?.errorMessage) {
+        transientRetries++;
+        shop.transientAnswers.push(`${placed.status} ${JSON.stringify(placed.body).slice(0, 120)}`);
+        return undefined;
+      }
+      return placed;
+    },
+    { description: 'the order to be accepted', timeoutMs: 60_000, intervalMs: 250 },
+  ).catch((error: Error) => {
+    // A timeout alone does not say whether the API kept refusing, failing or not answering.
+    throw new Error(`${error.message}; last answer to POST /orders: ${lastAnswer}`);
+  });
+  check(
+    response.status === 202,
+    `POST /orders answered ${response.status}: ${JSON.stringify(response.body)}`,
+  );
+  return { orderId: response.body.orderId, correlationId, status: response.status, transientRetries };
 }
 
 /** Runs a drill body, turning thrown failures into a failed result with the message as detail. */
