@@ -12,8 +12,10 @@ import { allDrills } from './drills/index.js';
 import {
   type BootedStack,
   bootStack,
+  type Drill,
   type DrillContext,
   ROOT,
+  type Stack,
   setBusOutage,
   setSandboxOutage,
   stackFor,
@@ -55,7 +57,10 @@ function parseOptions(argv: string[]) {
   }).values;
 }
 
-async function runDrills(values: ReturnType<typeof parseOptions> & { stage: string }): Promise<number> {
+type Options = ReturnType<typeof parseOptions> & { stage: string };
+type Out = (line: string) => void;
+
+async function runDrills(values: Options): Promise<number> {
   const names = allDrills.map((d) => d.name);
   if (values.help) {
     process.stdout.write(
@@ -74,8 +79,26 @@ async function runDrills(values: ReturnType<typeof parseOptions> & { stage: stri
   }
   const drills = only ? allDrills.filter((d) => only.includes(d.name)) : allDrills;
   // Human output goes to stderr when --json is given, so the JSON line is the last stdout line.
-  const out = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const out: Out = (line) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
   const started = Date.now();
+  const rows = await runOnStack(drills, values, out, started);
+  const totalSeconds = (Date.now() - started) / 1000;
+  out('');
+  out(table(rows));
+  out(`${rows.filter((r) => r.passed).length}/${rows.length} drills passed in ${totalSeconds.toFixed(0)} s`);
+  if (!values['no-report']) writeReport(rows, totalSeconds, values.stage, Boolean(only));
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ drills: rows.map(({ name, passed, detail }) => ({ name, passed, detail })) })}\n`,
+    );
+  return rows.every((r) => r.passed) ? 0 : 1;
+}
+
+/**
+ * Boots the stage's stack (unless --no-boot), runs the drills one after another within the time budget
+ * and stops the stack again, also when a drill aborts the run or the process is interrupted.
+ */
+async function runOnStack(drills: Drill[], values: Options, out: Out, started: number): Promise<Row[]> {
   let booted: BootedStack | undefined;
   const rows: Row[] = [];
   const onSignal = async () => {
@@ -95,26 +118,12 @@ async function runDrills(values: ReturnType<typeof parseOptions> & { stage: stri
     await setBusOutage(stack, false);
     await setSandboxOutage(stack, 'off');
     for (const [index, drill] of drills.entries()) {
-      const t0 = Date.now();
-      if (t0 - started > TOTAL_BUDGET_MS) {
+      if (Date.now() - started > TOTAL_BUDGET_MS) {
         rows.push({ name: drill.name, passed: false, detail: 'not run: time budget exhausted', seconds: 0 });
         continue;
       }
       out(`[drill] (${index + 1}/${drills.length}) ${drill.name}: ${drill.fault}`);
-      const ctx: DrillContext = {
-        stack,
-        quick: values.quick ?? false,
-        progress: (line) => out(`[drill]     ${drill.name}: ${line}`),
-      };
-      const result = await drill.run(ctx);
-      // A drill never leaves a fault switched on for the next one.
-      await setBusOutage(stack, false).catch(() => undefined);
-      await setSandboxOutage(stack, 'off').catch(() => undefined);
-      const seconds = (Date.now() - t0) / 1000;
-      rows.push({ name: drill.name, ...result, seconds });
-      out(
-        `[drill]   ${result.passed ? 'PASS' : 'FAIL'} ${drill.name} (${seconds.toFixed(1)} s): ${result.detail}`,
-      );
+      rows.push(await runDrill(drill, { stack, quick: values.quick ?? false, out }));
     }
   } catch (error) {
     out(`[drill] aborted: ${error instanceof Error ? error.message : String(error)}`);
@@ -132,16 +141,25 @@ async function runDrills(values: ReturnType<typeof parseOptions> & { stage: stri
       await booted.stop();
     }
   }
-  const totalSeconds = (Date.now() - started) / 1000;
-  out('');
-  out(table(rows));
-  out(`${rows.filter((r) => r.passed).length}/${rows.length} drills passed in ${totalSeconds.toFixed(0)} s`);
-  if (!values['no-report']) writeReport(rows, totalSeconds, values.stage, Boolean(only));
-  if (values.json)
-    process.stdout.write(
-      `${JSON.stringify({ drills: rows.map(({ name, passed, detail }) => ({ name, passed, detail })) })}\n`,
-    );
-  return rows.every((r) => r.passed) ? 0 : 1;
+  return rows;
+}
+
+async function runDrill(drill: Drill, { stack, quick, out }: { stack: Stack; quick: boolean; out: Out }) {
+  const t0 = Date.now();
+  const ctx: DrillContext = {
+    stack,
+    quick,
+    progress: (line) => out(`[drill]     ${drill.name}: ${line}`),
+  };
+  const result = await drill.run(ctx);
+  // A drill never leaves a fault switched on for the next one.
+  await setBusOutage(stack, false).catch(() => undefined);
+  await setSandboxOutage(stack, 'off').catch(() => undefined);
+  const seconds = (Date.now() - t0) / 1000;
+  out(
+    `[drill]   ${result.passed ? 'PASS' : 'FAIL'} ${drill.name} (${seconds.toFixed(1)} s): ${result.detail}`,
+  );
+  return { name: drill.name, ...result, seconds } satisfies Row;
 }
 
 function table(rows: Row[]): string {
