@@ -2,14 +2,116 @@ import {
   busEvents,
   check,
   type Drill,
+  type DrillContext,
   eventually,
   guarded,
   holdsFor,
   invokeFunction,
   ledgerCounts,
   openShop,
+  type Shop,
+  type Stack,
   setSandboxOutage,
 } from '../harness.js';
+
+type Customer = { token: string };
+type Progress = DrillContext['progress'];
+
+async function waitForPaymentUnavailable(stack: Stack, correlationId: string): Promise<void> {
+  await eventually(
+    async () =>
+      (await busEvents(stack, { correlationId, detailType: 'PaymentUnavailable' })).length > 0 || undefined,
+    { description: 'PaymentUnavailable', timeoutMs: 25_000, intervalMs: 250 },
+  );
+}
+
+/** Three orders placed while the provider fails: each hears PaymentUnavailable and stays PENDING. */
+async function placeDuringOutage(shop: Shop, customer: Customer, product: string) {
+  await setSandboxOutage(shop.stack, 'error');
+  const waiting: Array<{ orderId: string; correlationId: string }> = [];
+  for (let i = 0; i < 3; i++)
+    waiting.push(await shop.placeOrder(customer.token, [{ productId: product, quantity: 1 }]));
+  for (const { correlationId } of waiting) await waitForPaymentUnavailable(shop.stack, correlationId);
+  for (const { orderId } of waiting) {
+    const o = await shop.order(customer.token, orderId);
+    check(o.status === 'PENDING', `order ${orderId} is ${o.status} during the outage, expected PENDING`);
+  }
+  return waiting;
+}
+
+/** Runs the retrier during the outage and looks for its breaker opening in the stack's log, if it has one. */
+async function observeBreakerOpening(stack: Stack, logStart: number): Promise<string> {
+  // Breakers are per execution environment (decision 11): the consumer's calls may be spread over
+  // several warm environments, so one retrier run, which calls for every pending order, is what
+  // reliably shows an environment's breaker opening.
+  await invokeFunction(stack, 'paymentsRetryPending');
+  if (!stack.logsSince) return 'breaker not observable (no stack log)';
+  const since = stack.logsSince;
+  await eventually(async () => since(logStart).includes('Payment provider circuit open') || undefined, {
+    description: 'the log line "Payment provider circuit open" during the outage',
+    timeoutMs: 15_000,
+    intervalMs: 500,
+  });
+  return 'breaker opened (stack log)';
+}
+
+/** Ends the outage and retries until every waiting order is CONFIRMED and captured once. */
+async function confirmAfterRecovery(shop: Shop, customer: Customer, waiting: Array<{ orderId: string }>) {
+  await setSandboxOutage(shop.stack, 'off');
+  await eventually(
+    async () => {
+      await invokeFunction(shop.stack, 'paymentsRetryPending');
+      const statuses = await Promise.all(
+        waiting.map(async (w) => (await shop.order(customer.token, w.orderId)).status),
+      );
+      return statuses.every((s) => s === 'CONFIRMED') || undefined;
+    },
+    {
+      description: 'the waiting orders to confirm after recovery',
+      timeoutMs: 60_000,
+      intervalMs: 1500,
+    },
+  );
+  for (const { orderId } of waiting) {
+    await eventually(async () => (await ledgerCounts(shop.stack, orderId)).captures === 1 || undefined, {
+      description: `one capture for ${orderId}`,
+      timeoutMs: 20_000,
+    });
+  }
+}
+
+/** An order still waiting at the deadline is cancelled PAYMENT_UNAVAILABLE, its stock released, never charged. */
+async function expireLateOrder(shop: Shop, customer: Customer, product: string, progress: Progress) {
+  const before = await shop.stock(product);
+  await setSandboxOutage(shop.stack, 'error');
+  const late = await shop.placeOrder(customer.token, [{ productId: product, quantity: 2 }]);
+  await waitForPaymentUnavailable(shop.stack, late.correlationId);
+  progress('order waiting past the stage deadline; invoking ordersExpirePending');
+  const cancelled = await eventually(
+    async () => {
+      await invokeFunction(shop.stack, 'ordersExpirePending');
+      const o = await shop.order(customer.token, late.orderId);
+      return o.status === 'CANCELLED' ? o : undefined;
+    },
+    { description: 'the deadline cancellation', timeoutMs: 180_000, intervalMs: 3000 },
+  );
+  check(cancelled.reason === 'PAYMENT_UNAVAILABLE', `cancelled with ${cancelled.reason}`);
+  await eventually(async () => (await shop.stock(product)).available === before.available || undefined, {
+    description: 'the stock to be released',
+    timeoutMs: 20_000,
+  });
+  await setSandboxOutage(shop.stack, 'off');
+  await invokeFunction(shop.stack, 'paymentsRetryPending');
+  await holdsFor(async () => (await ledgerCounts(shop.stack, late.orderId)).captures === 0, {
+    windowMs: 3000,
+    description: 'no capture for the expired order',
+  });
+  const counts = await ledgerCounts(shop.stack, late.orderId);
+  check(
+    counts.liveAuthorizations === 0,
+    `expired order has ${counts.liveAuthorizations} open authorization(s)`,
+  );
+}
 
 /** The payment sandbox answers 503 to everything: orders wait, then recover or expire. */
 export const providerOutage: Drill = {
@@ -28,103 +130,14 @@ export const providerOutage: Drill = {
       const notes: string[] = [];
       try {
         // Phase 1: orders wait during the outage and complete after recovery.
-        await setSandboxOutage(stack, 'error');
-        const waiting: Array<{ orderId: string; correlationId: string }> = [];
-        for (let i = 0; i < 3; i++)
-          waiting.push(await shop.placeOrder(customer.token, [{ productId: product, quantity: 1 }]));
-        for (const { correlationId } of waiting) {
-          await eventually(
-            async () =>
-              (await busEvents(stack, { correlationId, detailType: 'PaymentUnavailable' })).length > 0 ||
-              undefined,
-            { description: 'PaymentUnavailable', timeoutMs: 25_000, intervalMs: 250 },
-          );
-        }
-        for (const { orderId } of waiting) {
-          const o = await shop.order(customer.token, orderId);
-          check(
-            o.status === 'PENDING',
-            `order ${orderId} is ${o.status} during the outage, expected PENDING`,
-          );
-        }
-        // Breakers are per execution environment (decision 11): the consumer's calls may be spread over
-        // several warm environments, so one retrier run, which calls for every pending order, is what
-        // reliably shows an environment's breaker opening.
-        await invokeFunction(stack, 'paymentsRetryPending');
-        if (stack.logsSince) {
-          const since = stack.logsSince;
-          await eventually(
-            async () => since(logStart).includes('Payment provider circuit open') || undefined,
-            {
-              description: 'the log line "Payment provider circuit open" during the outage',
-              timeoutMs: 15_000,
-              intervalMs: 500,
-            },
-          );
-          notes.push('breaker opened (stack log)');
-        } else notes.push('breaker not observable (no stack log)');
+        const waiting = await placeDuringOutage(shop, customer, product);
+        notes.push(await observeBreakerOpening(stack, logStart));
         progress('3 orders PENDING with PaymentUnavailable; provider back, invoking paymentsRetryPending');
-        await setSandboxOutage(stack, 'off');
-        await eventually(
-          async () => {
-            await invokeFunction(stack, 'paymentsRetryPending');
-            const statuses = await Promise.all(
-              waiting.map(async (w) => (await shop.order(customer.token, w.orderId)).status),
-            );
-            return statuses.every((s) => s === 'CONFIRMED') || undefined;
-          },
-          {
-            description: 'the waiting orders to confirm after recovery',
-            timeoutMs: 60_000,
-            intervalMs: 1500,
-          },
-        );
-        for (const { orderId } of waiting) {
-          await eventually(async () => (await ledgerCounts(stack, orderId)).captures === 1 || undefined, {
-            description: `one capture for ${orderId}`,
-            timeoutMs: 20_000,
-          });
-        }
+        await confirmAfterRecovery(shop, customer, waiting);
         notes.push('3 waiting orders CONFIRMED + captured after recovery');
 
         // Phase 2: an order still waiting at the deadline is cancelled and its stock released.
-        const before = await shop.stock(product);
-        await setSandboxOutage(stack, 'error');
-        const late = await shop.placeOrder(customer.token, [{ productId: product, quantity: 2 }]);
-        await eventually(
-          async () =>
-            (await busEvents(stack, { correlationId: late.correlationId, detailType: 'PaymentUnavailable' }))
-              .length > 0 || undefined,
-          { description: 'PaymentUnavailable', timeoutMs: 25_000, intervalMs: 250 },
-        );
-        progress('order waiting past the stage deadline; invoking ordersExpirePending');
-        const cancelled = await eventually(
-          async () => {
-            await invokeFunction(stack, 'ordersExpirePending');
-            const o = await shop.order(customer.token, late.orderId);
-            return o.status === 'CANCELLED' ? o : undefined;
-          },
-          { description: 'the deadline cancellation', timeoutMs: 180_000, intervalMs: 3000 },
-        );
-        check(cancelled.reason === 'PAYMENT_UNAVAILABLE', `cancelled with ${cancelled.reason}`);
-        await eventually(
-          async () => (await shop.stock(product)).available === before.available || undefined,
-          {
-            description: 'the stock to be released',
-            timeoutMs: 20_000,
-          },
-        );
-        await setSandboxOutage(stack, 'off');
-        await invokeFunction(stack, 'paymentsRetryPending');
-        await holdsFor(async () => (await ledgerCounts(stack, late.orderId)).captures === 0, {
-          windowMs: 3000,
-          description: 'no capture for the expired order',
-        });
-        const counts = await ledgerCounts(stack, late.orderId);
-        check(
-          counts.liveAuthorizations === 0,
-          `expired order has ${counts.liveAuthorizations} open authorization(s)`,
-        );
+        await expireLateOrder(shop, customer, product, progress);
         notes.push('late order CANCELLED PAYMENT_UNAVAILABLE, stock released, never charged');
       } finally {
         await setSandboxOutage(stack, 'off');

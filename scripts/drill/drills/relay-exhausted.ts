@@ -2,6 +2,7 @@ import {
   busEvents,
   check,
   type Drill,
+  type DrillContext,
   eventually,
   guarded,
   ledgerCounts,
@@ -18,6 +19,7 @@ import {
 } from '../harness.js';
 
 const FAILURES = 'outbox-relay-failures';
+type Progress = DrillContext['progress'];
 
 /** Every order is final, and payments and stock agree with how it ended; returns what does not hold yet. */
 async function inconsistencies(
@@ -58,6 +60,139 @@ async function inconsistencies(
 }
 
 /**
+ * Only the orders placed during the outage may be in the batches the relay gives up on: the setup's
+ * events (the price probe's order, the stock level) must be out first.
+ */
+async function waitForSetupPublished(stack: Stack, product: string, stock: number, setupStarted: number) {
+  await waitForOutboxesPublished(stack, ['orders', 'catalog', 'inventory'], setupStarted);
+  // The stock level is not an outbox event (inventory derives it from the stock item's stream record), so it
+  // is waited for by its figures.
+  await eventually(
+    async () =>
+      (await busEvents(stack, { detailType: 'StockLevelChanged' })).some(
+        (event) => event.detail.data?.productId === product && event.detail.data?.available === stock,
+      ) || undefined,
+    { description: 'the stock level of the product on the bus', timeoutMs: 30_000, intervalMs: 300 },
+  );
+}
+
+async function waitForRelayToGiveUp(stack: Stack, count: number): Promise<void> {
+  const ordersTable = `commerce-${stack.stage}-orders`;
+  // Each order wrote one outbox record to the orders stream (the relay's filter drops the rest), so
+  // once the given-up batches of that table hold as many records, every OrderPlaced was given up on.
+  await eventually(
+    async () => {
+      const { messages } = await redriveListing(stack, FAILURES);
+      const givenUp = messages
+        .map((message) => new RegExp(`^${ordersTable} batch of (\\d+) record`).exec(message.summary))
+        .reduce((sum, match) => sum + Number(match?.[1] ?? 0), 0);
+      return givenUp >= count || undefined;
+    },
+    {
+      description: `${FAILURES} records of the orders table holding ${count} records`,
+      timeoutMs: 150_000,
+      intervalMs: 2000,
+    },
+  );
+}
+
+/** Places the orders with the bus down and keeps it down until the relay gave up on all of them. */
+async function placeDuringLongOutage(
+  shop: Shop,
+  { token, product, count, progress }: { token: string; product: string; count: number; progress: Progress },
+) {
+  const orderIds: string[] = [];
+  await setBusOutage(shop.stack, true);
+  const outageStarted = Date.now();
+  try {
+    for (let i = 0; i < count; i++) {
+      const { orderId } = await shop.placeOrder(token, [{ productId: product, quantity: 1 }]);
+      orderIds.push(orderId);
+    }
+    progress(`bus down; ${count} orders placed; waiting for the relay to give up on them`);
+    await waitForRelayToGiveUp(shop.stack, count);
+  } finally {
+    await setBusOutage(shop.stack, false);
+  }
+  return { orderIds, outageSeconds: ((Date.now() - outageStarted) / 1000).toFixed(0) };
+}
+
+/**
+ * The republish windows once the destination stops changing: batches still being retried when the bus came
+ * back either get through or are reported now, so every lost window is known before republishing.
+ */
+async function settledWindows(stack: Stack): Promise<RepublishWindow[]> {
+  let last = '';
+  return eventually(
+    async () => {
+      const { windows: now } = await redriveListing(stack, FAILURES);
+      const seen = now.map((window) => window.command).join('\n');
+      const stable = seen === last;
+      last = seen;
+      if (!stable) await sleep(6000);
+      return stable ? now : undefined;
+    },
+    { description: `${FAILURES} to settle`, timeoutMs: 90_000, intervalMs: 100 },
+  );
+}
+
+/** The orders whose OrderPlaced the event store does not hold. */
+async function lostOrders(shop: Shop, orderIds: string[]): Promise<string[]> {
+  const lost = [];
+  for (const orderId of orderIds) {
+    if (!(await storedEventTypes(shop, orderId)).includes('OrderPlaced')) lost.push(orderId);
+  }
+  return lost;
+}
+
+/** Runs npm run outbox:republish for each window; returns how many events they published. */
+async function republish(windows: RepublishWindow[]): Promise<number> {
+  let published = 0;
+  for (const window of windows) {
+    const run = await runScript('outbox-republish.mjs', window.args);
+    check(
+      run.code === 0,
+      `outbox:republish ${window.args.join(' ')} exited ${run.code}: ${run.stderr.slice(-500)}`,
+    );
+    published += Number(/: (\d+) published, 0 failed/.exec(run.stdout)?.[1] ?? 0);
+  }
+  return published;
+}
+
+async function waitForConsistency(
+  shop: Shop,
+  {
+    token,
+    orderIds,
+    product,
+    stockAtStart,
+  }: { token: string; orderIds: string[]; product: string; stockAtStart: number },
+) {
+  let outcome = { problems: ['not checked'], confirmed: 0 };
+  await eventually(
+    async () => {
+      outcome = await inconsistencies(shop.stack, shop, token, orderIds, product, stockAtStart);
+      return outcome.problems.length === 0 || undefined;
+    },
+    { description: 'every order final and consistent', timeoutMs: 150_000, intervalMs: 1000 },
+  ).catch(() => {
+    throw new Error(`not consistent after the republish: ${outcome.problems.join('; ')}`);
+  });
+  return outcome;
+}
+
+/** The records are the evidence until the windows are republished; --republish clears them. */
+async function clearFailures(stack: Stack): Promise<void> {
+  const clear = await runScript('redrive.mjs', [FAILURES, '--republish', '--stage', stack.stage]);
+  check(
+    clear.code === 0,
+    `redrive ${FAILURES} --republish exited ${clear.code}: ${clear.stderr.slice(-500)}`,
+  );
+  const remaining = (await redriveListing(stack, FAILURES)).messages.length;
+  check(remaining === 0, `${remaining} record(s) left in ${FAILURES}`);
+}
+
+/**
  * The bus rejects every PutEvents for longer than the outbox relay's retry bounds (stage drill:
  * relayMaxRetryAttempts 2, relayMaxRecordAgeSeconds 60). The stream mapping gives up on the batches, reports
  * them to its on-failure destination and moves on: without the republish command those events are lost.
@@ -78,99 +213,27 @@ export function relayExhausted(options: { orders?: number } = {}): Drill {
         await shop.waitForPrice(product);
         await shop.setStock(product, count);
         const customer = await shop.customer();
-        const ordersTable = `commerce-${stack.stage}-orders`;
-        const orderIds: string[] = [];
-        // Only the orders placed during the outage may be in the batches the relay gives up on: the setup's
-        // events (the price probe's order, the stock level) must be out first. The stock level is not an outbox
-        // event (inventory derives it from the stock item's stream record), so it is waited for by its figures.
-        await waitForOutboxesPublished(stack, ['orders', 'catalog', 'inventory'], setupStarted);
-        await eventually(
-          async () =>
-            (await busEvents(stack, { detailType: 'StockLevelChanged' })).some(
-              (event) => event.detail.data?.productId === product && event.detail.data?.available === count,
-            ) || undefined,
-          { description: 'the stock level of the product on the bus', timeoutMs: 30_000, intervalMs: 300 },
-        );
+        await waitForSetupPublished(stack, product, count, setupStarted);
 
-        await setBusOutage(stack, true);
-        const outageStarted = Date.now();
-        try {
-          for (let i = 0; i < count; i++) {
-            const { orderId } = await shop.placeOrder(customer.token, [{ productId: product, quantity: 1 }]);
-            orderIds.push(orderId);
-          }
-          progress(`bus down; ${count} orders placed; waiting for the relay to give up on them`);
-          // Each order wrote one outbox record to the orders stream (the relay's filter drops the rest), so
-          // once the given-up batches of that table hold as many records, every OrderPlaced was given up on.
-          await eventually(
-            async () => {
-              const { messages } = await redriveListing(stack, FAILURES);
-              const givenUp = messages
-                .map((message) => new RegExp(`^${ordersTable} batch of (\\d+) record`).exec(message.summary))
-                .reduce((sum, match) => sum + Number(match?.[1] ?? 0), 0);
-              return givenUp >= count || undefined;
-            },
-            {
-              description: `${FAILURES} records of the orders table holding ${count} records`,
-              timeoutMs: 150_000,
-              intervalMs: 2000,
-            },
-          );
-        } finally {
-          await setBusOutage(stack, false);
-        }
-        const outageSeconds = ((Date.now() - outageStarted) / 1000).toFixed(0);
-
-        // Batches still being retried when the bus came back either get through or are reported now: wait
-        // until the destination stops changing, so every lost window is known before republishing.
-        let last = '';
-        const windows: RepublishWindow[] = await eventually(
-          async () => {
-            const { windows: now } = await redriveListing(stack, FAILURES);
-            const seen = now.map((window) => window.command).join('\n');
-            const stable = seen === last;
-            last = seen;
-            if (!stable) await sleep(6000);
-            return stable ? now : undefined;
-          },
-          { description: `${FAILURES} to settle`, timeoutMs: 90_000, intervalMs: 100 },
-        );
-        const lost = [];
-        for (const orderId of orderIds) {
-          if (!(await storedEventTypes(shop, orderId)).includes('OrderPlaced')) lost.push(orderId);
-        }
+        const { orderIds, outageSeconds } = await placeDuringLongOutage(shop, {
+          token: customer.token,
+          product,
+          count,
+          progress,
+        });
+        const windows = await settledWindows(stack);
+        const lost = await lostOrders(shop, orderIds);
         check(lost.length > 0, 'every OrderPlaced reached the bus after the outage: the relay never gave up');
         progress(`${lost.length}/${count} OrderPlaced lost; republishing ${windows.length} window(s)`);
 
-        let published = 0;
-        for (const window of windows) {
-          const run = await runScript('outbox-republish.mjs', window.args);
-          check(
-            run.code === 0,
-            `outbox:republish ${window.args.join(' ')} exited ${run.code}: ${run.stderr.slice(-500)}`,
-          );
-          published += Number(/: (\d+) published, 0 failed/.exec(run.stdout)?.[1] ?? 0);
-        }
-
-        let outcome = { problems: ['not checked'], confirmed: 0 };
-        await eventually(
-          async () => {
-            outcome = await inconsistencies(stack, shop, customer.token, orderIds, product, count);
-            return outcome.problems.length === 0 || undefined;
-          },
-          { description: 'every order final and consistent', timeoutMs: 150_000, intervalMs: 1000 },
-        ).catch(() => {
-          throw new Error(`not consistent after the republish: ${outcome.problems.join('; ')}`);
+        const published = await republish(windows);
+        const outcome = await waitForConsistency(shop, {
+          token: customer.token,
+          orderIds,
+          product,
+          stockAtStart: count,
         });
-
-        // The records are the evidence until the windows are republished; --republish clears them.
-        const clear = await runScript('redrive.mjs', [FAILURES, '--republish', '--stage', stack.stage]);
-        check(
-          clear.code === 0,
-          `redrive ${FAILURES} --republish exited ${clear.code}: ${clear.stderr.slice(-500)}`,
-        );
-        const remaining = (await redriveListing(stack, FAILURES)).messages.length;
-        check(remaining === 0, `${remaining} record(s) left in ${FAILURES}`);
+        await clearFailures(stack);
         return `bus down ${outageSeconds} s: ${lost.length}/${count} orders' OrderPlaced never reached the bus and ${FAILURES} held ${windows.length} window(s); npm run outbox:republish published ${published} event(s); every order final with consistent payment and stock (${outcome.confirmed} CONFIRMED, ${count - outcome.confirmed} CANCELLED); redrive --republish then emptied the destination`;
       }),
   };
