@@ -177,6 +177,109 @@ export function refusePlaceholders(stage, params) {
   );
 }
 
+/**
+ * @param {string} logicalId
+ * @param {string} queueName
+ */
+const queueDepthAlarm = (logicalId, queueName) => ({
+  AlarmName: `${queueName}-not-empty`,
+  AlarmDescription: `Messages are waiting in ${queueName}: inspect them, then \`npm run redrive\` (or \`npm run outbox:republish\` for relay failures).`,
+  Namespace: 'AWS/SQS',
+  MetricName: 'ApproximateNumberOfMessagesVisible',
+  Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId, 'QueueName'] } }],
+  Statistic: 'Maximum',
+  Period: 60,
+  Threshold: 0,
+});
+
+/**
+ * @param {string} logicalId
+ * @param {any} resource the function
+ * @param {Record<string, any>} params
+ */
+const functionErrorsAlarm = (logicalId, resource, params) => ({
+  AlarmName: `${resource.Properties.FunctionName}-errors`,
+  Namespace: 'AWS/Lambda',
+  MetricName: 'Errors',
+  Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId } }],
+  Statistic: 'Sum',
+  Period: 300,
+  Threshold: Number(params.functionErrorThreshold ?? 0),
+});
+
+/**
+ * @param {Record<string, any>} resources
+ * @param {string} functionId the stream-triggered function
+ */
+const iteratorAgeAlarm = (resources, functionId) => ({
+  AlarmName: `${resources[functionId].Properties.FunctionName}-iterator-age`,
+  AlarmDescription:
+    'The function lags behind its stream: a batch keeps failing (for a relay, the bus refuses events).',
+  Namespace: 'AWS/Lambda',
+  MetricName: 'IteratorAge',
+  Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+  Statistic: 'Maximum',
+  Period: 60,
+  Threshold: ITERATOR_AGE_ALARM_MS,
+});
+
+/**
+ * The stage's `httpApiRateLimit` and `httpApiBurstLimit` params on every HTTP API stage.
+ * @param {Record<string, any>} resources
+ * @param {Record<string, any>} params
+ */
+function throttleHttpApi(resources, params) {
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::ApiGatewayV2::Stage') continue;
+    resource.Properties.DefaultRouteSettings = {
+      ...resource.Properties.DefaultRouteSettings,
+      ThrottlingRateLimit: Number(params.httpApiRateLimit ?? 100),
+      ThrottlingBurstLimit: Number(params.httpApiBurstLimit ?? 200),
+    };
+  }
+}
+
+/**
+ * @param {Record<string, any>} resources
+ * @param {Record<string, any>} alarms the alarms' own properties, by logical id
+ */
+function addAlarms(resources, alarms) {
+  for (const [logicalId, properties] of Object.entries(alarms)) {
+    resources[logicalId] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        ...properties,
+      },
+    };
+  }
+}
+
+/**
+ * Hand-written alarms included: an alarm that notifies no one is only a graph.
+ * @param {Record<string, any>} resources
+ */
+function notifyOnEveryAlarm(resources) {
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::CloudWatch::Alarm') continue;
+    resource.Properties.AlarmActions ??= [{ Ref: ALARM_TOPIC }];
+    resource.Properties.OKActions ??= [{ Ref: ALARM_TOPIC }];
+  }
+}
+
+/**
+ * The framework's default role stays only if something still refers to it.
+ * @param {Record<string, any>} resources
+ */
+function dropUnusedDefaultRole(resources) {
+  const referencesDefaultRole = JSON.stringify(
+    Object.entries(resources).filter(([id]) => id !== DEFAULT_ROLE),
+  ).includes(`"${DEFAULT_ROLE}"`);
+  if (!referencesDefaultRole) delete resources[DEFAULT_ROLE];
+}
+
 export default class OperationsPlugin {
   /**
    * @param {any} serverless
@@ -457,12 +560,41 @@ export default class OperationsPlugin {
     const resources = provider.compiledCloudFormationTemplate.Resources;
     const stage = provider.stage;
     const params = service.custom?.operations ?? {};
+    const stagePrefix = `${service.service}-${stage}`;
 
     if (this.serverless.processedInput?.commands?.includes('deploy')) refusePlaceholders(stage, params);
     if (params.retainData === true || params.retainData === 'true') this.retainData(resources);
-    this.addAlarmTopic(resources, `${service.service}-${stage}`, params.alarmEmail);
+    this.addAlarmTopic(resources, stagePrefix, params.alarmEmail);
     this.grantDestinationPermissions(resources);
+    const { alarms, failureQueues, relays } = this.generatedAlarms(resources, params);
+    throttleHttpApi(resources, params);
+    if (Object.values(resources).some((resource) => this.isStream(resources, resource))) {
+      alarms.OutboxPublishFailuresAlarm = this.outboxFailureAlarm(stagePrefix);
+    }
+    const environment = provider.environment ?? {};
+    resources.OperationsDashboard = operationsDashboard(resources, {
+      name: stagePrefix,
+      namespace: environment.POWERTOOLS_METRICS_NAMESPACE,
+      service: environment.POWERTOOLS_SERVICE_NAME,
+      failureQueues,
+      relays,
+      httpApi: 'HttpApi',
+    });
+    Object.assign(resources, orderStoryQueries(resources, stagePrefix));
+    addAlarms(resources, alarms);
+    notifyOnEveryAlarm(resources);
+    dropUnusedDefaultRole(resources);
+    this.prepareGradualDeploys(resources);
+  }
 
+  /**
+   * The alarms every template gets, by logical id, in the template's order of resources: the depth of each
+   * failure queue, the errors of each function and the iterator age of each stream-triggered function;
+   * with the failure queues and the stream-triggered functions (relays) the dashboard draws.
+   * @param {Record<string, any>} resources
+   * @param {Record<string, any>} params
+   */
+  generatedAlarms(resources, params) {
     // A hand-written alarm on a queue wins over the generated one (CloudWatch refuses duplicate names).
     const alarmed = JSON.stringify(
       Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm'),
@@ -481,88 +613,18 @@ export default class OperationsPlugin {
       const isFailureQueue = failureQueueIds.has(logicalId) || /-dlq(\.fifo)?$/.test(queueName ?? '');
       if (resource.Type === 'AWS::SQS::Queue' && isFailureQueue) failureQueues.push(logicalId);
       if (resource.Type === 'AWS::SQS::Queue' && isFailureQueue && !alarmed.includes(`"${logicalId}"`)) {
-        alarms[alarmId(`${logicalId}Depth`)] = {
-          AlarmName: `${queueName}-not-empty`,
-          AlarmDescription: `Messages are waiting in ${queueName}: inspect them, then \`npm run redrive\` (or \`npm run outbox:republish\` for relay failures).`,
-          Namespace: 'AWS/SQS',
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId, 'QueueName'] } }],
-          Statistic: 'Maximum',
-          Period: 60,
-          Threshold: 0,
-        };
+        alarms[alarmId(`${logicalId}Depth`)] = queueDepthAlarm(logicalId, queueName);
       }
       if (resource.Type === 'AWS::Lambda::Function') {
-        alarms[alarmId(`${logicalId}Errors`)] = {
-          AlarmName: `${resource.Properties.FunctionName}-errors`,
-          Namespace: 'AWS/Lambda',
-          MetricName: 'Errors',
-          Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId } }],
-          Statistic: 'Sum',
-          Period: 300,
-          Threshold: Number(params.functionErrorThreshold ?? 0),
-        };
+        alarms[alarmId(`${logicalId}Errors`)] = functionErrorsAlarm(logicalId, resource, params);
       }
       if (resource.Type === 'AWS::Lambda::EventSourceMapping' && this.isStream(resources, resource)) {
         const functionId = invokedFunctionId(resources, resource.Properties.FunctionName);
         relays.push(functionId);
-        alarms[alarmId(`${functionId}IteratorAge`)] = {
-          AlarmName: `${resources[functionId].Properties.FunctionName}-iterator-age`,
-          AlarmDescription:
-            'The function lags behind its stream: a batch keeps failing (for a relay, the bus refuses events).',
-          Namespace: 'AWS/Lambda',
-          MetricName: 'IteratorAge',
-          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
-          Statistic: 'Maximum',
-          Period: 60,
-          Threshold: ITERATOR_AGE_ALARM_MS,
-        };
-      }
-      if (resource.Type === 'AWS::ApiGatewayV2::Stage') {
-        resource.Properties.DefaultRouteSettings = {
-          ...resource.Properties.DefaultRouteSettings,
-          ThrottlingRateLimit: Number(params.httpApiRateLimit ?? 100),
-          ThrottlingBurstLimit: Number(params.httpApiBurstLimit ?? 200),
-        };
+        alarms[alarmId(`${functionId}IteratorAge`)] = iteratorAgeAlarm(resources, functionId);
       }
     }
-    if (Object.values(resources).some((resource) => this.isStream(resources, resource))) {
-      alarms.OutboxPublishFailuresAlarm = this.outboxFailureAlarm(`${service.service}-${stage}`);
-    }
-    const environment = provider.environment ?? {};
-    resources.OperationsDashboard = operationsDashboard(resources, {
-      name: `${service.service}-${stage}`,
-      namespace: environment.POWERTOOLS_METRICS_NAMESPACE,
-      service: environment.POWERTOOLS_SERVICE_NAME,
-      failureQueues,
-      relays,
-      httpApi: 'HttpApi',
-    });
-    Object.assign(resources, orderStoryQueries(resources, `${service.service}-${stage}`));
-    for (const [logicalId, properties] of Object.entries(alarms)) {
-      resources[logicalId] = {
-        Type: 'AWS::CloudWatch::Alarm',
-        Properties: {
-          EvaluationPeriods: 1,
-          ComparisonOperator: 'GreaterThanThreshold',
-          TreatMissingData: 'notBreaching',
-          ...properties,
-        },
-      };
-    }
-    // Hand-written alarms included: an alarm that notifies no one is only a graph.
-    for (const resource of Object.values(resources)) {
-      if (resource.Type !== 'AWS::CloudWatch::Alarm') continue;
-      resource.Properties.AlarmActions ??= [{ Ref: ALARM_TOPIC }];
-      resource.Properties.OKActions ??= [{ Ref: ALARM_TOPIC }];
-    }
-
-    const referencesDefaultRole = JSON.stringify(
-      Object.entries(resources).filter(([id]) => id !== DEFAULT_ROLE),
-    ).includes(`"${DEFAULT_ROLE}"`);
-    if (!referencesDefaultRole) delete resources[DEFAULT_ROLE];
-
-    this.prepareGradualDeploys(resources);
+    return { alarms, failureQueues, relays };
   }
 
   /**
