@@ -73,15 +73,7 @@ export function operationsDashboard(resources, input) {
   if (missing.length > 0) {
     throw new Error(`The dashboard's saga widgets name ${missing.join(', ')}, which the template lacks.`);
   }
-  const powertools = (
-    /** @type {string} */ metric,
-    /** @type {Record<string, unknown>} */ options,
-    /** @type {string[]} */ extra = [],
-  ) => [input.namespace, metric, 'service', input.service, ...extra, options];
-  const queueName = (/** @type {string} */ id) => `\${${id}.QueueName}`;
-  const functionName = (/** @type {string} */ id) => `\${${id}}`;
-  const label = (/** @type {string} */ id) => resources[id]?.Properties?.QueueName ?? id;
-
+  const series = seriesOf(resources, input);
   const widgets = [
     text(
       0,
@@ -89,33 +81,93 @@ export function operationsDashboard(resources, input) {
         `Saved Logs Insights queries (CloudWatch → Logs Insights → Saved queries): ` +
         `\`${input.name}/order-story-by-correlation-id\`, \`${input.name}/order-story-by-order-id\`.`,
     ),
-    metric(0, 2, 'Orders: placed, confirmed, cancelled by reason', 'Sum', [
+    ...orderWidgets(series, 2),
+    ...apiWidgets(series, input, 2 + HEIGHT),
+    ...providerAndSagaStepWidgets(series, 2 + 2 * HEIGHT),
+    ...failureWidgets(series, input, 2 + 3 * HEIGHT),
+  ];
+  return {
+    Type: 'AWS::CloudWatch::Dashboard',
+    Properties: {
+      DashboardName: input.name,
+      DashboardBody: { 'Fn::Sub': JSON.stringify({ widgets }) },
+    },
+  };
+}
+
+/**
+ * How a widget names its lines: a Powertools metric in the stage's namespace and service, a queue or a
+ * function by the name CloudFormation gives it (resolved by the body's Fn::Sub).
+ * @param {Record<string, any>} resources
+ * @param {DashboardInput} input
+ */
+function seriesOf(resources, input) {
+  return {
+    powertools: (
+      /** @type {string} */ metric,
+      /** @type {Record<string, unknown>} */ options,
+      /** @type {string[]} */ extra = [],
+    ) => [input.namespace, metric, 'service', input.service, ...extra, options],
+    queueName: (/** @type {string} */ id) => `\${${id}.QueueName}`,
+    functionName: (/** @type {string} */ id) => `\${${id}}`,
+    label: (/** @type {string} */ id) => resources[id]?.Properties?.QueueName ?? id,
+  };
+}
+
+/** @typedef {ReturnType<typeof seriesOf>} Series */
+
+/**
+ * @param {Series} series
+ * @param {number} y
+ */
+function orderWidgets({ powertools }, y) {
+  return [
+    metric(0, y, 'Orders: placed, confirmed, cancelled by reason', 'Sum', [
       powertools(METRICS.orderPlaced, { label: 'placed' }),
       powertools(METRICS.orderConfirmed, { label: 'confirmed' }),
       ...CANCELLATION_REASONS.map((reason) =>
         powertools(METRICS.orderCancelled, { label: `cancelled: ${reason}` }, ['reason', reason]),
       ),
     ]),
-    metric(HALF, 2, 'Saga: placement to confirmation or cancellation (ms)', 'p50', [
+    metric(HALF, y, 'Saga: placement to confirmation or cancellation (ms)', 'p50', [
       powertools(METRICS.sagaDuration, { label: 'p50' }),
       powertools(METRICS.sagaDuration, { label: 'p95', stat: 'p95' }),
       powertools(METRICS.sagaDuration, { label: 'max', stat: 'Maximum' }),
     ]),
-    metric(0, 2 + HEIGHT, 'API 4xx and 5xx (gateway: also authorizer refusals and throttling)', 'Sum', [
+  ];
+}
+
+/**
+ * @param {Series} series
+ * @param {DashboardInput} input
+ * @param {number} y
+ */
+function apiWidgets({ powertools }, input, y) {
+  return [
+    metric(0, y, 'API 4xx and 5xx (gateway: also authorizer refusals and throttling)', 'Sum', [
       ['AWS/ApiGateway', '4xx', 'ApiId', `\${${input.httpApi}}`, { label: '4xx' }],
       ['AWS/ApiGateway', '5xx', 'ApiId', `\${${input.httpApi}}`, { label: '5xx' }],
     ]),
-    metric(HALF, 2 + HEIGHT, 'API 4xx and 5xx (route handlers, Powertools)', 'Sum', [
+    metric(HALF, y, 'API 4xx and 5xx (route handlers, Powertools)', 'Sum', [
       powertools(METRICS.http4xx, { label: '4xx' }),
       powertools(METRICS.http5xx, { label: '5xx' }),
     ]),
-    metric(0, 2 + 2 * HEIGHT, 'Payment provider: breaker transitions, payments left pending', 'Sum', [
+  ];
+}
+
+/**
+ * @param {Series} series
+ * @param {number} y
+ */
+function providerAndSagaStepWidgets({ powertools, queueName, functionName, label }, y) {
+  return [
+    metric(0, y, 'Payment provider: breaker transitions, payments left pending', 'Sum', [
       ...BREAKER_STATES.map((state) =>
         powertools(METRICS.breaker, { label: state === 'open' ? 'breaker opened' : state }, ['state', state]),
       ),
       powertools(METRICS.providerUnavailable, { label: 'provider unavailable (payment pending)' }),
     ]),
-    metric(HALF, 2 + 2 * HEIGHT, 'Saga steps: p95 duration (ms), oldest message waiting (s)', 'p95', [
+    metric(HALF, y, 'Saga steps: p95 duration (ms), oldest message waiting (s)', 'p95', [
       ...SAGA_STEP_FUNCTIONS.map((id) => [
         'AWS/Lambda',
         'Duration',
@@ -131,7 +183,17 @@ export function operationsDashboard(resources, input) {
         { label: label(id), stat: 'Maximum', yAxis: 'right' },
       ]),
     ]),
-    metric(0, 2 + 3 * HEIGHT, 'Failure queues: messages waiting (DLQ depths)', 'Maximum', [
+  ];
+}
+
+/**
+ * @param {Series} series
+ * @param {DashboardInput} input
+ * @param {number} y
+ */
+function failureWidgets({ queueName, functionName, label }, input, y) {
+  return [
+    metric(0, y, 'Failure queues: messages waiting (DLQ depths)', 'Maximum', [
       ...input.failureQueues.map((id) => [
         'AWS/SQS',
         'ApproximateNumberOfMessagesVisible',
@@ -140,7 +202,7 @@ export function operationsDashboard(resources, input) {
         { label: label(id) },
       ]),
     ]),
-    metric(HALF, 2 + 3 * HEIGHT, 'Outbox relays: iterator age (ms)', 'Maximum', [
+    metric(HALF, y, 'Outbox relays: iterator age (ms)', 'Maximum', [
       ...input.relays.map((id) => [
         'AWS/Lambda',
         'IteratorAge',
@@ -150,13 +212,6 @@ export function operationsDashboard(resources, input) {
       ]),
     ]),
   ];
-  return {
-    Type: 'AWS::CloudWatch::Dashboard',
-    Properties: {
-      DashboardName: input.name,
-      DashboardBody: { 'Fn::Sub': JSON.stringify({ widgets }) },
-    },
-  };
 }
 
 /**
