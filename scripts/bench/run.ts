@@ -169,6 +169,12 @@ function packageAndMeasureZips(): { zips: ZipStat[]; packageDir: string } {
 
 // -------------------------------------------------------------------------------------------- cold init
 
+/** serverless.yml's `custom.esbuild.alias`: what every function bundle takes in place of a module. */
+function functionBundleAliases(): Record<string, string> {
+  const service = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as Record<string, any>;
+  return service.custom?.esbuild?.alias ?? {};
+}
+
 async function measureInit(packageDir: string, heaviest: string) {
   const work = mkdtempSync(join(tmpdir(), 'bench-init-'));
   execFileSync('unzip', ['-q', '-o', join(packageDir, `${heaviest}.zip`), '-d', join(work, 'ours')]);
@@ -186,6 +192,9 @@ async function measureInit(packageDir: string, heaviest: string) {
     platform: 'node',
     format: 'esm',
     mainFields: ['module', 'main'],
+    // The functions' module aliases (the credential chain Lambda uses), so both sides carry the same SDK.
+    alias: functionBundleAliases(),
+    absWorkingDir: ROOT,
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
