@@ -257,10 +257,9 @@ function operationOf(route: TaggedRoute, components: Components, paging: Json): 
   };
 }
 
-/** The OpenAPI 3.1 document of the given routes (all of them by default). */
-export function buildOpenApiDocument(all: ReadonlyArray<TaggedRoute> = routes): Json {
-  const components = new Components();
-  const paging: Json = {
+/** The paging parameters every list shares, documented once (components.parameters). */
+function pagingParameters(): Json {
+  return {
     limit: {
       name: 'limit',
       in: 'query',
@@ -274,6 +273,14 @@ export function buildOpenApiDocument(all: ReadonlyArray<TaggedRoute> = routes): 
       schema: { type: 'string', minLength: 1, maxLength: 2048 },
     },
   };
+}
+
+/** Each route's operation under its path and method, paths sorted; refuses a repeated operation or route. */
+function pathsOf(
+  all: ReadonlyArray<TaggedRoute>,
+  components: Components,
+  paging: Json,
+): Record<string, Json> {
   const paths: Record<string, Json> = {};
   const operationIds = new Set<string>();
   for (const route of all) {
@@ -285,20 +292,68 @@ export function buildOpenApiDocument(all: ReadonlyArray<TaggedRoute> = routes): 
     if (item[method]) throw new Error(`${route.method} ${route.url} is declared twice`);
     item[method] = operationOf(route, components, paging);
   }
+  return Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function infoOf(version: string): Json {
+  return {
+    title: 'Commerce HTTP API',
+    version,
+    description:
+      'The public HTTP contract of docs/API.md, generated from the route declarations ' +
+      '(`npm run docs:openapi`). Errors are RFC 9457 problems (application/problem+json); lists page ' +
+      'with `?limit=` and an opaque `?cursor=`; every response carries `x-correlation-id` (the ' +
+      "request's, when it sent a valid one).",
+  };
+}
+
+function securitySchemes(): Json {
+  return {
+    bearerJwt: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        "A Cognito ID token of the stage's user pool (locally: `npm run --silent token -- <userId> " +
+        '[--admin]`), sent only in the Authorization header, never in a URL. Verified as RFC 8725 asks, ' +
+        'by the API Gateway JWT authorizer before any function runs: an RS256 signature by a key of the ' +
+        "pool's JWKS (no `none`, no symmetric algorithms), the pool as issuer, the app client as " +
+        'audience, and `exp`; ID tokens live one hour. Operations that list the role `admin` require the ' +
+        '`admin` group in `cognito:groups` (checked by the function: 403 otherwise).',
+    },
+  };
+}
+
+function correlationIdHeaders(): Json {
+  return {
+    CorrelationId: {
+      description:
+        "The request's correlation id: the `x-correlation-id` it sent (1-128 of A-Z a-z 0-9 . _ : -), " +
+        'otherwise a new one. Quote it when reporting a problem.',
+      required: true,
+      schema: { type: 'string' },
+    },
+    CorrelationIdIfFunction: {
+      description:
+        "The request's correlation id, as on every answer of a function; absent when API Gateway " +
+        'answered by itself.',
+      required: false,
+      schema: { type: 'string' },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of the given routes (all of them by default). */
+export function buildOpenApiDocument(all: ReadonlyArray<TaggedRoute> = routes): Json {
+  const components = new Components();
+  const paging = pagingParameters();
+  const paths = pathsOf(all, components, paging);
   components.schema(problemSchema, 'output');
   components.schema(gatewayMessageSchema, 'output');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'Commerce HTTP API',
-      version: pkg.version,
-      description:
-        'The public HTTP contract of docs/API.md, generated from the route declarations ' +
-        '(`npm run docs:openapi`). Errors are RFC 9457 problems (application/problem+json); lists page ' +
-        'with `?limit=` and an opaque `?cursor=`; every response carries `x-correlation-id` (the ' +
-        "request's, when it sent a valid one).",
-    },
+    info: infoOf(pkg.version),
     servers: [
       { url: 'http://localhost:3000', description: 'Local stack (`npm start`)' },
       { url: 'http://127.0.0.1:4000', description: 'Stack of the end-to-end tests (stage test)' },
@@ -307,38 +362,10 @@ export function buildOpenApiDocument(all: ReadonlyArray<TaggedRoute> = routes): 
       name,
       ...(TAGS[name] ? { description: TAGS[name] } : {}),
     })),
-    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
+    paths,
     components: {
-      securitySchemes: {
-        bearerJwt: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description:
-            "A Cognito ID token of the stage's user pool (locally: `npm run --silent token -- <userId> " +
-            '[--admin]`), sent only in the Authorization header, never in a URL. Verified as RFC 8725 asks, ' +
-            'by the API Gateway JWT authorizer before any function runs: an RS256 signature by a key of the ' +
-            "pool's JWKS (no `none`, no symmetric algorithms), the pool as issuer, the app client as " +
-            'audience, and `exp`; ID tokens live one hour. Operations that list the role `admin` require the ' +
-            '`admin` group in `cognito:groups` (checked by the function: 403 otherwise).',
-        },
-      },
-      headers: {
-        CorrelationId: {
-          description:
-            "The request's correlation id: the `x-correlation-id` it sent (1-128 of A-Z a-z 0-9 . _ : -), " +
-            'otherwise a new one. Quote it when reporting a problem.',
-          required: true,
-          schema: { type: 'string' },
-        },
-        CorrelationIdIfFunction: {
-          description:
-            "The request's correlation id, as on every answer of a function; absent when API Gateway " +
-            'answered by itself.',
-          required: false,
-          schema: { type: 'string' },
-        },
-      },
+      securitySchemes: securitySchemes(),
+      headers: correlationIdHeaders(),
       parameters: {
         Limit: { ...(paging.limit as Json), description: 'Page size (1-100, default 20)' },
         Cursor: {
