@@ -29,10 +29,10 @@ import { declaredRoutes } from './deploy/http-routes.mjs';
 
 type Json = Record<string, unknown>;
 
-/** Every route of the service, in serverless.yml's order of functions. */
 /** A declaration as read from its handler module, its tag filled in (scripts/deploy/http-routes.mjs). */
 type TaggedRoute = RouteDefinition & { tag: string };
 
+/** Every route of the service, in serverless.yml's order of functions. */
 export const routes: ReadonlyArray<TaggedRoute> = (await declaredRoutes()).map(({ route }) => route);
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -76,7 +76,6 @@ const OUTBOX_FAILURE_METRIC = 'OutboxPublishFailures';
  */
 const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 
-/** @param {string} id */
 /**
  * Types whose loss loses data: orders, payments, users (and who is an admin), messages waiting in a
  * queue, and keys without which encrypted data cannot be read. Not here: the bus archive and log groups
