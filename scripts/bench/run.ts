@@ -97,6 +97,8 @@ interface FunctionInfo {
   /** The patterns of the rules that feed the function's own queue (`busQueue`), if any. */
   busPatterns: unknown[];
   memoryMB: number;
+  /** Lambda's tracing mode: `Active` samples requests that arrive without a trace; `PassThrough` never does. */
+  tracing: 'Active' | 'PassThrough';
 }
 
 async function functionsOfProject(): Promise<Map<string, FunctionInfo>> {
@@ -122,6 +124,7 @@ async function functionsOfProject(): Promise<Map<string, FunctionInfo>> {
         ],
         busPatterns: fn.busQueue?.patterns ?? [],
         memoryMB: Number(fn.memorySize ?? defaultMemory),
+        tracing: fn.tracing === 'PassThrough' ? 'PassThrough' : 'Active',
       });
     }
   }
@@ -741,14 +744,16 @@ function pollerRequestsPerOrder(perOrder: Map<string, FunctionUnits>, functions:
 }
 
 /**
- * X-Ray: an HTTP request or a stream batch starts a trace; EventBridge and SQS pass the caller's trace
- * header on, so their targets join it (no new trace).
+ * X-Ray: an HTTP request or a stream batch starts a trace in a function under active tracing (every
+ * function but the relays, which are PassThrough and publish each event under its writer's trace header);
+ * EventBridge and SQS pass the caller's trace header on, so their targets join it (no new trace).
  */
 function traceRootsPerOrder(perOrder: Map<string, FunctionUnits>, functions: Map<string, FunctionInfo>) {
   const traceRoots: Record<string, number> = {};
   for (const [name, entry] of perOrder) {
     const info = functions.get(name.replace(' (1 per order)', ''));
-    if (info?.kinds.some((kind) => kind === 'httpApi' || kind === 'stream'))
+    const startsTraces = info?.tracing === 'Active';
+    if (startsTraces && info?.kinds.some((kind) => kind === 'httpApi' || kind === 'stream'))
       traceRoots[name] = entry.invocations;
   }
   return traceRoots;
@@ -1819,8 +1824,10 @@ function costHowCounted(r: Report): string {
   duration × memory. Durations are local (x86 worker threads, 2 shared cores, emulators on the same
   machine): higher than warm arm64 Lambda on AWS.
 - **HTTP API**: 2 per order (POST /orders and one GET /orders/{id}).
-- **X-Ray**: a trace starts at an HTTP request or a stream batch (trace-starting invocations below); EventBridge
-  and SQS pass the caller's trace header on, so their targets join it. Lambda samples a request without a
+- **X-Ray**: a trace starts at an HTTP request or a stream batch of a function under active tracing
+  (trace-starting invocations below); the outbox relays run PassThrough and publish each event under the
+  trace header its writer stored, and EventBridge and SQS pass the caller's trace header on, so their
+  targets join it. Lambda samples a request without a
   sampled header by X-Ray's default rule, 1 request per second (the reservoir) + 5% of the rest, assumed per
   function, at 1M orders a month spread evenly (0.39 orders/s, Poisson): at that volume the reservoir records
   most of them, so traces per order ≈ trace-starting invocations per order × ${round(

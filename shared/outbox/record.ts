@@ -17,13 +17,30 @@ export interface OutboxRecord {
   detailType: string;
   envelope: EventEnvelope;
   expiresAt: number;
+  /** The X-Ray trace header of the invocation that stored the event (see `currentTraceHeader`). */
+  traceHeader?: string;
+}
+
+/**
+ * The X-Ray trace header Lambda gives the current invocation (`_X_AMZN_TRACE_ID`, set per invocation;
+ * the local cloud sets one too). Stored beside an event, it lets the relay publish the event into the
+ * trace of the request that caused it: a stream has no trace context of its own, so without it every
+ * relay batch would start a new trace, and a saga would be cut into one trace per hop.
+ */
+export function currentTraceHeader(): string | undefined {
+  return process.env._X_AMZN_TRACE_ID || undefined;
 }
 
 /**
  * The outbox item to write in the same TransactWriteItems as the state change that caused the event,
  * so that state and event are stored together or not at all.
  */
-export function outboxPut(tableName: string, source: string, envelope: EventEnvelope) {
+export function outboxPut(
+  tableName: string,
+  source: string,
+  envelope: EventEnvelope,
+  traceHeader = currentTraceHeader(),
+) {
   const key = `${OUTBOX_KEY_PREFIX}${envelope.metadata.eventId}`;
   const record: OutboxRecord = {
     pk: key,
@@ -33,6 +50,7 @@ export function outboxPut(tableName: string, source: string, envelope: EventEnve
     detailType: envelope.metadata.eventType,
     envelope,
     expiresAt: Math.floor(Date.parse(envelope.metadata.occurredAt) / 1000) + OUTBOX_RETENTION_SECONDS,
+    ...(traceHeader ? { traceHeader } : {}),
   };
   return {
     Put: {

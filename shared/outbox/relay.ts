@@ -22,6 +22,8 @@ interface PendingEntry {
 export interface RelayedEvent {
   source: string;
   envelope: EventEnvelope;
+  /** The trace the event belongs to: that of the invocation that stored it (shared/outbox/record.ts). */
+  traceHeader?: string;
 }
 
 export interface RelayOptions {
@@ -42,13 +44,13 @@ function eventsOf(record: DynamoDBRecord, options: RelayOptions): RelayedEvent[]
   if (outbox.pk?.startsWith(OUTBOX_KEY_PREFIX)) {
     // An outbox record is an event once, when inserted.
     if (record.eventName !== 'INSERT' || !outbox.envelope) return [];
-    return [{ source: outbox.source as string, envelope: outbox.envelope }];
+    return [{ source: outbox.source as string, envelope: outbox.envelope, traceHeader: outbox.traceHeader }];
   }
   return options.derive?.(item) ?? [];
 }
 
 function entriesOf(record: DynamoDBRecord, eventBusName: string, options: RelayOptions): PendingEntry[] {
-  return eventsOf(record, options).map(({ source, envelope }) => ({
+  return eventsOf(record, options).map(({ source, envelope, traceHeader }) => ({
     sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
     entry: {
       EventBusName: eventBusName,
@@ -56,6 +58,8 @@ function entriesOf(record: DynamoDBRecord, eventBusName: string, options: RelayO
       DetailType: envelope.metadata.eventType,
       Detail: JSON.stringify(envelope),
       Time: new Date(envelope.metadata.occurredAt),
+      // EventBridge hands each target the entry's trace header: the consumers join the writer's trace.
+      ...(traceHeader ? { TraceHeader: traceHeader } : {}),
     },
   }));
 }

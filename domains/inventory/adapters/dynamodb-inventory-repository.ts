@@ -7,6 +7,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { retryOnConflict } from '../../../shared/dynamodb/retry-on-conflict.js';
 import { DYNAMODB_TRANSACTION_ITEM_LIMIT } from '../../../shared/dynamodb/transaction-limit.js';
+import { currentTraceHeader } from '../../../shared/outbox/record.js';
 import { sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { coverNeeded, type Reservation, STOCK_FIGURES, type StockItem } from '../model.js';
 import type {
@@ -31,7 +32,8 @@ export interface StoredStockItem extends StockItem {
   pk: string;
   sk: string;
   entityType: typeof STOCK;
-  lastCause?: ChangeStamp['cause'];
+  /** With the writer's trace header, so the item's StockLevelChanged joins its trace (as outbox events do). */
+  lastCause?: ChangeStamp['cause'] & { traceHeader?: string };
   eventSource?: string;
 }
 
@@ -55,7 +57,11 @@ const stampSets = [
 const stampValues = (stamp: ChangeStamp, eventSource: string) => ({
   ':one': 1,
   ':updatedAt': stamp.at.toISOString(),
-  ':cause': { correlationId: stamp.cause.correlationId, causationId: stamp.cause.causationId },
+  ':cause': {
+    correlationId: stamp.cause.correlationId,
+    causationId: stamp.cause.causationId,
+    traceHeader: currentTraceHeader(),
+  },
   ':eventSource': eventSource,
 });
 

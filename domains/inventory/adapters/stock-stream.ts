@@ -11,5 +11,6 @@ import { STOCK, type StoredStockItem, toStockItem } from './dynamodb-inventory-r
 export function stockItemEvents(image: Record<string, unknown>): RelayedEvent[] {
   const item = image as Partial<StoredStockItem>;
   if (item.entityType !== STOCK || !item.lastCause || !item.eventSource) return [];
-  return [{ source: item.eventSource, envelope: stockLevelChanged(toStockItem(image), item.lastCause) }];
+  const { traceHeader, ...cause } = item.lastCause;
+  return [{ source: item.eventSource, envelope: stockLevelChanged(toStockItem(image), cause), traceHeader }];
 }

@@ -110,4 +110,18 @@ describe('the inventory relay', () => {
     const ids = entries.map((entry) => JSON.parse(entry?.Detail ?? '{}').metadata.eventId);
     expect(ids).toEqual([stockChangeId('espresso-cup', 6), stockChangeId('espresso-cup', 6)]);
   });
+
+  it('publishes the change into the trace of the write that made it, keeping the header out of the event', async () => {
+    // given a stock item whose last write stored its invocation's trace header beside its cause
+    const traceHeader = 'Root=1-6740e1c0-000000000000000000000001;Parent=0000000000000001;Sampled=1';
+    const record = streamRecord('101', { ...stored(7, 2), lastCause: { ...cause, traceHeader } });
+
+    // when the relay publishes it
+    await relayOutbox({ Records: [record] }, { derive: stockItemEvents });
+
+    // then EventBridge gets the writer's trace header, and the event's metadata only its cause
+    const entry = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry?.TraceHeader).toBe(traceHeader);
+    expect(JSON.parse(entry?.Detail ?? '{}').metadata).not.toHaveProperty('traceHeader');
+  });
 });

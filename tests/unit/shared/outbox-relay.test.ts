@@ -135,6 +135,34 @@ describe('relayOutbox', () => {
     expect(result).toEqual({ batchItemFailures: [] });
   });
 
+  it('publishes each event into the trace of the invocation that stored it, not a trace of its own', async () => {
+    // given two events stored by two invocations, each with the trace header Lambda gave it
+    answerWith(() => false);
+    const traceOf = (n: number) =>
+      `Root=1-6740e1c0-00000000000000000000000${n};Parent=000000000000000${n};Sampled=1`;
+    vi.stubEnv('_X_AMZN_TRACE_ID', traceOf(1));
+    const first = outboxRecord(1);
+    vi.stubEnv('_X_AMZN_TRACE_ID', traceOf(2));
+    const second = outboxRecord(2);
+    // and the relay itself running outside any trace (a stream carries none)
+    vi.stubEnv('_X_AMZN_TRACE_ID', '');
+
+    // when the stream delivers both in one batch
+    await relay(streamEvent(first, second));
+
+    // then each entry carries its own writer's trace header, which EventBridge hands to every target
+    expect(sentEntries()[0]?.map((entry) => entry.TraceHeader)).toEqual([traceOf(1), traceOf(2)]);
+  });
+
+  it('publishes an event stored outside any trace without a trace header', async () => {
+    answerWith(() => false);
+    vi.stubEnv('_X_AMZN_TRACE_ID', '');
+
+    await relay(streamEvent(outboxRecord(1)));
+
+    expect(sentEntries()[0]?.[0]).not.toHaveProperty('TraceHeader');
+  });
+
   it('fails loudly without EVENT_BUS_NAME (a deployment bug), instead of publishing to the default bus', async () => {
     // given no bus configured
     vi.stubEnv('EVENT_BUS_NAME', '');
