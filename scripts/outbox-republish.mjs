@@ -37,6 +37,7 @@ import { namesFor, scanItems, stageClients } from './stage-clients.mjs';
  * @typedef {object} OutboxEvent an outbox item, as the relay reads it
  * @property {string} source
  * @property {{ metadata: { eventId: string, eventType: string, occurredAt: string, [key: string]: unknown }, data?: unknown }} envelope
+ * @property {string} [traceHeader] the X-Ray trace header of the invocation that stored it
  * @typedef {object} RepublishOptions
  * @property {string} tableName
  * @property {string} eventBusName
@@ -160,6 +161,7 @@ export function entryOf(event, eventBusName) {
     DetailType: event.envelope.metadata.eventType,
     Detail: JSON.stringify(event.envelope),
     Time: new Date(event.envelope.metadata.occurredAt),
+    ...(event.traceHeader ? { TraceHeader: event.traceHeader } : {}),
   };
 }
 

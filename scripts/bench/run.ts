@@ -1332,11 +1332,19 @@ function measureZipSizes() {
   return { zips, packageDir, maxZipKB, medianZipKB, codeShare };
 }
 
+/** The function whose SDK clients scripts/bench/bare-sdk.ts imports: the heaviest zip when it was written. */
+const BARE_BASELINE_MIRRORS = 'ordersPlaceOrder';
+
 /** 2. Cold init of the heaviest handler vs a bare handler with the same SDK clients; the package goes after. */
 async function measureColdInit(packageDir: string, heaviest: string) {
   say(
     `cold init: ${heaviest} (heaviest zip) vs a bare handler with its SDK clients, ${plan.initRuns} fresh processes each …`,
   );
+  if (heaviest !== BARE_BASELINE_MIRRORS) {
+    say(
+      `  warning: the bare baseline (scripts/bench/bare-sdk.ts) carries ${BARE_BASELINE_MIRRORS}'s SDK clients, not ${heaviest}'s: update it`,
+    );
+  }
   const init = await measureInit(packageDir, heaviest);
   rmSync(packageDir, { recursive: true, force: true });
   say(

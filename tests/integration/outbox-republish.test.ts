@@ -287,6 +287,9 @@ describe('republishOutbox', () => {
       Detail: JSON.stringify(envelope),
       Time: new Date(envelope.metadata.occurredAt),
     });
+    // and, like the relay, puts the event back into the trace of the invocation that stored it
+    const traceHeader = 'Root=1-6740e1c0-000000000000000000000001;Parent=0000000000000001;Sampled=1';
+    expect(entryOf({ source: 'commerce.orders', envelope, traceHeader }, BUS).TraceHeader).toBe(traceHeader);
   });
 });
 
