@@ -201,6 +201,10 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
         'CatalogProjectStockLevelLambdaFunction',
         [{ source: ['commerce.inventory'], 'detail-type': ['StockLevelChanged'] }],
       ],
+      [
+        'InventorySellConfirmedOrdersLambdaFunction',
+        [{ source: ['commerce.orders'], 'detail-type': ['OrderConfirmed'] }],
+      ],
     ] as const) {
       const [, mapping] =
         ofType('AWS::Lambda::EventSourceMapping').find(

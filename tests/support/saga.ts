@@ -34,8 +34,11 @@ export async function invokeFunction<T = unknown>(functionKey: string, event: un
 /** A consumer of saga events: its function, how it is triggered, and what its rules send it (serverless.yml). */
 export interface SagaConsumer {
   functionKey: string;
-  /** `rule`: an EventBridge rule invokes it with each event; a queue name: it reads that FIFO queue. */
-  trigger: 'rule' | { fifoQueue: string };
+  /**
+   * `rule`: an EventBridge rule invokes it with each event; `fifoQueue`: it reads that FIFO queue;
+   * `busQueue`: it reads batches from that standard queue, which its rules fill (`busQueue` in serverless.yml).
+   */
+  trigger: 'rule' | { fifoQueue: string } | { busQueue: string };
   consumes: readonly string[];
 }
 
@@ -43,7 +46,12 @@ export const sagaConsumers = {
   inventory: {
     functionKey: 'inventoryOnOrderEvents',
     trigger: 'rule',
-    consumes: ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled'],
+    consumes: ['OrderPlaced', 'OrderCancelled'],
+  },
+  inventorySale: {
+    functionKey: 'inventorySellConfirmedOrders',
+    trigger: { busQueue: 'inventory-sell-confirmed-orders' },
+    consumes: ['OrderConfirmed'],
   },
   payments: {
     functionKey: 'paymentsHandleEvents',
@@ -79,9 +87,17 @@ export function busEventOf<Type extends string, Data>(
   return event as unknown as BusEvent;
 }
 
-/** A forwarded saga event as the FIFO event source mapping hands it over (group = order, as the forwarders do). */
-function fifoRecord(queue: string, event: BusEvent, position: number) {
+/**
+ * A saga event as the queue's event source mapping hands it over: forwarded to a FIFO queue (group = order,
+ * as the forwarders do, with correlation id attribute), or as a rule put it on a standard queue (the body only).
+ */
+function queueRecord(
+  trigger: { fifoQueue: string } | { busQueue: string },
+  event: BusEvent,
+  position: number,
+) {
   const sentAt = String(Date.now());
+  const fifo = 'fifoQueue' in trigger;
   return toLambdaRecord(
     {
       MessageId: randomUUID(),
@@ -91,22 +107,30 @@ function fifoRecord(queue: string, event: BusEvent, position: number) {
         ApproximateReceiveCount: '1',
         SentTimestamp: sentAt,
         ApproximateFirstReceiveTimestamp: sentAt,
-        MessageGroupId: event.detail.data.orderId,
-        MessageDeduplicationId: event.detail.metadata.eventId,
-        SequenceNumber: `${sentAt}${String(position).padStart(6, '0')}`,
+        ...(fifo
+          ? {
+              MessageGroupId: event.detail.data.orderId,
+              MessageDeduplicationId: event.detail.metadata.eventId,
+              SequenceNumber: `${sentAt}${String(position).padStart(6, '0')}`,
+            }
+          : {}),
       },
-      MessageAttributes: {
-        correlationId: { DataType: 'String', StringValue: event.detail.metadata.correlationId },
-      },
+      ...(fifo
+        ? {
+            MessageAttributes: {
+              correlationId: { DataType: 'String', StringValue: event.detail.metadata.correlationId },
+            },
+          }
+        : {}),
     },
-    `arn:aws:sqs:${REGION}:000000000000:commerce-${TEST_STAGE}-${queue}`,
+    `arn:aws:sqs:${REGION}:000000000000:commerce-${TEST_STAGE}-${fifo ? trigger.fifoQueue : trigger.busQueue}`,
     REGION,
   );
 }
 
 /**
  * Delivers bus events to one consumer (again), the way its trigger does: a rule invokes the function with
- * each event; the FIFO event source mapping with one batch of the order's messages, in order. Resolves
+ * each event; a queue's event source mapping with one batch of the order's messages, in order. Resolves
  * once the consumer has processed and acknowledged every one of them, so a test can then assert what
  * the delivery changed, or that it changed nothing, without waiting out a guessed window.
  *
@@ -123,7 +147,7 @@ export async function deliverTo(consumer: SagaConsumer, events: BusEvent[]): Pro
   const invocations =
     trigger === 'rule'
       ? mine
-      : [{ Records: mine.map((event, position) => fifoRecord(trigger.fifoQueue, event, position)) }];
+      : [{ Records: mine.map((event, position) => queueRecord(trigger, event, position)) }];
   for (const payload of invocations) {
     await eventually(
       async () => {

@@ -11,8 +11,9 @@ vi.hoisted(() => {
 });
 
 /*
- * The inventory's saga consumer through its handler, against the in-memory repository: each order event
- * must reach its own use case. The use-case tests call the use cases directly, so they cannot see an
+ * The inventory's saga consumers through their handlers (the rule's for placements and cancellations, the
+ * confirmations queue's for sales), against the in-memory repository: each order event must reach its own
+ * use case. The use-case tests call the use cases directly, so they cannot see an
  * event routed to the wrong one, or to none (OrderConfirmed made a no-op would leave sold units on the
  * shelf, reserved forever).
  */
@@ -33,9 +34,10 @@ import {
   OrderPlacedV1,
   OrderPlacedV2,
 } from '../../../events/orders/index.js';
-import { handler } from '../../../functions/inventory/on-order-events.js';
+import { handler as sellConfirmedOrders } from '../../../functions/inventory/on-confirmed-orders.js';
+import { handler as onOrderEvents } from '../../../functions/inventory/on-order-events.js';
 import { FixedClock } from '../catalog/fakes.js';
-import { busEvent } from '../shared/bus-events.js';
+import { busEvent, queueBatch } from '../shared/bus-events.js';
 import { fakeContext } from '../shared/lambda-fakes.js';
 import { InMemoryInventoryRepository, RecordingBackoff, stockItem } from './fakes.js';
 
@@ -83,8 +85,17 @@ const level = () => {
   return { onHand, reserved, available };
 };
 
+/** Delivers an event the way serverless.yml routes it: confirmations through the sale's queue, the rest by rule. */
 async function deliver(event: ReturnType<(typeof events)[keyof typeof events]>) {
-  await handler(event, fakeContext('commerce-test-inventoryOnOrderEvents'));
+  if (event['detail-type'] !== 'OrderConfirmed') {
+    await onOrderEvents(event, fakeContext('commerce-test-inventoryOnOrderEvents'));
+    return;
+  }
+  const result = await sellConfirmedOrders(
+    queueBatch(event),
+    fakeContext('commerce-test-inventorySellConfirmedOrders'),
+  );
+  expect(result.batchItemFailures).toEqual([]);
 }
 
 beforeEach(() => {
@@ -96,7 +107,7 @@ beforeEach(() => {
   idempotencyTable.on(DeleteItemCommand).resolves({});
 });
 
-describe('inventoryOnOrderEvents routes each order event to its own use case', () => {
+describe('inventory routes each order event to its own use case', () => {
   it('OrderConfirmed of a reserved order sells the units: they leave the shelf', async () => {
     reservedOrder();
 
