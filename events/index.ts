@@ -3,6 +3,7 @@ import { CustomerProfileUpdatedV1, CustomerProfileUpdatedV2 } from './customers/
 import type { EventContract } from './envelope.js';
 import {
   StockLevelChangedV1,
+  StockLevelChangedV2,
   StockReleasedV1,
   StockReservationFailedV1,
   StockReservedV1,
@@ -37,6 +38,7 @@ export const allContracts: ReadonlyArray<EventContract<string, unknown>> = [
   StockReservationFailedV1,
   StockReleasedV1,
   StockLevelChangedV1,
+  StockLevelChangedV2,
   PaymentAuthorizedV1,
   PaymentDeclinedV1,
   PaymentUnavailableV1,

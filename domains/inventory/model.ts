@@ -122,6 +122,14 @@ export const sell = (quantity: number) => movement({ onHand: -quantity, reserved
 export const restock = (quantity: number) => movement({ onHand: quantity, available: quantity });
 
 /**
+ * Whether a movement changes what customers can order: every one but a sale. Only such a change publishes
+ * StockLevelChanged (v2); a sale still moves the figures and the stock version.
+ */
+export function movesAvailability(moving: StockMovement): boolean {
+  return moving.available !== 0;
+}
+
+/**
  * What the stock must hold for a movement to apply: every figure it lowers at least by the decrease, so
  * no figure ever drops below zero (nothing oversold, nothing released twice). Stores apply a movement
  * only where this holds, in the same atomic step (DynamoDB: `available >= :available`).

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type CausalContext, createEnvelope, type EventEnvelope } from '../../events/envelope.js';
-import { StockLevelChangedV1 } from '../../events/inventory/index.js';
+import { StockLevelChangedV2 } from '../../events/inventory/index.js';
 import type { StockItem } from './model.js';
 
 /**
@@ -15,17 +15,15 @@ export function stockChangeId(productId: string, stockVersion: number): string {
 }
 
 /**
- * StockLevelChanged of a stock item as it was stored: the figures an atomic update produced are known
+ * StockLevelChanged (v2) of a stock item as it was stored: the figures an atomic update produced are known
  * only afterwards, so the event is made from the stored item (its stream record) and the cause that the
- * same update wrote onto it.
+ * same update wrote onto it. Made only for a change that moved availability (see movesAvailability).
  */
 export function stockLevelChanged(item: StockItem, cause: CausalContext): EventEnvelope {
   return createEnvelope(
-    StockLevelChangedV1,
+    StockLevelChangedV2,
     {
       productId: item.productId,
-      onHand: item.onHand,
-      reserved: item.reserved,
       available: item.available,
       stockVersion: item.stockVersion,
       changedAt: item.updatedAt,

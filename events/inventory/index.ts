@@ -25,11 +25,28 @@ export const StockReservationFailedV1 = inventoryEvent('StockReservationFailed',
 
 export const StockReleasedV1 = inventoryEvent('StockReleased', 1, { ...orderStock, releasedAt: timestamp });
 
-/** Published on every change of a product's stock; `stockVersion` lets projections drop stale updates. */
+/**
+ * Published on every change of a product's stock up to v2's release; `stockVersion` lets projections drop
+ * stale updates. Still read: events stored or archived before v2 are replayed.
+ */
 export const StockLevelChangedV1 = inventoryEvent('StockLevelChanged', 1, {
   productId: id,
   onHand: units,
   reserved: units,
+  available: units,
+  stockVersion: aggregateVersion,
+  changedAt: timestamp,
+});
+
+/**
+ * Published when a product's orderable units change: a stock count, a reservation, a release, a return. A
+ * sale publishes nothing: it takes units that were reserved off the shelf, and `available` stays as it
+ * was. Hence no `onHand` or `reserved` any more (v1 had them): a figure that changes without an event
+ * would be wrong as soon as it was read. `stockVersion` still grows with every change, sales included, so
+ * versions of consecutive events may skip numbers; projections only compare them.
+ */
+export const StockLevelChangedV2 = inventoryEvent('StockLevelChanged', 2, {
+  productId: id,
   available: units,
   stockVersion: aggregateVersion,
   changedAt: timestamp,

@@ -9,7 +9,7 @@ import { retryOnConflict } from '../../../shared/dynamodb/retry-on-conflict.js';
 import { DYNAMODB_TRANSACTION_ITEM_LIMIT } from '../../../shared/dynamodb/transaction-limit.js';
 import { currentTraceHeader } from '../../../shared/outbox/record.js';
 import { sendWithEvents } from '../../../shared/outbox/transaction.js';
-import { coverNeeded, type Reservation, STOCK_FIGURES, type StockItem } from '../model.js';
+import { coverNeeded, movesAvailability, type Reservation, STOCK_FIGURES, type StockItem } from '../model.js';
 import type {
   ChangeOutcome,
   ChangeStamp,
@@ -35,10 +35,23 @@ export interface StoredStockItem extends StockItem {
   /** With the writer's trace header, so the item's StockLevelChanged joins its trace (as outbox events do). */
   lastCause?: ChangeStamp['cause'] & { traceHeader?: string };
   eventSource?: string;
+  /**
+   * Whether the last write changed `available` (false after a sale): only such a write publishes
+   * StockLevelChanged. Absent on items last written before it was kept: they publish, as they did.
+   */
+  movedAvailability?: boolean;
 }
 
 export function toStockItem(item: Record<string, unknown>): StockItem {
-  const { pk: _pk, sk: _sk, entityType: _type, lastCause: _cause, eventSource: _source, ...stock } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    entityType: _type,
+    lastCause: _cause,
+    eventSource: _source,
+    movedAvailability: _moved,
+    ...stock
+  } = item;
   return stock as unknown as StockItem;
 }
 
@@ -53,8 +66,9 @@ const stampSets = [
   'updatedAt = :updatedAt',
   'lastCause = :cause',
   'eventSource = :eventSource',
+  'movedAvailability = :movedAvailability',
 ];
-const stampValues = (stamp: ChangeStamp, eventSource: string) => ({
+const stampValues = (stamp: ChangeStamp, eventSource: string, movedAvailability: boolean) => ({
   ':one': 1,
   ':updatedAt': stamp.at.toISOString(),
   ':cause': {
@@ -63,6 +77,7 @@ const stampValues = (stamp: ChangeStamp, eventSource: string) => ({
     traceHeader: currentTraceHeader(),
   },
   ':eventSource': eventSource,
+  ':movedAvailability': movedAvailability,
 });
 
 /**
@@ -95,7 +110,10 @@ function stockUpdate(
       Key: stockKey(productId),
       UpdateExpression: `SET ${[...sets, ...stampSets].join(', ')}`,
       ConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeValues: { ...values, ...stampValues(stamp, eventSource) },
+      ExpressionAttributeValues: {
+        ...values,
+        ...stampValues(stamp, eventSource, movesAvailability(movement)),
+      },
     },
   };
 }
@@ -192,6 +210,7 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
               'updatedAt = :updatedAt',
               'lastCause = :cause',
               'eventSource = :eventSource',
+              'movedAvailability = :movedAvailability',
             ].join(', '),
             ConditionExpression: 'attribute_not_exists(pk) OR reserved <= :quantity',
             ExpressionAttributeValues: {
@@ -199,7 +218,8 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
               ':productId': productId,
               ':quantity': quantity,
               ':zero': 0,
-              ...stampValues(stamp, this.eventSource),
+              // A count always publishes: it is the figure inventory is set to, even when unchanged.
+              ...stampValues(stamp, this.eventSource, true),
             },
             ReturnValues: 'ALL_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

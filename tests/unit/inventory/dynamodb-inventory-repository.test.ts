@@ -71,9 +71,10 @@ const stampValues = {
   ':updatedAt': T1.toISOString(),
   ':cause': cause,
   ':eventSource': SOURCE,
+  ':movedAvailability': true,
 };
 const STAMP_SETS =
-  'stockVersion = stockVersion + :one, updatedAt = :updatedAt, lastCause = :cause, eventSource = :eventSource';
+  'stockVersion = stockVersion + :one, updatedAt = :updatedAt, lastCause = :cause, eventSource = :eventSource, movedAvailability = :movedAvailability';
 
 const sentItems = (call = 0) =>
   ddb.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems ?? [];
@@ -243,11 +244,12 @@ describe('the largest order inventory can reserve', () => {
 describe('save: settling a reservation', () => {
   it.each([
     [
-      'a sale: onHand and reserved drop, each guarded',
+      'a sale: onHand and reserved drop, each guarded; availability did not move (no StockLevelChanged)',
       sell,
       'SET onHand = onHand - :onHand, reserved = reserved - :reserved',
       'attribute_exists(pk) AND onHand >= :onHand AND reserved >= :reserved',
       { ':onHand': 2, ':reserved': 2 },
+      false,
     ],
     [
       'a release: reserved drops (guarded), available grows',
@@ -255,6 +257,7 @@ describe('save: settling a reservation', () => {
       'SET reserved = reserved - :reserved, available = available + :available',
       'attribute_exists(pk) AND reserved >= :reserved',
       { ':reserved': 2, ':available': 2 },
+      true,
     ],
     [
       'a return: onHand and available grow',
@@ -262,10 +265,11 @@ describe('save: settling a reservation', () => {
       'SET onHand = onHand + :onHand, available = available + :available',
       'attribute_exists(pk)',
       { ':onHand': 2, ':available': 2 },
+      true,
     ],
   ])(
     'moves the stock by %s, from the reservation status read',
-    async (_case, movement, sets, condition, values) => {
+    async (_case, movement, sets, condition, values, movedAvailability) => {
       await repository.save({
         stock: [{ productId: 'cup', movement: movement(2) }],
         reservation: { expected: 'ACTIVE', next: reservation('SOLD') },
@@ -279,7 +283,7 @@ describe('save: settling a reservation', () => {
         Key: { pk: 'STOCK#cup', sk: 'STOCK' },
         UpdateExpression: `${sets}, ${STAMP_SETS}`,
         ConditionExpression: condition,
-        ExpressionAttributeValues: { ...values, ...stampValues },
+        ExpressionAttributeValues: { ...values, ...stampValues, ':movedAvailability': movedAvailability },
       });
       expect(moved?.Put).toEqual({
         TableName: TABLE,
@@ -314,7 +318,7 @@ describe('setOnHand', () => {
       TableName: TABLE,
       Key: { pk: 'STOCK#cup', sk: 'STOCK' },
       UpdateExpression:
-        'SET entityType = :stock, productId = :productId, onHand = :quantity, reserved = if_not_exists(reserved, :zero), available = :quantity - if_not_exists(reserved, :zero), stockVersion = if_not_exists(stockVersion, :zero) + :one, updatedAt = :updatedAt, lastCause = :cause, eventSource = :eventSource',
+        'SET entityType = :stock, productId = :productId, onHand = :quantity, reserved = if_not_exists(reserved, :zero), available = :quantity - if_not_exists(reserved, :zero), stockVersion = if_not_exists(stockVersion, :zero) + :one, updatedAt = :updatedAt, lastCause = :cause, eventSource = :eventSource, movedAvailability = :movedAvailability',
       ConditionExpression: 'attribute_not_exists(pk) OR reserved <= :quantity',
       ExpressionAttributeValues: {
         ':stock': 'STOCK',

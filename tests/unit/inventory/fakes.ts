@@ -1,5 +1,6 @@
 import {
   covers,
+  movesAvailability,
   type Reservation,
   STOCK_FIGURES,
   type StockItem,
@@ -30,8 +31,8 @@ export function stockItem(
 /**
  * An in-memory InventoryRepository with the same promises as the DynamoDB one: a change is stored whole
  * or not at all; movements apply to the stock as it is (atomic deltas) only where it covers them; the
- * reservation only from its expected status. Like the table's stream, every stored stock item publishes
- * its StockLevelChanged (made by the same domain function the relay uses).
+ * reservation only from its expected status. Like the table's stream, every stored stock item whose
+ * availability moved publishes its StockLevelChanged (made by the same domain function the relay uses).
  */
 export class InMemoryInventoryRepository implements InventoryRepository {
   readonly stock = new Map<string, StockItem>();
@@ -75,6 +76,7 @@ export class InMemoryInventoryRepository implements InventoryRepository {
       this.store(
         moved(this.stock.get(productId) as StockItem, movement, change.stamp.at),
         change.stamp.cause,
+        movesAvailability(movement),
       );
     }
     return 'stored';
@@ -93,7 +95,7 @@ export class InMemoryInventoryRepository implements InventoryRepository {
       stockVersion: (current?.stockVersion ?? 0) + 1,
       updatedAt: stamp.at.toISOString(),
     };
-    this.store(stored, stamp.cause);
+    this.store(stored, stamp.cause, true);
     return { stored: structuredClone(stored) };
   }
 
@@ -102,9 +104,9 @@ export class InMemoryInventoryRepository implements InventoryRepository {
     return this.outbox.filter((event) => event.metadata.eventType === type).map((event) => event.data);
   }
 
-  private store(item: StockItem, cause: CausalContext) {
+  private store(item: StockItem, cause: CausalContext, movedAvailability: boolean) {
     this.stock.set(item.productId, item);
-    this.outbox.push(stockLevelChanged(structuredClone(item), cause));
+    if (movedAvailability) this.outbox.push(stockLevelChanged(structuredClone(item), cause));
   }
 }
 

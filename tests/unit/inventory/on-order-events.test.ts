@@ -139,17 +139,33 @@ describe('inventory routes each order event to its own use case', () => {
     expect(level()).toEqual({ onHand: 10, reserved: 0, available: 10 });
   });
 
-  it('the events carry the cause on: a sale is caused by the OrderConfirmed event', async () => {
+  it('the events carry the cause on: a release is caused by the OrderCancelled event', async () => {
     reservedOrder();
-    const confirmed = events.confirmed();
+    const cancelled = events.cancelled();
 
-    await deliver(confirmed);
+    await deliver(cancelled);
 
-    expect(inventory.outbox.at(-1)?.metadata).toMatchObject({
-      eventType: 'StockLevelChanged',
-      correlationId: confirmed.detail.metadata.correlationId,
-      causationId: confirmed.detail.metadata.eventId,
-    });
+    expect(inventory.outbox.map((event) => event.metadata)).toEqual([
+      expect.objectContaining({
+        eventType: 'StockReleased',
+        correlationId: cancelled.detail.metadata.correlationId,
+        causationId: cancelled.detail.metadata.eventId,
+      }),
+      expect.objectContaining({
+        eventType: 'StockLevelChanged',
+        eventVersion: 2,
+        correlationId: cancelled.detail.metadata.correlationId,
+        causationId: cancelled.detail.metadata.eventId,
+      }),
+    ]);
+  });
+
+  it('a sale publishes nothing: what customers can order did not change', async () => {
+    reservedOrder();
+
+    await deliver(events.confirmed());
+
+    expect(inventory.outbox).toEqual([]);
   });
 
   it('a redelivered event changes nothing, without any idempotency record (the reservation decides)', async () => {

@@ -12,7 +12,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { stockItemEvents } from '../../../domains/inventory/adapters/stock-stream.js';
 import { stockChangeId } from '../../../domains/inventory/stock-level-changed.js';
-import { StockLevelChangedV1 } from '../../../events/inventory/index.js';
+import { StockLevelChangedV2 } from '../../../events/inventory/index.js';
 import { relayOutbox } from '../../../shared/outbox/relay.js';
 import { stockItem } from './fakes.js';
 
@@ -31,6 +31,7 @@ const stored = (stockVersion: number, reserved: number) => ({
   ...stockItem('espresso-cup', 10, reserved, stockVersion, '2026-11-22T10:00:00.000Z'),
   lastCause: cause,
   eventSource: SOURCE,
+  movedAvailability: true,
 });
 
 function streamRecord(sequenceNumber: string, image: Record<string, unknown>, eventName = 'MODIFY') {
@@ -53,15 +54,13 @@ afterEach(() => {
 });
 
 describe('stockItemEvents', () => {
-  it('makes StockLevelChanged of the stored figures, with the cause the same write stored', () => {
+  it('makes StockLevelChanged v2 of the stored figures, with the cause the same write stored', () => {
     const [event] = stockItemEvents(stored(4, 3));
 
     expect(event?.source).toBe(SOURCE);
-    const parsed = StockLevelChangedV1.envelopeSchema.parse(event?.envelope);
+    const parsed = StockLevelChangedV2.envelopeSchema.parse(event?.envelope);
     expect(parsed.data).toEqual({
       productId: 'espresso-cup',
-      onHand: 10,
-      reserved: 3,
       available: 7,
       stockVersion: 4,
       changedAt: '2026-11-22T10:00:00.000Z',
@@ -95,6 +94,13 @@ describe('stockItemEvents', () => {
     );
     expect(stockItemEvents({ pk: 'OUTBOX#e', sk: 'OUTBOX#e', entityType: 'OUTBOX' })).toEqual([]);
     expect(stockItemEvents(legacy)).toEqual([]);
+  });
+
+  it('publishes nothing after a sale (availability did not move), as before for items written before the flag', () => {
+    const { movedAvailability: _moved, ...beforeTheFlag } = stored(5, 0);
+
+    expect(stockItemEvents({ ...stored(5, 0), movedAvailability: false })).toEqual([]);
+    expect(stockItemEvents(beforeTheFlag)).toHaveLength(1);
   });
 });
 
