@@ -8,7 +8,7 @@
  *
  * `<queue>` is the queue's name without `<service>-<stage>-` and `-dlq`, as `--list` shows it:
  * `catalog-price-changes.fifo` (`.fifo` may be left out when no standard DLQ has the same name),
- * `orders-events` (the orders domain's events DLQ; `orders-events.fifo` is its FIFO queue's DLQ) or
+ * `payments-events` (the payments domain's events DLQ; `payments-events.fifo` is its FIFO queue's DLQ) or
  * `outbox-relay-failures` (the outbox relays' stream on-failure destination).
  *
  * Three kinds of queue:
@@ -164,7 +164,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
 /**
- * `<prefix>orders-events-dlq.fifo` → `orders-events.fifo`; `<prefix>orders-events-dlq` → `orders-events`.
+ * `<prefix>payments-events-dlq.fifo` → `payments-events.fifo`; `<prefix>payments-events-dlq` → `payments-events`.
  * @param {string} dlqName
  * @param {string} prefix
  */

@@ -4,7 +4,7 @@ import { causedBy, type EventEnvelope } from '../../events/envelope.js';
 import { StockReservationFailedV1 } from '../../events/inventory/index.js';
 import { PaymentAuthorizedV1, PaymentDeclinedV1, PaymentUnavailableV1 } from '../../events/payments/index.js';
 import { on } from '../../shared/consumers/bus-event.js';
-import { sqsFifoEventConsumer } from '../../shared/consumers/sqs-fifo.js';
+import { eventConsumer } from '../../shared/consumers/event-consumer.js';
 import { logger } from '../../shared/observability.js';
 import { clock, lifecycle, orderRepository } from './dependencies.js';
 
@@ -24,12 +24,13 @@ const apply =
   };
 
 /**
- * The saga's facts about an order, from the orders FIFO queue (one order at a time, in order). No
- * idempotency record: every fact applies only to a PENDING order (PaymentUnavailable only once), and the
- * change is saved on the version it was read at, so a redelivered fact finds the order moved on and is
- * ignored.
+ * The saga's facts about an order, as the bus delivers them: at least once, in no particular order, maybe
+ * two of one order at the same time. None of that changes the outcome, so no FIFO queue is needed: every
+ * fact applies only to a PENDING order (PaymentUnavailable only once), and the change is saved on the
+ * version it was read at; a fact that loses that race reads the order again (`changeOrder`), and a
+ * redelivered or late fact finds the order moved on and is ignored. No idempotency record either.
  */
-export const handler = sqsFifoEventConsumer([
+export const handler = eventConsumer([
   on(StockReservationFailedV1, apply({ type: 'StockReservationFailed' })),
   on(PaymentAuthorizedV1, apply({ type: 'PaymentAuthorized' })),
   on(PaymentDeclinedV1, apply({ type: 'PaymentDeclined' })),

@@ -24,8 +24,8 @@ export const SAGA_STEP_FUNCTIONS = [
   'PaymentsHandleEventsLambdaFunction',
   'OrdersApplySagaEventLambdaFunction',
 ];
-/** The saga's FIFO queues: a message's age there is the time an order waits for its next step. */
-export const SAGA_QUEUES = ['PaymentsEventsQueue', 'OrdersEventsQueue'];
+/** The saga's FIFO queue: a message's age there is the time an order waits for payments' next step. */
+export const SAGA_QUEUES = ['PaymentsEventsQueue'];
 
 /** Powertools metrics the dashboard shows (see the module comment). */
 export const METRICS = {

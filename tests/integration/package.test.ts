@@ -746,7 +746,7 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     const saga = resources.OrdersApplySagaEventLambdaFunctionDeploymentGroup?.Properties;
     expect(saga?.AlarmConfiguration.Alarms).toEqual([
       { Name: { Ref: 'OrdersApplySagaEventLambdaFunctionErrorsAlarm' } },
-      { Name: { Ref: 'OrdersEventsQueueDlqDepthAlarm' } },
+      { Name: { Ref: 'OrdersEventsDlqDepthAlarm' } },
     ]);
   });
 
@@ -905,7 +905,12 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
 
     // the saga's steps, as they are measured, and the orders' own counts and saga duration
     expect(
-      hasMetric('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', sub('OrdersEventsQueue.QueueName')),
+      hasMetric(
+        'AWS/SQS',
+        'ApproximateAgeOfOldestMessage',
+        'QueueName',
+        sub('PaymentsEventsQueue.QueueName'),
+      ),
     ).toBe(true);
     expect(
       hasMetric('AWS/Lambda', 'Duration', 'FunctionName', sub('OrdersApplySagaEventLambdaFunction')),

@@ -564,17 +564,17 @@ describe('--list', () => {
   it('names each DLQ of the stage as <queue> takes it, with counts and where it redrives to', async () => {
     const { queue } = await priceChangesQueue();
     await poison(queue.url, 'espresso-cup', 'poison');
-    await createQueue(`${prefix}orders-events-dlq`);
-    await createQueue(`${prefix}orders-events-dlq.fifo`, { FifoQueue: 'true' });
+    await createQueue(`${prefix}payments-events-dlq`);
+    await createQueue(`${prefix}payments-events-dlq.fifo`, { FifoQueue: 'true' });
     await createQueue(`${prefix}outbox-relay-failures`);
 
     const dlqs = await listDeadLetterQueues(context());
 
     expect(dlqs.map((dlq) => [dlq.shortName, dlq.kind, dlq.queue.visible, dlq.source?.name])).toEqual([
       ['catalog-price-changes.fifo', 'queue', 1, `${prefix}catalog-price-changes.fifo`],
-      ['orders-events', 'rule', 0, undefined],
-      ['orders-events.fifo', 'rule', 0, undefined],
       ['outbox-relay-failures', 'stream', 0, undefined],
+      ['payments-events', 'rule', 0, undefined],
+      ['payments-events.fifo', 'rule', 0, undefined],
     ]);
   });
 

@@ -455,7 +455,7 @@ describe('consumerPatterns', () => {
 
   it('refuses a function that does not exist, or that no rule invokes', () => {
     expect(() => consumerPatterns('noSuchFunction')).toThrow(UsageError);
-    expect(() => consumerPatterns('ordersApplySagaEvent')).toThrow(/not the target of an EventBridge rule/);
+    expect(() => consumerPatterns('paymentsHandleEvents')).toThrow(/not the target of an EventBridge rule/);
   });
 });
 

@@ -60,7 +60,7 @@ export const sagaConsumers = {
   },
   orders: {
     functionKey: 'ordersApplySagaEvent',
-    trigger: { fifoQueue: 'orders-events.fifo' },
+    trigger: 'rule',
     consumes: ['StockReservationFailed', 'PaymentAuthorized', 'PaymentDeclined', 'PaymentUnavailable'],
   },
 } as const satisfies Record<string, SagaConsumer>;

@@ -27,12 +27,14 @@ import {
   PaymentUnavailableV1,
 } from '../../../events/payments/index.js';
 import { handler } from '../../../functions/orders/on-saga-events.js';
-import { busEvent, fifoBatch } from '../shared/bus-events.js';
+import { busEvent } from '../shared/bus-events.js';
+import { transactionCancelled } from '../shared/dynamodb-errors.js';
 import { fakeContext } from '../shared/lambda-fakes.js';
 import { anOrder, eur } from './fakes.js';
 
 /*
- * The orders FIFO consumer through its handler: each saga fact must reach its own transition. Swapping
+ * The orders' saga consumer through its handler (a rule invokes it with each fact): each saga fact must
+ * reach its own transition. Swapping
  * two entries of the routing table would confirm a declined order (goods shipped unpaid) or cancel an
  * authorized one; the domain tests cannot see that, because they call the use case directly.
  */
@@ -90,9 +92,13 @@ beforeEach(() => {
 });
 
 async function deliver(event: ReturnType<(typeof facts)[keyof typeof facts]>) {
-  const result = await handler(fifoBatch(event), fakeContext('commerce-test-ordersApplySagaEvent'));
-  expect(result).toEqual({ batchItemFailures: [] });
+  await handler(event, fakeContext('commerce-test-ordersApplySagaEvent'));
 }
+
+/** The stored order as the table holds it after a change (what the next GetCommand answers). */
+const storedAs = (order: object | undefined) => ({
+  Item: { pk: 'ORDER#ord-1', sk: 'ORDER', entityType: 'ORDER', ...order },
+});
 
 describe('ordersApplySagaEvent routes each saga fact to its own transition', () => {
   it('PaymentAuthorized confirms the pending order and announces OrderConfirmed', async () => {
@@ -152,6 +158,33 @@ describe('ordersApplySagaEvent routes each saga fact to its own transition', () 
 
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(idempotencyTable.calls()).toHaveLength(0);
+  });
+
+  it('needs no delivery order: a PaymentUnavailable that arrives after PaymentAuthorized leaves the confirmed order alone', async () => {
+    await deliver(facts.PaymentAuthorized());
+    const confirmed = written().order;
+    ddb.reset();
+    ddb.on(GetCommand).resolves(storedAs(confirmed));
+    ddb.on(TransactWriteCommand).resolves({});
+
+    await deliver(facts.PaymentUnavailable());
+
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('loses a race with another fact of the same order without harm: it reads the order again and is ignored', async () => {
+    // given PaymentDeclined and PaymentAuthorized handled at the same time (no FIFO group serialises
+    // them): this delivery reads the PENDING order, and the other confirms it before this one writes
+    const confirmedMeanwhile = { ...stored, status: 'CONFIRMED', version: stored.version + 1 };
+    ddb.on(GetCommand).resolvesOnce(storedAs(stored)).resolves(storedAs(confirmedMeanwhile));
+    ddb.on(TransactWriteCommand).rejectsOnce(transactionCancelled('ConditionalCheckFailed', 'None'));
+
+    // when PaymentDeclined is handled
+    await deliver(facts.PaymentDeclined());
+
+    // then its write lost on the version, it read the order again, and the confirmed order stays confirmed
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it('reads and writes the order the fact names, with the fact as the cause of the event', async () => {

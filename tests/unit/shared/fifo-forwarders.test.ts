@@ -7,27 +7,20 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.AWS_REGION = 'us-east-1';
-  process.env.ORDERS_EVENTS_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/orders-events.fifo';
   process.env.PAYMENTS_EVENTS_QUEUE_URL =
     'https://sqs.us-east-1.amazonaws.com/000000000000/payments-events.fifo';
 });
 
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { StockReservationFailedV1, StockReservedV1 } from '../../../events/inventory/index.js';
+import { StockReservedV1 } from '../../../events/inventory/index.js';
 import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../../events/orders/index.js';
-import {
-  PaymentAuthorizedV1,
-  PaymentDeclinedV1,
-  PaymentUnavailableV1,
-} from '../../../events/payments/index.js';
-import { handler as ordersForwarder } from '../../../functions/orders/forward-saga-events.js';
 import { handler as paymentsForwarder } from '../../../functions/payments/forward-saga-events.js';
 import { busEvent } from './bus-events.js';
 import { fakeContext } from './lambda-fakes.js';
 
 /*
- * The saga's FIFO queues keep one order's events in order and let different orders run in parallel:
+ * Payments' FIFO queue keeps one order's events in order and lets different orders run in parallel:
  * that holds only if every message is grouped by its order id. One group for everything would
  * serialize the shop; a group per event would lose the order; a dedup id other than the event id would
  * let a redelivered event through twice.
@@ -37,24 +30,8 @@ const AT = '2026-11-22T10:00:00.000Z';
 const money = { amount: 1500, currency: 'EUR' };
 const items = [{ productId: 'espresso-cup', quantity: 1, unitPrice: money }];
 
-/** One event of each type a forwarder's rules deliver to it, about the given order. */
+/** One event of each type the forwarder's rules deliver to it, about the given order. */
 const sagaEvents = {
-  orders: (orderId: string) => [
-    busEvent(StockReservationFailedV1, {
-      orderId,
-      unavailable: [{ productId: 'espresso-cup', requested: 1, available: 0 }],
-      failedAt: AT,
-    }),
-    busEvent(PaymentAuthorizedV1, { orderId, paymentId: 'pay-1', amount: money, authorizedAt: AT }),
-    busEvent(PaymentDeclinedV1, {
-      orderId,
-      customerId: 'alice',
-      amount: money,
-      declineReason: 'card_declined',
-      declinedAt: AT,
-    }),
-    busEvent(PaymentUnavailableV1, { orderId, detail: 'provider answered 503', at: AT }),
-  ],
   payments: (orderId: string) => [
     busEvent(OrderPlacedV1, {
       orderId,
@@ -83,12 +60,6 @@ const sagaEvents = {
 };
 
 const forwarders = [
-  {
-    name: 'ordersForwardSagaEvents',
-    handler: ordersForwarder,
-    events: sagaEvents.orders,
-    queueUrl: process.env.ORDERS_EVENTS_QUEUE_URL,
-  },
   {
     name: 'paymentsForwardEvents',
     handler: paymentsForwarder,
