@@ -155,7 +155,8 @@ async function readCheckpointFile(path) {
  * @property {CheckpointStore} [checkpoints] default: in memory
  * @property {Invoke} invoke
  * @property {Log} log
- * @property {number} [pollIntervalMs] pause after an empty GetRecords, default 200
+ * @property {number} [pollIntervalMs] how often an idle shard is read: the next GetRecords after an empty one
+ *   starts this long after it did; default 250, Lambda's base rate of 4 polls a second per shard
  * @property {number} [retryBaseDelayMs] first retry delay, doubled per attempt up to 5 s; default 200
  * @property {string} [region] awsRegion of the records, default us-east-1 (DynamoDB Local says "ddblocal")
  * @property {(info: StreamBatchFailure) => Promise<void>} [onFailure] called when records are given up on
@@ -257,7 +258,7 @@ function createPoller({
   checkpoints = createMemoryCheckpointStore(),
   invoke,
   log,
-  pollIntervalMs = 200,
+  pollIntervalMs = 250,
   retryBaseDelayMs = 200,
   region = 'us-east-1',
   onFailure,
@@ -505,6 +506,7 @@ async function readOnce(poller, cursor) {
     cursor.iterator = await shardIterator(poller, cursor);
     if (cursor.iterator === undefined) return false; // the shard has nothing more to read
   }
+  const polledAt = Date.now();
   const response = await poller.streams.send(
     new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: poller.limit }),
   );
@@ -518,7 +520,9 @@ async function readOnce(poller, cursor) {
   }
   if (!response.NextShardIterator) return false; // closed shard, fully read
   cursor.iterator = response.NextShardIterator;
-  if (records.length === 0) await poller.sleeper.sleep(poller.pollIntervalMs);
+  // An idle shard is polled once per interval, however long GetRecords took (Lambda: 4 times a second).
+  if (records.length === 0)
+    await poller.sleeper.sleep(Math.max(0, poller.pollIntervalMs - (Date.now() - polledAt)));
   return true;
 }
 
