@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { type Item, itemBytes, readUnitsFor, writeUnitsFor } from './metering.js';
 
 /**
@@ -153,6 +154,10 @@ export interface ZipEntry {
   name: string;
   compressedBytes: number;
   uncompressedBytes: number;
+  /** 0 stored, 8 deflated: the only two methods zip writers use for our bundles. */
+  method: number;
+  /** Where the entry's local header starts; its data follows that header. */
+  localHeaderOffset: number;
 }
 
 /** Lists a zip's entries from its central directory (no inflating needed for sizes). */
@@ -171,16 +176,29 @@ export function zipEntries(zip: Buffer): ZipEntry[] {
   const entries: ZipEntry[] = [];
   for (let i = 0; i < count; i++) {
     if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('Corrupt zip central directory');
+    const method = zip.readUInt16LE(offset + 10);
     const compressedBytes = zip.readUInt32LE(offset + 20);
     const uncompressedBytes = zip.readUInt32LE(offset + 24);
     const nameLength = zip.readUInt16LE(offset + 28);
     const extraLength = zip.readUInt16LE(offset + 30);
     const commentLength = zip.readUInt16LE(offset + 32);
+    const localHeaderOffset = zip.readUInt32LE(offset + 42);
     const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    entries.push({ name, compressedBytes, uncompressedBytes });
+    entries.push({ name, compressedBytes, uncompressedBytes, method, localHeaderOffset });
     offset += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
+}
+
+/** One entry's bytes, inflated. */
+export function zipEntryContent(zip: Buffer, entry: ZipEntry): Buffer {
+  const header = entry.localHeaderOffset;
+  if (zip.readUInt32LE(header) !== 0x04034b50) throw new Error(`Corrupt zip local header for ${entry.name}`);
+  const start = header + 30 + zip.readUInt16LE(header + 26) + zip.readUInt16LE(header + 28);
+  const data = zip.subarray(start, start + entry.compressedBytes);
+  if (entry.method === 0) return Buffer.from(data);
+  if (entry.method === 8) return inflateRawSync(data);
+  throw new Error(`Unsupported zip compression method ${entry.method} for ${entry.name}`);
 }
 
 // ------------------------------------------------------------------------------------------- output

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ProductCreatedV1 } from '../../events/catalog/index.js';
 import { createEnvelope } from '../../events/envelope.js';
-import { zipEntries } from '../../scripts/bench/lib.js';
+import { zipEntries, zipEntryContent } from '../../scripts/bench/lib.js';
 import { outboxPut } from '../../shared/outbox/record.js';
 
 /**
@@ -114,6 +114,18 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
         names.filter((name) => name.endsWith('.map')),
         zip,
       ).toEqual([]);
+    }
+  });
+
+  it('imports node:http in no bundle as an ES module (on Node.js 22 that loads undici at every cold start)', () => {
+    // shared/aws/node-http.ts: the facade of an ESM import reads http's lazy WebSocket getters.
+    for (const zip of readdirSync(output).filter((file) => file.endsWith('.zip'))) {
+      const buffer = readFileSync(join(output, zip));
+      const bundle = zipEntries(buffer).find((entry) => entry.name.endsWith('.mjs'));
+      if (!bundle) throw new Error(`${zip} has no bundle`);
+      const code = zipEntryContent(buffer, bundle).toString('utf8');
+      expect(code.length, zip).toBeGreaterThan(1000);
+      expect(code.match(/from\s*["'](node:)?http["']/g) ?? [], zip).toEqual([]);
     }
   });
 

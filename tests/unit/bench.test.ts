@@ -17,6 +17,7 @@ import {
   sagaHops,
   writeUnits,
   zipEntries,
+  zipEntryContent,
 } from '../../scripts/bench/lib.js';
 
 describe('bench statistics', () => {
@@ -170,6 +171,16 @@ describe('bench output', () => {
       ['a.mjs.map', 50],
     ]);
     expect(entries[0]?.compressedBytes).toBeLessThan(100);
+  });
+
+  it('reads an entry back as it was written, past the other entries', () => {
+    const bundle = Buffer.from(`import{request}from"node:https";${'z'.repeat(500)}`);
+    const zip = tinyZip([
+      { name: 'a.mjs.map', data: Buffer.from('y'.repeat(50)) },
+      { name: 'a.mjs', data: bundle },
+    ]);
+    const entry = zipEntries(zip).find((e) => e.name === 'a.mjs');
+    expect(entry && zipEntryContent(zip, entry).equals(bundle)).toBe(true);
   });
 
   it('splits an order saga into hops between decision events, up to the outcome', () => {
