@@ -1,10 +1,9 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
 import { AggregateRepository } from '../../../shared/dynamodb/aggregate-repository.js';
 import { decodeCursor, encodeCursor } from '../../../shared/dynamodb/cursor.js';
 import { ConflictError } from '../../../shared/errors.js';
-import { sendWithEvents } from '../../../shared/outbox/transaction.js';
+import { failedConditions, sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { type Product, ProductAlreadyExists } from '../model.js';
 import type { ProductPage, ProductRepository } from '../ports.js';
 
@@ -42,10 +41,7 @@ function acceptListKey(key: Record<string, unknown> | null) {
 }
 
 function conditionFailedAt(error: unknown, index: number): boolean {
-  return (
-    error instanceof TransactionCanceledException &&
-    error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed'
-  );
+  return failedConditions(error).includes(index);
 }
 
 export class ProductVersionConflict extends ConflictError {

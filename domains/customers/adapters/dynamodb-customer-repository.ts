@@ -1,13 +1,9 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
 import { AggregateRepository } from '../../../shared/dynamodb/aggregate-repository.js';
-import { sendWithEvents } from '../../../shared/outbox/transaction.js';
+import { failedConditions, sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { type CustomerProfile, ProfileVersionConflict } from '../model.js';
 import type { CustomerRepository } from '../ports.js';
 
@@ -26,10 +22,7 @@ function toProfile(item: Record<string, unknown>): CustomerProfile {
 
 /** The profile put's version condition failed (a transaction conflict is sent again by `sendWithEvents`). */
 function profileLost(error: unknown): boolean {
-  return (
-    error instanceof TransactionCanceledException &&
-    error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-  );
+  return failedConditions(error).includes(0);
 }
 
 /** Profiles and the customers' outbox live in the customers' own table, one item per customer. */

@@ -1,14 +1,10 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { retryOnConflict } from '../../../shared/dynamodb/retry-on-conflict.js';
 import { DYNAMODB_TRANSACTION_ITEM_LIMIT } from '../../../shared/dynamodb/transaction-limit.js';
 import { currentTraceHeader } from '../../../shared/outbox/record.js';
-import { sendWithEvents } from '../../../shared/outbox/transaction.js';
+import { failedConditions, sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { coverNeeded, movesAvailability, type Reservation, STOCK_FIGURES, type StockItem } from '../model.js';
 import type {
   ChangeOutcome,
@@ -177,11 +173,8 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
       );
       return 'stored';
     } catch (error) {
-      const codes =
-        error instanceof TransactionCanceledException
-          ? (error.CancellationReasons ?? []).map((reason) => reason.Code)
-          : [];
-      const failed = (index: number) => codes[index] === 'ConditionalCheckFailed';
+      const failedAt = failedConditions(error);
+      const failed = (index: number) => failedAt.includes(index);
       const reservationIndex = change.stock.length;
       if (failed(reservationIndex)) return 'reservation-moved';
       if (change.stock.some((_, index) => failed(index))) return 'stock-short';

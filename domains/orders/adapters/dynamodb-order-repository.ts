@@ -1,8 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, type TransactWritePut } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
 import { AggregateRepository } from '../../../shared/dynamodb/aggregate-repository.js';
-import { sendWithEvents } from '../../../shared/outbox/transaction.js';
+import { failedConditions, sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { IdempotencyKeyTaken, type Order, OrderVersionConflict } from '../model.js';
 import type { IdempotencyRecord, OrderRepository } from '../ports.js';
 
@@ -33,16 +32,6 @@ function toItem(order: Order) {
 function toOrder(item: Record<string, unknown>): Order {
   const { pk: _pk, sk: _sk, entityType: _type, pendingStatus: _s, pendingSince: _p, ...order } = item;
   return order as unknown as Order;
-}
-
-/**
- * Which item of a cancelled transaction failed its condition (the caller re-reads and decides again).
- * A transaction conflict never gets here: `sendWithEvents` sends the transaction again.
- */
-function conditionFailedIndex(error: unknown): number | undefined {
-  if (!(error instanceof TransactionCanceledException)) return undefined;
-  const index = error.CancellationReasons?.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
-  return index === undefined || index < 0 ? undefined : index;
 }
 
 /** Orders, their idempotency keys, the price projection and the outbox share the orders table. */
@@ -116,7 +105,9 @@ export class DynamoDbOrderRepository extends AggregateRepository<Order> implemen
         events,
       );
     } catch (error) {
-      const index = conditionFailedIndex(error);
+      // The first put whose condition failed (the caller re-reads and decides again). A transaction
+      // conflict never gets here: `sendWithEvents` sends the transaction again.
+      const [index] = failedConditions(error);
       throw (index === undefined ? undefined : conflictAt(index)) ?? error;
     }
   }

@@ -1,8 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../../events/envelope.js';
 import { AggregateRepository } from '../../../shared/dynamodb/aggregate-repository.js';
-import { sendWithEvents } from '../../../shared/outbox/transaction.js';
+import { failedConditions, sendWithEvents } from '../../../shared/outbox/transaction.js';
 import { owedOperation, type Payment, PaymentVersionConflict } from '../model.js';
 import type { PaymentRepository, PendingPage } from '../ports.js';
 
@@ -69,8 +68,7 @@ export class DynamoDbPaymentRepository extends AggregateRepository<Payment> impl
         events,
       );
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
-      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') throw new PaymentVersionConflict(payment.orderId);
+      if (failedConditions(error).includes(0)) throw new PaymentVersionConflict(payment.orderId);
       throw error;
     }
   }

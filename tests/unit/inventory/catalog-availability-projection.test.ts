@@ -3,7 +3,7 @@ import {
   DynamoDBClient,
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbProductAvailability } from '../../../domains/catalog/adapters/dynamodb-product-availability.js';
@@ -15,6 +15,7 @@ import {
   projectStockLevel,
   type StockLevelReport,
 } from '../../../domains/catalog/project-stock-level.js';
+import { writesSent } from '../shared/dynamodb-writes.js';
 
 /*
  * The catalog's projection of inventory's StockLevelChanged onto products' `available` (kept here, with
@@ -142,12 +143,12 @@ describe('price changes next to the projection', () => {
   };
 
   it('leave the stock projection alone: the price write names neither available nor stockVersion', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
 
     await repository.savePriceChange(product, 1, []);
 
     // then a stock report applied between the read and the write is neither undone nor a conflict
-    const write = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0];
+    const write = writesSent(ddb)[0]?.[0];
     expect(write?.Put).toBeUndefined();
     expect(write?.Update).toMatchObject({
       UpdateExpression: 'SET price = :price, priceVersion = :priceVersion, updatedAt = :updatedAt',

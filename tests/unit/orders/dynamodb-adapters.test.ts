@@ -19,6 +19,7 @@ import { IdempotencyKeyTaken, OrderVersionConflict } from '../../../domains/orde
 import { createEnvelope } from '../../../events/envelope.js';
 import { OrderConfirmedV1, OrderPlacedV1 } from '../../../events/orders/index.js';
 import { transactionConflict } from '../shared/dynamodb-errors.js';
+import { writesSent } from '../shared/dynamodb-writes.js';
 import { anOrder, eur, T0 } from './fakes.js';
 
 const TABLE = 'commerce-test-orders';
@@ -169,10 +170,14 @@ describe('save', () => {
   });
 
   it('keeps a still PENDING order in the pending index', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
     await repository.save({ ...order, paymentUnavailable: true, version: 2 }, 1, []);
-    expect(sentTransaction()).toHaveLength(1);
-    expect(sentTransaction()[0]?.Put?.Item).toMatchObject({
+    // one item and no event: a plain conditional put, not a transaction
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    const [request] = writesSent(ddb);
+    expect(request).toHaveLength(1);
+    expect(request?.[0]?.Put?.ConditionExpression).toBe('#version = :expected');
+    expect(request?.[0]?.Put?.Item).toMatchObject({
       pendingStatus: 'PENDING',
       pendingSince: order.createdAt,
     });

@@ -2,6 +2,7 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -11,7 +12,8 @@ import { DynamoDbPaymentRepository } from '../../../domains/payments/adapters/dy
 import { type Payment, PaymentVersionConflict } from '../../../domains/payments/model.js';
 import { createEnvelope } from '../../../events/envelope.js';
 import { PaymentAuthorizedV1 } from '../../../events/payments/index.js';
-import { transactionConflict } from '../shared/dynamodb-errors.js';
+import { conditionFailed, transactionConflict } from '../shared/dynamodb-errors.js';
+import { writesSent } from '../shared/dynamodb-writes.js';
 
 const TABLE = 'commerce-test-payments';
 const SOURCE = 'commerce.payments';
@@ -106,24 +108,32 @@ describe('save', () => {
     });
   });
 
-  it('creates a first payment only if none exists', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
+  it('creates a first payment only if none exists, with a plain put when it causes no event', async () => {
+    ddb.on(PutCommand).resolves({});
 
     await repository.save(payment({ status: 'PENDING', version: 1 }), undefined, []);
 
-    expect(transactItems()[0]?.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)' });
-    expect(transactItems()[0]?.Put?.ExpressionAttributeValues).toBeUndefined();
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({ TableName: TABLE, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(put?.ExpressionAttributeValues).toBeUndefined();
+  });
+
+  it('turns the failed condition of a plain put into PaymentVersionConflict too', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+
+    const attempt = repository.save(payment({ status: 'AWAITING_PROVIDER' }), 1, []);
+
+    await expect(attempt).rejects.toBeInstanceOf(PaymentVersionConflict);
   });
 
   it('puts a waiting payment in the sparse pending index, and takes a settled one out', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
 
     await repository.save(payment({ status: 'AWAITING_PROVIDER', pendingSince: T0.toISOString() }), 1, []);
     await repository.save(payment({ status: 'AUTHORIZED', pendingSince: T0.toISOString() }), 2, []);
 
-    const [waiting, settled] = ddb
-      .commandCalls(TransactWriteCommand)
-      .map((c) => c.args[0].input.TransactItems?.[0]?.Put?.Item);
+    const [waiting, settled] = writesSent(ddb).map((request) => request[0]?.Put?.Item);
     expect(waiting).toMatchObject({ pendingPartition: 'PENDING', pendingSince: T0.toISOString() });
     expect(settled?.pendingPartition).toBeUndefined();
     expect(settled?.pendingSince).toBeUndefined();

@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 /** A cancelled TransactWriteItems as DynamoDB reports it: one reason per item, in request order. */
 export function transactionCancelled(...codes: string[]) {
@@ -12,3 +12,7 @@ export function transactionCancelled(...codes: string[]) {
 /** What DynamoDB answers when another transaction holds one of the items (never raised by DynamoDB Local). */
 export const transactionConflict = (items = 2) =>
   transactionCancelled('TransactionConflict', ...Array.from({ length: items - 1 }, () => 'None'));
+
+/** What DynamoDB answers when a single conditional write's condition is false. */
+export const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
