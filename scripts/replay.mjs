@@ -5,7 +5,7 @@
  *   npm run replay -- --consumer <functionKey> [--stage local|test|<aws stage>] [--from <ISO>] [--to <ISO>]
  *                     [--type <detail-type>]... [--aggregate <id>] [--dry-run] [--reset-views]
  *
- * - Events come from the event store table (`commerce-<stage>-event-store`, read with a Scan), each item
+ * - Events come from the event store table (`commerce-<stage>-event-store-v2`, read with a Scan), each item
  *   holding the original bus event under `event`. They are sent unchanged, one Lambda Invoke each,
  *   sorted by `occurredAt`, to `commerce-<stage>-<functionKey>`; to a consumer fed by its own queue
  *   (`busQueue`), each as the one record of an SQS batch.

@@ -21,6 +21,10 @@ import { namesFor, scanAll, stageClients } from './stage-clients.mjs';
 
 export const REDACTED = '[redacted]';
 
+/** The event store's key (domains/eventstore/resources.yml), and that of the first one. */
+const EVENT_STORE_KEY = ['correlationId', 'occurredAtEventId'];
+const LEGACY_EVENT_STORE_KEY = ['eventId'];
+
 /** Payment statuses in which the card token may still be needed (the authorization is not answered). */
 const AUTHORIZATION_OPEN = ['PENDING', 'AWAITING_PROVIDER'];
 
@@ -37,7 +41,7 @@ export const USAGE = [
 
 /**
  * @param {ScrubDeps} deps
- * @param {{ eventStoreTable: string, paymentsTable: string, apply: boolean }} options
+ * @param {{ eventStoreTable: string, legacyEventStoreTable?: string, paymentsTable: string, apply: boolean }} options
  * @returns {Promise<ScrubSummary>}
  */
 export async function scrubSecrets({ dynamo, progress = () => {} }, options) {
@@ -55,8 +59,17 @@ export async function scrubSecrets({ dynamo, progress = () => {} }, options) {
       return false;
     }
   };
-  progress(`scanning ${options.eventStoreTable} for OrderPlaced and CustomerProfileUpdated v1 …`);
-  await scrubEventStore(dynamo, options.eventStoreTable, update, summary);
+  // The first event store keeps its copy of the history until every stage is migrated (entry 51).
+  const stores = [
+    { table: options.eventStoreTable, key: EVENT_STORE_KEY },
+    ...(options.legacyEventStoreTable
+      ? [{ table: options.legacyEventStoreTable, key: LEGACY_EVENT_STORE_KEY }]
+      : []),
+  ];
+  for (const { table, key } of stores) {
+    progress(`scanning ${table} for OrderPlaced and CustomerProfileUpdated v1 …`);
+    await scrubEventStore(dynamo, table, key, update, summary);
+  }
   progress(`scanning ${options.paymentsTable} for settled payments that still hold a card token …`);
   await scrubPayments(dynamo, options.paymentsTable, update, summary);
   return summary;
@@ -73,10 +86,11 @@ const EVENT_DATA = { '#event': 'event', '#detail': 'detail', '#data': 'data' };
  * OrderPlaced v1 keeps its schema with the token redacted; CustomerProfileUpdated v1 loses `name` and `email`.
  * @param {import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient} dynamo
  * @param {string} table
+ * @param {readonly string[]} keyAttributes the table's key, partition key first
  * @param {ScrubUpdate} update
  * @param {ScrubSummary} summary
  */
-async function scrubEventStore(dynamo, table, update, summary) {
+async function scrubEventStore(dynamo, table, keyAttributes, update, summary) {
   for await (const item of scanAll(dynamo, {
     TableName: table,
     FilterExpression:
@@ -90,13 +104,14 @@ async function scrubEventStore(dynamo, table, update, summary) {
       ':redacted': REDACTED,
     },
   })) {
-    const key = { eventId: item.eventId };
+    const key = Object.fromEntries(keyAttributes.map((name) => [name, item[name]]));
+    const stillThere = `attribute_exists(${keyAttributes[0]})`;
     if (item.eventType === 'OrderPlaced') {
       const done = await update({
         TableName: table,
         Key: key,
         UpdateExpression: 'SET #event.#detail.#data.#token = :redacted',
-        ConditionExpression: 'attribute_exists(eventId)',
+        ConditionExpression: stillThere,
         ExpressionAttributeNames: { ...EVENT_DATA, '#token': 'paymentToken' },
         ExpressionAttributeValues: { ':redacted': REDACTED },
       });
@@ -106,7 +121,7 @@ async function scrubEventStore(dynamo, table, update, summary) {
         TableName: table,
         Key: key,
         UpdateExpression: 'REMOVE #event.#detail.#data.#name, #event.#detail.#data.#email',
-        ConditionExpression: 'attribute_exists(eventId)',
+        ConditionExpression: stillThere,
         ExpressionAttributeNames: { ...EVENT_DATA, '#name': 'name', '#email': 'email' },
       });
       if (done) summary.eventStoreContacts++;
@@ -182,12 +197,18 @@ export async function main(argv, io = process) {
   try {
     const summary = await scrubSecrets(
       { dynamo: clients.dynamo, progress: (line) => io.stderr.write(`${line}\n`) },
-      { eventStoreTable: names.eventStoreTable, paymentsTable: names.table('payments'), apply: values.apply },
+      {
+        eventStoreTable: names.eventStoreTable,
+        legacyEventStoreTable: names.legacyEventStoreTable,
+        paymentsTable: names.table('payments'),
+        apply: values.apply,
+      },
     );
     const verb = values.apply ? 'scrubbed' : 'would scrub (run again with --apply)';
     io.stdout.write(
       `${verb}: ${summary.eventStoreTokens} OrderPlaced v1 token(s) and ${summary.eventStoreContacts} ` +
-        `CustomerProfileUpdated v1 contact(s) in ${names.eventStoreTable}, ${summary.paymentTokens} settled ` +
+        `CustomerProfileUpdated v1 contact(s) in ${names.eventStoreTable} and ${names.legacyEventStoreTable}, ` +
+        `${summary.paymentTokens} settled ` +
         `payment(s) in ${names.table('payments')}` +
         (summary.conflicts ? `; ${summary.conflicts} changed meanwhile: run again` : '') +
         '\n',

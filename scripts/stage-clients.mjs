@@ -38,7 +38,9 @@ export function namesFor(stage, service = serviceName()) {
     service,
     prefix,
     eventBus: `${prefix}bus`,
-    eventStoreTable: `${prefix}event-store`,
+    eventStoreTable: `${prefix}event-store-v2`,
+    /** The first event store, read only by `npm run eventstore:migrate` (decisions.md, entry 51). */
+    legacyEventStoreTable: `${prefix}event-store`,
     /** @param {string} functionKey */
     functionName: (functionKey) => `${prefix}${functionKey}`,
     /** @param {string} table */

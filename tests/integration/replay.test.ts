@@ -63,7 +63,7 @@ import { fakeContext } from '../unit/shared/lambda-fakes.js';
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const STAGE = 'itest';
-const STORE_TABLE = `commerce-${STAGE}-event-store`;
+const STORE_TABLE = `commerce-${STAGE}-event-store-v2`;
 const VIEWS_TABLE = `commerce-${STAGE}-views`;
 const PROJECTOR = `commerce-${STAGE}-viewsProjectOrders`;
 const CONTACT_PROJECTOR = `commerce-${STAGE}-notificationsProjectContacts`;

@@ -14,7 +14,9 @@ import { freePort } from './local-cloud/harness.js';
  * stored in clear before sealing is gone, what is still needed stays.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const EVENT_STORE = 'commerce-itscrub-event-store';
+const EVENT_STORE = 'commerce-itscrub-event-store-v2';
+/** The first event store, keyed by event id, which keeps its copy of the history until migrated. */
+const LEGACY_EVENT_STORE = 'commerce-itscrub-event-store';
 const PAYMENTS = 'commerce-itscrub-payments';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const workDir = mkdtempSync(join(tmpdir(), 'scrub-test-'));
@@ -65,7 +67,17 @@ const payment = (orderId: string, status: string, intent: Record<string, unknown
 });
 
 const dataOf = async (eventId: string) =>
-  (await dynamo.send(new GetCommand({ TableName: EVENT_STORE, Key: { eventId } }))).Item?.event.detail.data;
+  (
+    await dynamo.send(
+      new GetCommand({
+        TableName: EVENT_STORE,
+        Key: { correlationId: `corr-${eventId}`, occurredAtEventId: `2026-11-01T10:00:00.000Z#${eventId}` },
+      }),
+    )
+  ).Item?.event.detail.data;
+const legacyDataOf = async (eventId: string) =>
+  (await dynamo.send(new GetCommand({ TableName: LEGACY_EVENT_STORE, Key: { eventId } }))).Item?.event.detail
+    .data;
 const paymentOf = async (orderId: string) =>
   (
     await dynamo.send(
@@ -82,24 +94,28 @@ beforeAll(async () => {
   stopDynamoDb = database.stop;
   raw = new DynamoDBClient({ endpoint: database.endpoint, region: 'us-east-1', credentials });
   dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTableLike('eventstore', 'EventStoreTable', EVENT_STORE);
+  await createTableLike('eventstore', 'EventStoreTableV2', EVENT_STORE);
+  await createTableLike('eventstore', 'EventStoreTable', LEGACY_EVENT_STORE);
   await createTableLike('payments', 'PaymentsTable', PAYMENTS);
+  const events = [
+    stored('placed-v1', 'OrderPlaced', 1, { orderId: 'o-1', paymentToken: 'tok_old_clear' }),
+    stored('placed-v2', 'OrderPlaced', 2, { orderId: 'o-2', sealedPaymentToken: 'c2VhbGVk' }),
+    stored('profile-v1', 'CustomerProfileUpdated', 1, {
+      customerId: 'c-1',
+      name: 'Ada Clear',
+      email: 'ada@clear.example',
+      profileVersion: 1,
+    }),
+    stored('confirmed', 'OrderConfirmed', 1, { orderId: 'o-1' }),
+  ];
   const items = [
-    [EVENT_STORE, stored('placed-v1', 'OrderPlaced', 1, { orderId: 'o-1', paymentToken: 'tok_old_clear' })],
-    [EVENT_STORE, stored('placed-v2', 'OrderPlaced', 2, { orderId: 'o-2', sealedPaymentToken: 'c2VhbGVk' })],
-    [
-      EVENT_STORE,
-      stored('profile-v1', 'CustomerProfileUpdated', 1, {
-        customerId: 'c-1',
-        name: 'Ada Clear',
-        email: 'ada@clear.example',
-        profileVersion: 1,
-      }),
-    ],
-    [EVENT_STORE, stored('confirmed', 'OrderConfirmed', 1, { orderId: 'o-1' })],
+    ...events.flatMap((event) => [
+      [EVENT_STORE, event],
+      [LEGACY_EVENT_STORE, event],
+    ]),
     [PAYMENTS, payment('o-settled', 'CAPTURED', { paymentToken: 'tok_old_clear' })],
     [PAYMENTS, payment('o-open', 'AWAITING_PROVIDER', { sealedPaymentToken: 'c2VhbGVk' })],
-  ] as const;
+  ] as Array<[string, Record<string, unknown>]>;
   for (const [TableName, Item] of items) await dynamo.send(new PutCommand({ TableName, Item }));
 }, 120_000);
 
@@ -110,19 +126,25 @@ afterAll(async () => {
 });
 
 describe('npm run scrub', () => {
-  const options = (apply: boolean) => ({ eventStoreTable: EVENT_STORE, paymentsTable: PAYMENTS, apply });
+  const options = (apply: boolean) => ({
+    eventStoreTable: EVENT_STORE,
+    legacyEventStoreTable: LEGACY_EVENT_STORE,
+    paymentsTable: PAYMENTS,
+    apply,
+  });
 
   it('only counts without --apply', async () => {
     const summary = await scrubSecrets({ dynamo }, options(false));
 
-    expect(summary).toEqual({ eventStoreTokens: 1, eventStoreContacts: 1, paymentTokens: 1, conflicts: 0 });
+    // each event store holds its copy of the two events
+    expect(summary).toEqual({ eventStoreTokens: 2, eventStoreContacts: 2, paymentTokens: 1, conflicts: 0 });
     expect(await dataOf('placed-v1')).toMatchObject({ paymentToken: 'tok_old_clear' });
   });
 
   it('removes clear tokens and contact details, keeps what is still needed, and is safe to run again', async () => {
     expect(await scrubSecrets({ dynamo }, options(true))).toEqual({
-      eventStoreTokens: 1,
-      eventStoreContacts: 1,
+      eventStoreTokens: 2,
+      eventStoreContacts: 2,
       paymentTokens: 1,
       conflicts: 0,
     });
@@ -130,6 +152,8 @@ describe('npm run scrub', () => {
     expect(await dataOf('placed-v1')).toEqual({ orderId: 'o-1', paymentToken: REDACTED });
     expect(await dataOf('profile-v1')).toEqual({ customerId: 'c-1', profileVersion: 1 });
     expect(await dataOf('placed-v2')).toMatchObject({ sealedPaymentToken: 'c2VhbGVk' });
+    expect(await legacyDataOf('placed-v1')).toEqual({ orderId: 'o-1', paymentToken: REDACTED });
+    expect(await legacyDataOf('profile-v1')).toEqual({ customerId: 'c-1', profileVersion: 1 });
     const settled = await paymentOf('o-settled');
     expect(settled?.intent).toEqual({ customerId: 'c-1', amount: { amount: 100, currency: 'EUR' } });
     expect(settled?.version).toBe(4);

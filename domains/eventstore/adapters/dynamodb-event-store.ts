@@ -5,12 +5,15 @@ import type { EventFilter, StoredEvent } from '../model.js';
 import type { AppendOutcome, EventStore, StoredEventPage } from '../ports.js';
 import type { RecordableEvent } from '../schemas.js';
 
-/** One index per filter, both sorted by ORDERING_KEY. */
-export const INDEX_OF: Record<EventFilter['by'], string> = {
-  correlationId: 'byCorrelation',
+/**
+ * Where each lookup reads: one correlation's events are a partition of the table itself, one aggregate's
+ * are in its only index. Both sort by ORDERING_KEY.
+ */
+export const INDEX_OF: Record<EventFilter['by'], string | undefined> = {
+  correlationId: undefined,
   aggregateId: 'byAggregate',
 };
-/** Sort key of both indexes: `<occurredAt in UTC>#<eventId>`, so events sort by time, then id. */
+/** Sort key of the table and of its index: `<occurredAt in UTC>#<eventId>`, so events sort by time, then id. */
 export const ORDERING_KEY = 'occurredAtEventId';
 
 /**
@@ -26,32 +29,37 @@ interface StoredEventItem extends StoredEvent {
 }
 
 /**
- * An index query's LastEvaluatedKey holds the table key (eventId) and the index keys. A cursor is taken
- * back only if it is such a key for the same filter, so a page of one correlation cannot be resumed in
- * another and nothing else reaches DynamoDB.
+ * A query's LastEvaluatedKey: the table key (correlationId and the ordering key), plus the index's
+ * partition key for an aggregate lookup. A cursor is taken back only if it is such a key for the same
+ * filter, so a page of one correlation cannot be resumed in another and nothing else reaches DynamoDB.
  */
 export function decodeEventCursor(
   cursor: string | undefined,
   filter: EventFilter,
 ): Record<string, string> | undefined {
   return decodeCursor(cursor, (key: Record<string, unknown> | null) => {
-    const { eventId, [filter.by]: filterValue, [ORDERING_KEY]: ordering, ...rest } = key ?? {};
+    const { correlationId, aggregateId, [ORDERING_KEY]: ordering, ...rest } = key ?? {};
+    const byAggregate = filter.by === 'aggregateId';
     const valid =
-      typeof eventId === 'string' &&
-      eventId !== '' &&
-      filterValue === filter.value &&
+      typeof correlationId === 'string' &&
+      correlationId !== '' &&
+      (byAggregate
+        ? aggregateId === filter.value
+        : correlationId === filter.value && aggregateId === undefined) &&
       typeof ordering === 'string' &&
-      ordering.endsWith(`#${eventId}`) &&
+      /^[^#]+#.+$/.test(ordering) &&
       Object.keys(rest).length === 0;
-    return valid ? { eventId, [filter.by]: filter.value, [ORDERING_KEY]: ordering } : undefined;
+    if (!valid) return undefined;
+    const tableKey: Record<string, string> = { correlationId, [ORDERING_KEY]: ordering };
+    return byAggregate ? { ...tableKey, aggregateId: filter.value } : tableKey;
   });
 }
 
 export const encodeEventCursor = encodeCursor;
 
 /**
- * The event store table: one item per event id, written once. Two GSIs serve the lookups; `byAggregate`
- * is sparse (an event whose data names no aggregate is not in it).
+ * The event store table: one item per event, written once, keyed by its correlation id and ordering key.
+ * Its one GSI, `byAggregate`, is sparse (an event whose data names no aggregate is not in it).
  */
 export class DynamoDbEventStore implements EventStore {
   constructor(
@@ -70,8 +78,8 @@ export class DynamoDbEventStore implements EventStore {
           TableName: this.tableName,
           Item: item,
           // Append-only: the first delivery of an event wins; a later one (redelivery, redrive,
-          // replay) must not rewrite what was stored, not even its bus `time`.
-          ConditionExpression: 'attribute_not_exists(eventId)',
+          // replay) has the same key and must not rewrite what was stored, not even its bus `time`.
+          ConditionExpression: 'attribute_not_exists(correlationId)',
         }),
       );
       return 'appended';
@@ -85,7 +93,7 @@ export class DynamoDbEventStore implements EventStore {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: INDEX_OF[filter.by],
+        ...(INDEX_OF[filter.by] ? { IndexName: INDEX_OF[filter.by] } : {}),
         KeyConditionExpression: '#filter = :value',
         ExpressionAttributeNames: { '#filter': filter.by },
         ExpressionAttributeValues: { ':value': filter.value },

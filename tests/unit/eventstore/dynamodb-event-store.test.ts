@@ -11,7 +11,7 @@ import { toStoredEvent } from '../../../domains/eventstore/model.js';
 import { BadRequestError } from '../../../shared/errors.js';
 import { sampleEvent } from './fakes.js';
 
-const TABLE = 'commerce-test-event-store';
+const TABLE = 'commerce-test-event-store-v2';
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const store = new DynamoDbEventStore(client, TABLE);
@@ -25,7 +25,7 @@ beforeEach(() => {
 });
 
 describe('append', () => {
-  it('puts one item per event id, only if the id is new, with the ordering key of both indexes', async () => {
+  it('puts one item per event, keyed by its correlation id and ordering key, only if the key is new', async () => {
     // given DynamoDB accepts the write
     ddb.on(PutCommand).resolves({});
 
@@ -37,7 +37,7 @@ describe('append', () => {
     expect(ddb.calls()).toHaveLength(1);
     expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
-      ConditionExpression: 'attribute_not_exists(eventId)',
+      ConditionExpression: 'attribute_not_exists(correlationId)',
       // the attribute names themselves are pinned by the use case tests
       Item: { ...toStoredEvent(placed), occurredAtEventId: `2026-11-22T10:00:00.000Z#${EVENT_ID}` },
     });
@@ -86,19 +86,19 @@ describe('find', () => {
   });
 
   it.each([
-    ['correlationId', 'req-4e2b', 'byCorrelation'],
-    ['aggregateId', 'ord-7f3c2a', 'byAggregate'],
-  ] as const)('queries by %s on the %s index, oldest first', async (by, value, index) => {
+    ['correlationId', 'req-4e2b', 'the table itself', {}],
+    ['aggregateId', 'ord-7f3c2a', 'the byAggregate index', { IndexName: 'byAggregate' }],
+  ] as const)('queries by %s on %s, oldest first', async (by, value, _, index) => {
     // given the index holds two events
     ddb.on(QueryCommand).resolves({ Items: [item('e1'), item('e2')] });
 
     // when they are looked up
     const page = await store.find({ by, value }, { limit: 20 });
 
-    // then the right index is asked, ascending on occurredAt#eventId, and the stored bus events come back
+    // then the right key is asked, ascending on occurredAt#eventId, and the stored bus events come back
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
-      IndexName: index,
+      ...index,
       KeyConditionExpression: '#filter = :value',
       ExpressionAttributeNames: { '#filter': by },
       ExpressionAttributeValues: { ':value': value },
@@ -117,11 +117,7 @@ describe('find', () => {
 
   it('turns LastEvaluatedKey into an opaque cursor that resumes the same query', async () => {
     // given a first page that stops before the end
-    const lastKey = {
-      eventId: 'e2',
-      correlationId: 'req-4e2b',
-      occurredAtEventId: '2026-11-22T10:00:00.000Z#e2',
-    };
+    const lastKey = { correlationId: 'req-4e2b', occurredAtEventId: '2026-11-22T10:00:00.000Z#e2' };
     ddb
       .on(QueryCommand)
       .resolvesOnce({ Items: [item('e1'), item('e2')], LastEvaluatedKey: lastKey })
@@ -140,18 +136,19 @@ describe('find', () => {
     expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(lastKey);
   });
 
-  const valid = { eventId: 'e2', aggregateId: 'ord-1', occurredAtEventId: '2026-11-22T10:00:00.000Z#e2' };
+  const valid = {
+    correlationId: 'req-9',
+    aggregateId: 'ord-1',
+    occurredAtEventId: '2026-11-22T10:00:00.000Z#e2',
+  };
   it.each([
     ['not base64 JSON', '%%%'],
     ['JSON but not an object', cursorOf('e2')],
     ['from another aggregate', cursorOf({ ...valid, aggregateId: 'ord-2' })],
-    ['from the other index', cursorOf({ ...valid, aggregateId: undefined, correlationId: 'ord-1' })],
-    [
-      'with an ordering key of another event',
-      cursorOf({ ...valid, occurredAtEventId: '2026-11-22T10:00:00.000Z#e9' }),
-    ],
+    ['from a correlation lookup', cursorOf({ ...valid, aggregateId: undefined, correlationId: 'ord-1' })],
+    ['with an ordering key that is not one', cursorOf({ ...valid, occurredAtEventId: 'e2' })],
     ['with extra keys', cursorOf({ ...valid, pk: 'x' })],
-    ['without the event id', cursorOf({ ...valid, eventId: undefined })],
+    ['without the correlation id', cursorOf({ ...valid, correlationId: undefined })],
   ])('refuses a cursor %s with a 400, without querying', async (_, cursor) => {
     const attempt = store.find({ by: 'aggregateId', value: 'ord-1' }, { limit: 20, cursor });
     await expect(attempt).rejects.toBeInstanceOf(BadRequestError);
@@ -163,6 +160,26 @@ describe('find', () => {
     ddb.on(QueryCommand).resolves({});
     const cursor = encodeEventCursor(valid) as string;
     await store.find({ by: 'aggregateId', value: 'ord-1' }, { limit: 20, cursor });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(valid);
+  });
+});
+
+describe('find by correlation id: cursors', () => {
+  const valid = { correlationId: 'req-4e2b', occurredAtEventId: '2026-11-22T10:00:00.000Z#e2' };
+
+  it.each([
+    ['of another correlation', cursorOf({ ...valid, correlationId: 'req-other' })],
+    ['of an aggregate lookup', cursorOf({ ...valid, aggregateId: 'ord-1' })],
+  ])('refuses a cursor %s with a 400, without querying', async (_, cursor) => {
+    const attempt = store.find({ by: 'correlationId', value: 'req-4e2b' }, { limit: 20, cursor });
+    await expect(attempt).rejects.toBeInstanceOf(BadRequestError);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('accepts the cursor it made', async () => {
+    ddb.on(QueryCommand).resolves({});
+    const cursor = encodeEventCursor(valid) as string;
+    await store.find({ by: 'correlationId', value: 'req-4e2b' }, { limit: 20, cursor });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(valid);
   });
 });
