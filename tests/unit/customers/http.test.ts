@@ -1,11 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_DEV = 'false';
-  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.CUSTOMERS_TABLE_NAME = 'commerce-test-customers';
   process.env.EVENT_SOURCE = 'commerce.customers';
   process.env.CUSTOMER_CONTACT_KEY_ID = 'alias/commerce-test-customer-contact';

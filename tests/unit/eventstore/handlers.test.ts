@@ -1,12 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_DEV = 'false';
-  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.EVENT_STORE_TABLE_NAME = 'commerce-test-event-store';
+  process.env.EVENT_STORE_TABLE_NAME = 'commerce-test-event-store-v2';
 });
 
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -48,7 +43,7 @@ describe('eventStoreAppendEvent (a batch of every commerce.* event, from its que
     expect(ddb.calls()).toHaveLength(2);
     expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
       expect.objectContaining({
-        TableName: 'commerce-test-event-store',
+        TableName: 'commerce-test-event-store-v2',
         ConditionExpression: expect.stringContaining('attribute_not_exists'),
         Item: expect.objectContaining({
           eventType: 'PaymentAuthorized',

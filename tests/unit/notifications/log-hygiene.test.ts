@@ -2,12 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Every log line is printed here, DEBUG included: a line that is only quiet in production still leaks.
 vi.hoisted(() => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_DEV = 'false';
-  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  process.env.AWS_REGION = 'us-east-1';
   process.env.IDEMPOTENCY_TABLE_NAME = 'commerce-test-idempotency';
   process.env.NOTIFICATIONS_TABLE_NAME = 'commerce-test-notifications';
   process.env.CUSTOMERS_TABLE_NAME = 'commerce-test-customers';

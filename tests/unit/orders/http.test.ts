@@ -2,11 +2,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writesSent } from '../shared/dynamodb-writes.js';
 
 vi.hoisted(() => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_DEV = 'false';
-  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.ORDERS_TABLE_NAME = 'commerce-test-orders';
   process.env.EVENT_SOURCE = 'commerce.orders';
   process.env.PAYMENT_TOKEN_KEY_ID = 'alias/commerce-test-payment-token';

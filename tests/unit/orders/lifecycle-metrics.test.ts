@@ -1,11 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
-vi.hoisted(() => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
-});
-
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lifecycleMetrics, ORDER_METRICS } from '../../../functions/orders/lifecycle-metrics.js';
 import { metrics } from '../../../shared/observability.js';
 import { anOrder } from './fakes.js';

@@ -1,10 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
-vi.hoisted(() => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-});
-
+import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RESILIENCE } from '../../../domains/payments/adapters/resilient-payment-provider.js';
 import { resilienceSettings } from '../../../functions/payments/dependencies.js';
 

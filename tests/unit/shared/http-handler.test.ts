@@ -1,11 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
-  // Powertools reads these when shared/observability.ts is first imported.
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_DEV = 'false';
-  process.env.POWERTOOLS_SERVICE_NAME = 'commerce-unit';
+  // Powertools reads this when shared/observability.ts is first imported; the error test asserts on the ERROR line.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 });
 
 import * as z from 'zod';

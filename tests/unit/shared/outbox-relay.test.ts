@@ -1,17 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-
-vi.hoisted(() => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_DEV = 'false';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.AWS_REGION = 'us-east-1';
-});
-
 import { EventBridgeClient, PutEventsCommand, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProductCreatedV1 } from '../../../events/catalog/index.js';
 import { createEnvelope, type EventEnvelope } from '../../../events/envelope.js';
 import { outboxPut } from '../../../shared/outbox/record.js';

@@ -1,11 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_DEV = 'false';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.AWS_REGION = 'us-east-1';
   process.env.IDEMPOTENCY_TABLE_NAME = 'commerce-test-idempotency';
   process.env.FIFO_DEAD_LETTER_QUEUE_URL =
     'http://sqs.local/000000000000/commerce-test-price-changes-dlq.fifo';
