@@ -230,11 +230,20 @@ async function measureInit(packageDir: string, heaviest: string) {
     );
     const line = out.split('\n').find((l) => l.startsWith('INIT_RESULT '));
     if (!line) throw new Error(`init child printed no result for ${bundle}`);
-    return JSON.parse(line.slice('INIT_RESULT '.length)) as {
+    const result = JSON.parse(line.slice('INIT_RESULT '.length)) as {
       loadMs: number;
       firstInvokeMs: number;
       totalMs: number;
+      status?: number;
     };
+    // An HTTP handler's probe must reach its validation (scripts/bench/init-child.mjs); an earlier answer
+    // (401, 415, 500) would time less work than a customer's first request costs.
+    if (result.status !== undefined && result.status !== 400) {
+      throw new Error(
+        `the init probe of ${bundle} answered ${result.status}, not 400 (a body that fails validation)`,
+      );
+    }
+    return result;
   };
   once(ourBundle); // warm the OS file cache for both, so neither pays a first disk read
   once(bareBundle);
@@ -1738,8 +1747,9 @@ function resultsColdInit(r: Report): string {
   const { heaviest, init } = r;
   return `## Cold init
 
-Module load + first invocation (\`{ "Records": [] }\`, no network) of the heaviest handler, \`${heaviest}\`,
-taken from the package above, vs \`scripts/bench/bare-sdk.ts\` (${BARE_BASELINE_MIRRORS}'s SDK clients — the DynamoDB
+Module load + first invocation (no network) of the heaviest handler, \`${heaviest}\`, taken from the
+package above: an HTTP handler gets an authorized HTTP API request for its route whose body fails validation
+(middleware, schemas and the 400 problem run, no AWS call is made), any other handler \`{ "Records": [] }\`; vs \`scripts/bench/bare-sdk.ts\` (${BARE_BASELINE_MIRRORS}'s SDK clients — the DynamoDB
 document client and KMS — bundled with the same esbuild options and aliases, nothing else), each in a fresh
 \`node --enable-source-maps\` process (as \`NODE_OPTIONS\` sets on Lambda), ${plan.initRuns} runs each, median:
 **${round(init.oursMs, 1)} ms vs ${round(init.bareMs, 1)} ms → ratio ${round(init.ratio, 3)}**.
