@@ -8,9 +8,8 @@
  * traffic. The first store is only read. Without `--apply` it only counts what it would copy.
  */
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { namesFor, scanAll, stageClients } from './stage-clients.mjs';
+import { applyCommandOptions, namesFor, scanAll, stageClients } from './stage-clients.mjs';
 
 /** Puts in flight at once: well under a new on-demand table's first write capacity. */
 const CONCURRENCY = 16;
@@ -82,34 +81,12 @@ export async function migrateEventStore({ dynamo, progress = () => {} }, options
 
 /**
  * @param {string[]} argv
- * @param {{ stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown } }} io
+ * @param {import('./stage-clients.mjs').CommandIo} io
  * @returns {Promise<number>}
  */
 export async function main(argv, io = process) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        apply: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr.write(`eventstore:migrate: ${/** @type {Error} */ (error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!values.stage) {
-    io.stderr.write(`eventstore:migrate: --stage is required\n${USAGE}\n`);
-    return 2;
-  }
+  const values = applyCommandOptions('eventstore:migrate', argv, USAGE, io);
+  if (typeof values === 'number') return values;
   const names = namesFor(values.stage);
   const clients = stageClients(values.stage, values.region);
   try {

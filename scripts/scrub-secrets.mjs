@@ -15,9 +15,8 @@
  * Without `--apply` it only counts what it would change.
  */
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { namesFor, scanAll, stageClients } from './stage-clients.mjs';
+import { applyCommandOptions, namesFor, scanAll, stageClients } from './stage-clients.mjs';
 
 export const REDACTED = '[redacted]';
 
@@ -164,34 +163,12 @@ async function scrubPayments(dynamo, table, update, summary) {
 
 /**
  * @param {string[]} argv
- * @param {{ stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown } }} io
+ * @param {import('./stage-clients.mjs').CommandIo} io
  * @returns {Promise<number>}
  */
 export async function main(argv, io = process) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        apply: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr.write(`scrub: ${/** @type {Error} */ (error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!values.stage) {
-    io.stderr.write(`scrub: --stage is required\n${USAGE}\n`);
-    return 2;
-  }
+  const values = applyCommandOptions('scrub', argv, USAGE, io);
+  if (typeof values === 'number') return values;
   const names = namesFor(values.stage);
   const clients = stageClients(values.stage, values.region);
   try {

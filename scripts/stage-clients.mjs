@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -173,4 +174,46 @@ export async function invokeAsync(lambda, functionName, event) {
     }),
   );
   if (result.StatusCode !== 202) throw new Error(`Invoke answered ${result.StatusCode}, not 202 (queued)`);
+}
+
+/**
+ * @typedef {{ stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown } }} CommandIo
+ */
+
+/**
+ * The options of a command that changes a stage's data only when asked (`npm run scrub`,
+ * `eventstore:migrate`): `--stage` (required), `--region`, `--apply`, `--help`. Returns them, or the exit
+ * code once the usage (or what is wrong with the arguments) is printed: 0 for --help, 2 otherwise.
+ * @param {string} command the name its messages start with
+ * @param {string[]} argv
+ * @param {string} usage
+ * @param {CommandIo} io
+ * @returns {{ stage: string, region?: string, apply: boolean } | number}
+ */
+export function applyCommandOptions(command, argv, usage, io) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        apply: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr.write(`${command}: ${/** @type {Error} */ (error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (!values.stage) {
+    io.stderr.write(`${command}: --stage is required\n${usage}\n`);
+    return 2;
+  }
+  return { stage: values.stage, region: values.region, apply: values.apply };
 }

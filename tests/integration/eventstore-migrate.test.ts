@@ -1,42 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { main, migrateEventStore } from '../../scripts/eventstore-migrate.mjs';
-import { startDynamoDbLocal } from '../../scripts/local-cloud/dynamodb-local.mjs';
-import { freePort } from './local-cloud/harness.js';
+import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb-local.js';
 
 /**
  * `npm run eventstore:migrate` against DynamoDB Local, on both event stores created from
  * domains/eventstore/resources.yml: the first store's history lands in the store keyed by correlation id,
  * where both lookups find it, and nothing the live appender stored first is rewritten.
  */
-const ROOT = join(import.meta.dirname, '..', '..');
 const LEGACY = 'commerce-itmigrate-event-store';
 const STORE = 'commerce-itmigrate-event-store-v2';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const workDir = mkdtempSync(join(tmpdir(), 'migrate-test-'));
-
-let stopDynamoDb: (() => Promise<void>) | undefined;
-let raw: DynamoDBClient;
+let database: TestDynamoDb | undefined;
 let dynamo: DynamoDBDocumentClient;
-
-async function createTableLike(logicalId: string, tableName: string) {
-  const { Properties } = parseYaml(readFileSync(join(ROOT, 'domains', 'eventstore', 'resources.yml'), 'utf8'))
-    .Resources[logicalId];
-  await raw.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: Properties.AttributeDefinitions,
-      KeySchema: Properties.KeySchema,
-      GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes,
-    }),
-  );
-}
 
 const stored = (eventId: string, correlationId: string, orderId: string, time = '2026-11-01T10:00:01Z') => ({
   eventId,
@@ -62,16 +37,10 @@ const byCorrelation = async (correlationId: string) =>
   ).Items ?? [];
 
 beforeAll(async () => {
-  const database = await startDynamoDbLocal({
-    port: await freePort(),
-    pidFile: join(workDir, 'dynamodb.pid'),
-    log: () => undefined,
-  });
-  stopDynamoDb = database.stop;
-  raw = new DynamoDBClient({ endpoint: database.endpoint, region: 'us-east-1', credentials });
-  dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTableLike('EventStoreTable', LEGACY);
-  await createTableLike('EventStoreTableV2', STORE);
+  database = await startTestDynamoDb();
+  dynamo = database.dynamo;
+  await database.createTableLike('eventstore', 'EventStoreTable', LEGACY);
+  await database.createTableLike('eventstore', 'EventStoreTableV2', STORE);
   for (const item of [
     stored('e-1', 'req-1', 'ord-1'),
     stored('e-2', 'req-1', 'ord-1'),
@@ -87,9 +56,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  raw?.destroy();
-  await stopDynamoDb?.();
-  rmSync(workDir, { recursive: true, force: true });
+  await database?.stop();
 });
 
 describe('npm run eventstore:migrate', () => {

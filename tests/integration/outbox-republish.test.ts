@@ -1,10 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
@@ -12,17 +8,16 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { createEnvelope } from '../../events/envelope.js';
 import { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from '../../events/orders/index.js';
-import { startDynamoDbLocal } from '../../scripts/local-cloud/dynamodb-local.mjs';
 import { startEventBus } from '../../scripts/local-cloud/event-bus.mjs';
 import { entryOf, republishOutbox } from '../../scripts/outbox-republish.mjs';
 import { redrive } from '../../scripts/redrive.mjs';
 import { outboxPut } from '../../shared/outbox/record.js';
+import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb-local.js';
 
 /**
  * `npm run outbox:republish` against DynamoDB Local (a table exactly like the orders table, with outbox
@@ -34,28 +29,15 @@ const STAGE = 'itrepub';
 const TABLE = `commerce-${STAGE}-orders`;
 const BUS = `commerce-${STAGE}-bus`;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const workDir = mkdtempSync(join(tmpdir(), 'republish-test-'));
 
-let stopDynamoDb: (() => Promise<void>) | undefined;
+let database: TestDynamoDb | undefined;
 let dynamoEndpoint = '';
-let raw: DynamoDBClient;
 let dynamo: DynamoDBDocumentClient;
 let bus: Awaited<ReturnType<typeof startEventBus>>;
 let eventBridge: EventBridgeClient;
 /** Entries per PutEvents call, as sent. */
 let putEventsCalls: number[];
 let progress: string[];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const at = (time: string) => `2026-11-22T${time}.000Z`;
 
@@ -98,26 +80,10 @@ const deps = (overrides: Partial<Parameters<typeof republishOutbox>[0]> = {}) =>
 });
 
 beforeAll(async () => {
-  const database = await startDynamoDbLocal({
-    port: await freePort(),
-    pidFile: join(workDir, 'dynamodb.pid'),
-    log: () => undefined,
-  });
-  stopDynamoDb = database.stop;
+  database = await startTestDynamoDb();
   dynamoEndpoint = database.endpoint;
-  raw = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials });
-  dynamo = DynamoDBDocumentClient.from(raw);
-  const { Properties } = parseYaml(readFileSync(join(ROOT, 'domains', 'orders', 'resources.yml'), 'utf8'))
-    .Resources.OrdersTable;
-  await raw.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: Properties.AttributeDefinitions,
-      KeySchema: Properties.KeySchema,
-      GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes,
-    }),
-  );
+  dynamo = database.dynamo;
+  await database.createTableLike('orders', 'OrdersTable', TABLE);
   bus = await startEventBus({
     port: 0,
     region: 'us-east-1',
@@ -139,11 +105,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  raw?.destroy();
   eventBridge?.destroy();
   await bus?.stop();
-  await stopDynamoDb?.();
-  rmSync(workDir, { recursive: true, force: true });
+  await database?.stop();
 });
 
 beforeEach(() => {

@@ -1,43 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { startDynamoDbLocal } from '../../scripts/local-cloud/dynamodb-local.mjs';
 import { REDACTED, scrubSecrets } from '../../scripts/scrub-secrets.mjs';
-import { freePort } from './local-cloud/harness.js';
+import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb-local.js';
 
 /**
  * `npm run scrub` against DynamoDB Local, on tables created from the domains' own resources.yml: what was
  * stored in clear before sealing is gone, what is still needed stays.
  */
-const ROOT = join(import.meta.dirname, '..', '..');
 const EVENT_STORE = 'commerce-itscrub-event-store-v2';
 /** The first event store, keyed by event id, which keeps its copy of the history until migrated. */
 const LEGACY_EVENT_STORE = 'commerce-itscrub-event-store';
 const PAYMENTS = 'commerce-itscrub-payments';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const workDir = mkdtempSync(join(tmpdir(), 'scrub-test-'));
-
-let stopDynamoDb: (() => Promise<void>) | undefined;
-let raw: DynamoDBClient;
+let database: TestDynamoDb | undefined;
 let dynamo: DynamoDBDocumentClient;
-
-async function createTableLike(domain: string, logicalId: string, tableName: string) {
-  const { Properties } = parseYaml(readFileSync(join(ROOT, 'domains', domain, 'resources.yml'), 'utf8'))
-    .Resources[logicalId];
-  await raw.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: Properties.AttributeDefinitions,
-      KeySchema: Properties.KeySchema,
-      GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes,
-    }),
-  );
-}
 
 const stored = (eventId: string, eventType: string, eventVersion: number, data: Record<string, unknown>) => ({
   eventId,
@@ -86,17 +61,11 @@ const paymentOf = async (orderId: string) =>
   ).Item;
 
 beforeAll(async () => {
-  const database = await startDynamoDbLocal({
-    port: await freePort(),
-    pidFile: join(workDir, 'dynamodb.pid'),
-    log: () => undefined,
-  });
-  stopDynamoDb = database.stop;
-  raw = new DynamoDBClient({ endpoint: database.endpoint, region: 'us-east-1', credentials });
-  dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await createTableLike('eventstore', 'EventStoreTableV2', EVENT_STORE);
-  await createTableLike('eventstore', 'EventStoreTable', LEGACY_EVENT_STORE);
-  await createTableLike('payments', 'PaymentsTable', PAYMENTS);
+  database = await startTestDynamoDb();
+  dynamo = database.dynamo;
+  await database.createTableLike('eventstore', 'EventStoreTableV2', EVENT_STORE);
+  await database.createTableLike('eventstore', 'EventStoreTable', LEGACY_EVENT_STORE);
+  await database.createTableLike('payments', 'PaymentsTable', PAYMENTS);
   const events = [
     stored('placed-v1', 'OrderPlaced', 1, { orderId: 'o-1', paymentToken: 'tok_old_clear' }),
     stored('placed-v2', 'OrderPlaced', 2, { orderId: 'o-2', sealedPaymentToken: 'c2VhbGVk' }),
@@ -120,9 +89,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  raw?.destroy();
-  await stopDynamoDb?.();
-  rmSync(workDir, { recursive: true, force: true });
+  await database?.stop();
 });
 
 describe('npm run scrub', () => {
