@@ -4,7 +4,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 /**
  * One Logger and Metrics per execution environment. Service name, log level and namespace come from
  * POWERTOOLS_* variables set in serverless.yml, so nothing here is per-stage. The X-Ray tracer is not
- * here: only HTTP handlers load it (shared/tracing.ts; decisions.md, "Lean bundles").
+ * here: only the HTTP routes that change state load it (shared/http/traced-handler.ts; decisions.md, entry 52).
  */
 export const logger = new Logger();
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'commerce' });

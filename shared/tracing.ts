@@ -2,10 +2,11 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { instrumentAwsClientsWith } from './aws/clients.js';
 
 /**
- * The X-Ray tracer, for HTTP handlers only: where a request starts, and where its latency is the
- * customer's. Loading the X-Ray SDK costs about 100 ms of every cold start, so event consumers, relays and
- * schedules run without it; Lambda's active tracing still records their invocations, and the SDK's trace
- * header carries the trace across the bus and the queues (decisions.md, "Lean bundles").
+ * The X-Ray tracer, for HTTP routes that change state only (shared/http/traced-handler.ts): where a
+ * request starts work across domains, and where its latency is the customer's. Loading the X-Ray SDK
+ * costs about 30 ms of every cold start, so read routes, event consumers, relays and schedules run without
+ * it; Lambda's active tracing still records their invocations, and the trace header the writer stores
+ * carries the trace across the bus and the queues (decisions.md, "Lean bundles" and entry 52).
  */
 export const tracer = new Tracer();
 

@@ -1,8 +1,9 @@
 import { createProduct } from '../../domains/catalog/create-product.js';
 import { productSchema } from '../../domains/catalog/responses.js';
 import { createProductSchema } from '../../domains/catalog/schemas.js';
-import { httpHandler, json } from '../../shared/http/handler.js';
+import { json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
+import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
 import { clock, productRepository } from './dependencies.js';
 
 export const route = defineRoute('POST /products', 'createProduct', {
@@ -14,7 +15,7 @@ export const route = defineRoute('POST /products', 'createProduct', {
   problems: [409],
 });
 
-export const handler = httpHandler(route, async ({ body, correlationId }) =>
+export const handler = tracedHttpHandler(route, async ({ body, correlationId }) =>
   json(
     201,
     await createProduct(

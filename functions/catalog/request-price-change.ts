@@ -1,8 +1,9 @@
 import { requestPriceChange } from '../../domains/catalog/change-price.js';
 import { priceChangeAcceptedSchema } from '../../domains/catalog/responses.js';
 import { changePriceSchema, productPathSchema } from '../../domains/catalog/schemas.js';
-import { httpHandler, json } from '../../shared/http/handler.js';
+import { json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
+import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
 import { clock, priceChangeQueue, productRepository } from './dependencies.js';
 
 export const route = defineRoute('PUT /products/{productId}/price', 'changePrice', {
@@ -16,7 +17,7 @@ export const route = defineRoute('PUT /products/{productId}/price', 'changePrice
   problems: [404],
 });
 
-export const handler = httpHandler(route, async ({ path, body, correlationId }) => {
+export const handler = tracedHttpHandler(route, async ({ path, body, correlationId }) => {
   const command = await requestPriceChange(
     path.productId,
     body,

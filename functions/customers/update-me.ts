@@ -1,8 +1,9 @@
 import { profileSchema } from '../../domains/customers/responses.js';
 import { updateProfileSchema } from '../../domains/customers/schemas.js';
 import { updateMyProfile } from '../../domains/customers/update-profile.js';
-import { httpHandler, json } from '../../shared/http/handler.js';
+import { json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
+import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
 import { clock, contactSealer, customerIdOf, customerRepository } from './dependencies.js';
 
 export const route = defineRoute('PUT /me', 'updateMe', {
@@ -13,7 +14,7 @@ export const route = defineRoute('PUT /me', 'updateMe', {
   problems: [409],
 });
 
-export const handler = httpHandler(route, async ({ body, caller, correlationId }) =>
+export const handler = tracedHttpHandler(route, async ({ body, caller, correlationId }) =>
   json(
     200,
     await updateMyProfile(

@@ -2,8 +2,9 @@ import { MAX_STOCK_QUANTITY, stockLevelOf } from '../../domains/inventory/model.
 import { stockLevelSchema } from '../../domains/inventory/responses.js';
 import { setStockSchema, stockPathSchema } from '../../domains/inventory/schemas.js';
 import { setStock } from '../../domains/inventory/set-stock.js';
-import { httpHandler, json } from '../../shared/http/handler.js';
+import { json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
+import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
 import { inventoryPorts } from './dependencies.js';
 
 export const route = defineRoute('PUT /inventory/{productId}', 'setStock', {
@@ -16,7 +17,7 @@ export const route = defineRoute('PUT /inventory/{productId}', 'setStock', {
   problems: [409],
 });
 
-export const handler = httpHandler(route, async ({ path, body, correlationId }) =>
+export const handler = tracedHttpHandler(route, async ({ path, body, correlationId }) =>
   json(
     200,
     stockLevelOf(

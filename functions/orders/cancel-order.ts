@@ -1,8 +1,9 @@
 import { cancelOrder } from '../../domains/orders/cancel-order.js';
 import { orderSchema } from '../../domains/orders/responses.js';
 import { orderPathSchema } from '../../domains/orders/schemas.js';
-import { httpHandler, json } from '../../shared/http/handler.js';
+import { json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
+import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
 import { clock, lifecycle, orderRepository, requesterOf } from './dependencies.js';
 
 export const route = defineRoute('POST /orders/{orderId}/cancel', 'cancelOrder', {
@@ -16,7 +17,7 @@ export const route = defineRoute('POST /orders/{orderId}/cancel', 'cancelOrder',
   problems: [404, 409],
 });
 
-export const handler = httpHandler(route, async ({ path, caller, correlationId }) =>
+export const handler = tracedHttpHandler(route, async ({ path, caller, correlationId }) =>
   json(
     202,
     await cancelOrder(

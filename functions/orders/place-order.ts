@@ -2,8 +2,9 @@ import * as z from 'zod';
 import { placeOrder } from '../../domains/orders/place-order.js';
 import { placedOrderSchema } from '../../domains/orders/responses.js';
 import { placeOrderSchema } from '../../domains/orders/schemas.js';
-import { httpHandler, json } from '../../shared/http/handler.js';
+import { json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
+import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
 import {
   backoff,
   clock,
@@ -36,7 +37,7 @@ export const route = defineRoute('POST /orders', 'placeOrder', {
   problems: [409, 422],
 });
 
-export const handler = httpHandler(route, async ({ body, caller, headers, correlationId }) => {
+export const handler = tracedHttpHandler(route, async ({ body, caller, headers, correlationId }) => {
   const placed = await placeOrder(
     body,
     { customerId: requesterOf(caller).customerId, idempotencyKey: headers['Idempotency-Key'] },

@@ -6,7 +6,8 @@
  * Result via IPC.
  */
 import type { Context } from 'aws-lambda';
-import { type HttpEvent, httpHandler, json } from '../../shared/http/handler.js';
+import { type HttpEvent, json } from '../../shared/http/handler.js';
+import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
 
 const iterations = Number(process.argv[2] ?? 5000);
 const rounds = Number(process.argv[3] ?? 5);
@@ -45,7 +46,7 @@ const context = {
 } as unknown as Context;
 
 const body = { items: [] };
-const ours = httpHandler({ access: 'public' }, async () => json(200, body));
+const ours = tracedHttpHandler({ access: 'public' }, async () => json(200, body));
 const bare = async (_event: HttpEvent, _context: Context) => ({
   statusCode: 200,
   headers: { 'content-type': 'application/json' },

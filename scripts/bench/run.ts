@@ -1762,8 +1762,8 @@ function resultsMiddleware(r: Report): string {
   const { middleware } = r;
   return `## Middleware overhead
 
-\`httpHandler\` (middy + Powertools logger/metrics/tracer middlewares, correlation id, auth, CORS,
-problem mapping) around a no-op route vs a bare function returning the same response, warm, in one
+\`tracedHttpHandler\` (the stack of a route that changes state, the heavier one: middy + Powertools
+logger/metrics/tracer middlewares, correlation id, auth, CORS, problem mapping) around a no-op route vs a bare function returning the same response, warm, in one
 process, ${plan.mwRounds} rounds × ${plan.mwIterations} invocations, median per invocation:
 **${round(middleware.oursMs * 1000, 1)} µs vs ${round(middleware.bareMs * 1000, 2)} µs → ${round(middleware.overheadMs, 4)} ms**. Outside Lambda the tracer
 is disabled (no X-Ray segment work), the EMF metrics flush is included.

@@ -1,8 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
@@ -11,7 +10,6 @@ import type {
 import type * as z from 'zod';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 import { CORRELATION_ID_HEADER, logger, metrics, useCorrelationId } from '../observability.js';
-import { annotateCorrelationId, tracer } from '../tracing.js';
 import { type Access, authorize, type Caller, callerFrom } from './auth.js';
 import { problemResponse, toProblem } from './problem.js';
 import { type DeclaredHeader, parseHeadersOrThrow, parseOrThrow } from './validation.js';
@@ -42,6 +40,16 @@ export interface HttpRouteOptions<BodySchema, PathSchema, QuerySchema, Headers> 
   headers?: Headers;
   /** Bodies above this size are refused with 413 before they are parsed. */
   maxBodyBytes?: number;
+}
+
+/**
+ * How a route's requests are traced beyond what Lambda's active tracing records by itself: the X-Ray
+ * SDK's handler subsegment and AWS-call subsegments, and the correlation id as an annotation. Only routes
+ * that change state load it (./traced-handler.ts); a read route's bundle never imports the X-Ray SDK.
+ */
+export interface RequestTracing {
+  middleware: MiddlewareObj;
+  annotate(correlationId: string): void;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
@@ -97,7 +105,8 @@ function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
  * errors mapped to RFC 9457 problems, CORS headers. The route's own function only calls its domain.
  * `options` is usually the route's declaration (`defineRoute` in ./route.ts, which the OpenAPI document
  * is generated from); a bare `{ access, body?, path?, query?, headers? }` still works. Every part the
- * route declares is validated here, headers included, so no domain parses a raw request.
+ * route declares is validated here, headers included, so no domain parses a raw request. A route that
+ * changes state is traced with the X-Ray SDK as well: it uses `tracedHttpHandler` (./traced-handler.ts).
  */
 export function httpHandler<
   BodySchema extends z.ZodType | undefined = undefined,
@@ -109,13 +118,14 @@ export function httpHandler<
   handle: (
     request: HttpRequest<Output<BodySchema>, Output<PathSchema>, Output<QuerySchema>, HeaderValues<Headers>>,
   ) => Promise<HttpResult>,
+  tracing?: RequestTracing,
 ) {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const route = async (event: HttpEvent, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const correlationId = correlationIdOf(event);
     useCorrelationId(correlationId);
-    annotateCorrelationId(correlationId);
+    tracing?.annotate(correlationId);
     const origin = allowedOrigin(event);
     const headers: Record<string, string> = {
       [CORRELATION_ID_HEADER]: correlationId,
@@ -162,7 +172,7 @@ export function httpHandler<
   };
 
   return middy(route)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(tracing ? [tracing.middleware] : [])
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }

@@ -129,6 +129,28 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     }
   });
 
+  it('traces with the X-Ray SDK exactly the routes that change state: no read route loads it', () => {
+    // shared/http/traced-handler.ts; a string only the X-Ray SDK's bundled code holds
+    const XRAY_SDK = 'AWS_XRAY_CONTEXT_MISSING';
+    const methodsByZip = new Map<string, string[]>();
+    for (const [, route] of ofType('AWS::ApiGatewayV2::Route')) {
+      const integration = resources[route.Properties.Target['Fn::Join'][1][1].Ref];
+      const [aliasId] =
+        /\w+LambdaFunctionAlias\w+/.exec(JSON.stringify(integration?.Properties.IntegrationUri)) ?? [];
+      const functionId = invoked({ Ref: aliasId }) ?? '';
+      const zip = `${String(resources[functionId]?.Properties.FunctionName).replace(`commerce-${stage}-`, '')}.zip`;
+      methodsByZip.set(zip, [...(methodsByZip.get(zip) ?? []), route.Properties.RouteKey.split(' ')[0]]);
+    }
+    expect(methodsByZip.size).toBeGreaterThanOrEqual(15);
+    for (const [zip, methods] of methodsByZip) {
+      const buffer = readFileSync(join(output, zip));
+      const bundle = zipEntries(buffer).find((entry) => entry.name.endsWith('.mjs'));
+      if (!bundle) throw new Error(`${zip} has no bundle`);
+      const traced = zipEntryContent(buffer, bundle).toString('utf8').includes(XRAY_SDK);
+      expect(traced, `${zip} (${methods.join(', ')})`).toBe(methods.some((method) => method !== 'GET'));
+    }
+  });
+
   it('names every table, queue, bus and function after the stage', () => {
     const names = [
       ...ofType('AWS::DynamoDB::Table').map(([, r]) => r.Properties.TableName),
