@@ -136,50 +136,46 @@ describe('find', () => {
     expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(lastKey);
   });
 
+  const byAggregate = { by: 'aggregateId', value: 'ord-1' } as const;
+  const byCorrelation = { by: 'correlationId', value: 'req-4e2b' } as const;
+  /** A key each lookup's query could have returned as its LastEvaluatedKey. */
   const valid = {
-    correlationId: 'req-9',
-    aggregateId: 'ord-1',
-    occurredAtEventId: '2026-11-22T10:00:00.000Z#e2',
+    aggregateId: {
+      correlationId: 'req-9',
+      aggregateId: 'ord-1',
+      occurredAtEventId: '2026-11-22T10:00:00.000Z#e2',
+    },
+    correlationId: { correlationId: 'req-4e2b', occurredAtEventId: '2026-11-22T10:00:00.000Z#e2' },
   };
   it.each([
-    ['not base64 JSON', '%%%'],
-    ['JSON but not an object', cursorOf('e2')],
-    ['from another aggregate', cursorOf({ ...valid, aggregateId: 'ord-2' })],
-    ['from a correlation lookup', cursorOf({ ...valid, aggregateId: undefined, correlationId: 'ord-1' })],
-    ['with an ordering key that is not one', cursorOf({ ...valid, occurredAtEventId: 'e2' })],
-    ['with extra keys', cursorOf({ ...valid, pk: 'x' })],
-    ['without the correlation id', cursorOf({ ...valid, correlationId: undefined })],
-  ])('refuses a cursor %s with a 400, without querying', async (_, cursor) => {
-    const attempt = store.find({ by: 'aggregateId', value: 'ord-1' }, { limit: 20, cursor });
+    [byAggregate, 'not base64 JSON', '%%%'],
+    [byAggregate, 'JSON but not an object', cursorOf('e2')],
+    [byAggregate, 'from another aggregate', cursorOf({ ...valid.aggregateId, aggregateId: 'ord-2' })],
+    [byAggregate, 'from a correlation lookup', cursorOf(valid.correlationId)],
+    [
+      byAggregate,
+      'with an ordering key that is not one',
+      cursorOf({ ...valid.aggregateId, occurredAtEventId: 'e2' }),
+    ],
+    [byAggregate, 'with extra keys', cursorOf({ ...valid.aggregateId, pk: 'x' })],
+    [byAggregate, 'without the correlation id', cursorOf({ ...valid.aggregateId, correlationId: undefined })],
+    [
+      byCorrelation,
+      'of another correlation',
+      cursorOf({ ...valid.correlationId, correlationId: 'req-other' }),
+    ],
+    [byCorrelation, 'of an aggregate lookup', cursorOf({ ...valid.correlationId, aggregateId: 'ord-1' })],
+  ])('by %o, refuses a cursor %s with a 400, without querying', async (filter, _, cursor) => {
+    const attempt = store.find(filter, { limit: 20, cursor });
     await expect(attempt).rejects.toBeInstanceOf(BadRequestError);
     await expect(attempt).rejects.toMatchObject({ status: 400, message: expect.stringContaining('cursor') });
     expect(ddb.calls()).toHaveLength(0);
   });
 
-  it('accepts the cursor it made', async () => {
+  it.each([byAggregate, byCorrelation])('by %o, accepts the cursor it made', async (filter) => {
     ddb.on(QueryCommand).resolves({});
-    const cursor = encodeEventCursor(valid) as string;
-    await store.find({ by: 'aggregateId', value: 'ord-1' }, { limit: 20, cursor });
-    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(valid);
-  });
-});
-
-describe('find by correlation id: cursors', () => {
-  const valid = { correlationId: 'req-4e2b', occurredAtEventId: '2026-11-22T10:00:00.000Z#e2' };
-
-  it.each([
-    ['of another correlation', cursorOf({ ...valid, correlationId: 'req-other' })],
-    ['of an aggregate lookup', cursorOf({ ...valid, aggregateId: 'ord-1' })],
-  ])('refuses a cursor %s with a 400, without querying', async (_, cursor) => {
-    const attempt = store.find({ by: 'correlationId', value: 'req-4e2b' }, { limit: 20, cursor });
-    await expect(attempt).rejects.toBeInstanceOf(BadRequestError);
-    expect(ddb.calls()).toHaveLength(0);
-  });
-
-  it('accepts the cursor it made', async () => {
-    ddb.on(QueryCommand).resolves({});
-    const cursor = encodeEventCursor(valid) as string;
-    await store.find({ by: 'correlationId', value: 'req-4e2b' }, { limit: 20, cursor });
-    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(valid);
+    const cursor = encodeEventCursor(valid[filter.by]) as string;
+    await store.find(filter, { limit: 20, cursor });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(valid[filter.by]);
   });
 });
