@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { EventContract } from './envelope.js';
+import * as z from './zod.js';
 
 /**
  * Breaking-change check for event contracts (docs/events.md, "Contracts: AsyncAPI document and

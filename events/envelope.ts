@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** The metadata every event on the bus carries (docs/architecture.md, "Events"). */
 export const eventMetadataSchema = z.looseObject({
-  eventId: z.string().min(1),
-  eventType: z.string().min(1),
-  eventVersion: z.int().positive(),
+  eventId: z.string().check(z.minLength(1)),
+  eventType: z.string().check(z.minLength(1)),
+  eventVersion: z.int().check(z.positive()),
   occurredAt: z.iso.datetime({ offset: true }),
-  correlationId: z.string().min(1),
-  causationId: z.string().min(1),
-  producer: z.string().min(1),
+  correlationId: z.string().check(z.minLength(1)),
+  causationId: z.string().check(z.minLength(1)),
+  producer: z.string().check(z.minLength(1)),
 });
 export type EventMetadata = z.infer<typeof eventMetadataSchema>;
 
@@ -20,8 +20,8 @@ export interface EventContract<Type extends string, Data> {
   readonly type: Type;
   readonly version: number;
   readonly producer: string;
-  readonly dataSchema: z.ZodType<Data>;
-  readonly envelopeSchema: z.ZodType<EventEnvelope<Data>>;
+  readonly dataSchema: z.ZodMiniType<Data>;
+  readonly envelopeSchema: z.ZodMiniType<EventEnvelope<Data>>;
 }
 
 export interface EventEnvelope<Data = unknown> {
@@ -33,9 +33,9 @@ export function defineEvent<Type extends string, Data>(definition: {
   type: Type;
   version: number;
   producer: string;
-  data: z.ZodType<Data>;
+  data: z.ZodMiniType<Data>;
 }): EventContract<Type, Data> {
-  let envelopeSchema: z.ZodType<EventEnvelope<Data>> | undefined;
+  let envelopeSchema: z.ZodMiniType<EventEnvelope<Data>> | undefined;
   return {
     type: definition.type,
     version: definition.version,
@@ -45,12 +45,12 @@ export function defineEvent<Type extends string, Data>(definition: {
     // should pay only for the envelopes it validates (decisions.md, "Lean bundles").
     get envelopeSchema() {
       envelopeSchema ??= z.object({
-        metadata: eventMetadataSchema.extend({
+        metadata: z.extend(eventMetadataSchema, {
           eventType: z.literal(definition.type),
           eventVersion: z.literal(definition.version),
         }),
         data: definition.data,
-      }) as unknown as z.ZodType<EventEnvelope<Data>>;
+      }) as unknown as z.ZodMiniType<EventEnvelope<Data>>;
       return envelopeSchema;
     },
   };

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /**
  * Field schemas that many contracts share, so that a field means the same thing, and validates the same
@@ -6,10 +6,10 @@ import * as z from 'zod';
  */
 
 /** An identifier (of an order, a payment, a product, a customer): any non-empty string. */
-export const id = z.string().min(1);
+export const id = z.string().check(z.minLength(1));
 
 /** A point in time: an ISO 8601 date-time with an offset (`2025-01-31T12:00:00.000Z`). */
 export const timestamp = z.iso.datetime({ offset: true });
 
 /** An aggregate's version after the change: it increases by one with every change, consumers keep the newest. */
-export const aggregateVersion = z.int().positive();
+export const aggregateVersion = z.int().check(z.positive());

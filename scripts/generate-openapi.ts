@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse as parseYaml } from 'yaml';
-import * as z from 'zod';
+import * as z from '../events/zod.js';
 import {
   gatewayMessageSchema,
   type ProblemStatus,
@@ -89,7 +89,7 @@ function tidy(node: unknown): unknown {
 class Components {
   readonly schemas: Record<string, Json> = {};
 
-  schema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  schema(schema: z.core.$ZodType, io: 'input' | 'output'): Json {
     const {
       $schema: _,
       $defs,

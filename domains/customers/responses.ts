@@ -1,15 +1,16 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.js';
 import { describes } from '../../shared/http/route.js';
 import type { ProfileView } from './model.js';
 
 export const profileSchema = describes<ProfileView>()(
-  z
-    .strictObject({
-      customerId: z.string().meta({ description: "The token's subject" }),
-      name: z.string().optional(),
-      email: z.string().optional(),
+  z.described(
+    z.strictObject({
+      customerId: z.described(z.string(), { description: "The token's subject" }),
+      name: z.optional(z.string()),
+      email: z.optional(z.string()),
       createdAt: z.iso.datetime(),
       updatedAt: z.iso.datetime(),
-    })
-    .meta({ id: 'Profile' }),
+    }),
+    { id: 'Profile' },
+  ),
 );

@@ -1,14 +1,15 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.js';
 import { describes } from '../../shared/http/route.js';
 import type { stockLevelOf } from './model.js';
 
 export const stockLevelSchema = describes<ReturnType<typeof stockLevelOf>>()(
-  z
-    .strictObject({
+  z.described(
+    z.strictObject({
       productId: z.string(),
       onHand: z.int(),
       reserved: z.int(),
-      available: z.int().meta({ description: 'onHand − reserved' }),
-    })
-    .meta({ id: 'StockLevel' }),
+      available: z.described(z.int(), { description: 'onHand − reserved' }),
+    }),
+    { id: 'StockLevel' },
+  ),
 );

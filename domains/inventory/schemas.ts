@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.js';
 import { MAX_STOCK_QUANTITY } from './model.js';
 
 /**
@@ -7,9 +7,11 @@ import { MAX_STOCK_QUANTITY } from './model.js';
  */
 const productId = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9-]{0,63}$/,
-    'must be 1-64 lower-case letters, digits or dashes, starting with a letter or digit',
+  .check(
+    z.regex(
+      /^[a-z0-9][a-z0-9-]{0,63}$/,
+      'must be 1-64 lower-case letters, digits or dashes, starting with a letter or digit',
+    ),
   );
 
 export const stockPathSchema = z.object({ productId });
@@ -17,7 +19,7 @@ export const stockPathSchema = z.object({ productId });
 export const setStockSchema = z.strictObject({
   quantity: z
     .int('must be a whole number')
-    .nonnegative('must be 0 or more')
-    .max(MAX_STOCK_QUANTITY, `must be at most ${MAX_STOCK_QUANTITY}`),
+    .check(z.nonnegative('must be 0 or more'))
+    .check(z.maximum(MAX_STOCK_QUANTITY, `must be at most ${MAX_STOCK_QUANTITY}`)),
 });
 export type SetStockInput = z.infer<typeof setStockSchema>;

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import type * as z from 'zod';
 import type { Money } from '../../events/money.js';
 import type { CancellationReason, orderLineSchema } from '../../events/orders/index.js';
+import type * as z from '../../events/zod.js';
 import { ConflictError } from '../../shared/errors.js';
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'CANCELLED';

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { eventsOf } from '../envelope.js';
 import { aggregateVersion, id, timestamp } from '../fields.js';
 import { moneySchema } from '../money.js';
+import * as z from '../zod.js';
 
 export const CATALOG_PRODUCER = 'catalog';
 

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { eventsOf } from '../envelope.js';
 import { aggregateVersion, id, timestamp } from '../fields.js';
+import * as z from '../zod.js';
 
 export const CUSTOMERS_PRODUCER = 'customers';
 
@@ -13,8 +13,8 @@ const customersEvent = eventsOf(CUSTOMERS_PRODUCER);
  */
 export const CustomerProfileUpdatedV1 = customersEvent('CustomerProfileUpdated', 1, {
   customerId: id,
-  name: z.string().optional(),
-  email: z.email().optional(),
+  name: z.optional(z.string()),
+  email: z.optional(z.email()),
   profileVersion: aggregateVersion,
   updatedAt: timestamp,
 });
@@ -24,8 +24,8 @@ export const CUSTOMER_CONTACT_PURPOSE = 'customer-contact';
 
 /** What `sealedContact` holds once opened: UTF-8 JSON of the customer's contact details. */
 export const customerContactSchema = z.looseObject({
-  name: z.string().optional(),
-  email: z.email().optional(),
+  name: z.optional(z.string()),
+  email: z.optional(z.email()),
 });
 export type CustomerContact = z.infer<typeof customerContactSchema>;
 
@@ -40,7 +40,7 @@ export const CustomerProfileUpdatedV2 = customersEvent('CustomerProfileUpdated',
    * The contact details (`{ name?, email? }` as JSON) as ciphertext bound to the customer by the
    * encryption context (`{ customerId, purpose: 'customer-contact' }`): base64 of a KMS ciphertext blob.
    */
-  sealedContact: z.base64().min(1),
+  sealedContact: z.base64().check(z.minLength(1)),
   profileVersion: aggregateVersion,
   updatedAt: timestamp,
 });

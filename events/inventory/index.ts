@@ -1,25 +1,27 @@
-import * as z from 'zod';
 import { eventsOf } from '../envelope.js';
 import { aggregateVersion, id, timestamp } from '../fields.js';
+import * as z from '../zod.js';
 
 export const INVENTORY_PRODUCER = 'inventory';
 
 const inventoryEvent = eventsOf(INVENTORY_PRODUCER);
 
-const reservedLineSchema = z.looseObject({ productId: id, quantity: z.int().positive() });
+const reservedLineSchema = z.looseObject({ productId: id, quantity: z.int().check(z.positive()) });
 
 /** The stock of an order, as it is reserved and, on cancellation, released. */
-const orderStock = { orderId: id, items: z.array(reservedLineSchema).min(1) };
+const orderStock = { orderId: id, items: z.array(reservedLineSchema).check(z.minLength(1)) };
 
 /** A number of units in stock (on hand, reserved or available): never negative. */
-const units = z.int().nonnegative();
+const units = z.int().check(z.nonnegative());
 
 export const StockReservedV1 = inventoryEvent('StockReserved', 1, { ...orderStock, reservedAt: timestamp });
 
 export const StockReservationFailedV1 = inventoryEvent('StockReservationFailed', 1, {
   orderId: id,
   /** The lines that could not be served; nothing of the order was reserved. */
-  unavailable: z.array(z.looseObject({ productId: id, requested: z.int().positive(), available: units })),
+  unavailable: z.array(
+    z.looseObject({ productId: id, requested: z.int().check(z.positive()), available: units }),
+  ),
   failedAt: timestamp,
 });
 

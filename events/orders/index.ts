@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { eventsOf } from '../envelope.js';
 import { aggregateVersion, id, timestamp } from '../fields.js';
 import { moneySchema } from '../money.js';
+import * as z from '../zod.js';
 
 export const ORDERS_PRODUCER = 'orders';
 
@@ -18,7 +18,7 @@ export type CancellationReason = z.infer<typeof cancellationReasonSchema>;
 
 export const orderLineSchema = z.looseObject({
   productId: id,
-  quantity: z.int().positive(),
+  quantity: z.int().check(z.positive()),
   unitPrice: moneySchema,
 });
 
@@ -26,14 +26,14 @@ export const orderLineSchema = z.looseObject({
 const orderSummary = {
   orderId: id,
   customerId: id,
-  items: z.array(orderLineSchema).min(1),
+  items: z.array(orderLineSchema).check(z.minLength(1)),
   total: moneySchema,
 };
 
 /** What every order event carries last, since it was added to the contracts already published as v1. */
 const orderVersionAddedAfterV1 = {
   /** The order's version after this change: projections keep the newest (optional: added after v1 shipped). */
-  orderVersion: aggregateVersion.optional(),
+  orderVersion: z.optional(aggregateVersion),
 };
 
 /**
@@ -44,7 +44,7 @@ const orderVersionAddedAfterV1 = {
 export const OrderPlacedV1 = ordersEvent('OrderPlaced', 1, {
   ...orderSummary,
   /** Opaque token of the payment provider (never card data). */
-  paymentToken: z.string().min(1),
+  paymentToken: z.string().check(z.minLength(1)),
   placedAt: timestamp,
   ...orderVersionAddedAfterV1,
 });
@@ -62,7 +62,7 @@ export const OrderPlacedV2 = ordersEvent('OrderPlaced', 2, {
    * The provider's card token as ciphertext only payments can open, bound to the order id by the
    * encryption context (`{ orderId, purpose: 'payment-token' }`): base64 of a KMS ciphertext blob.
    */
-  sealedPaymentToken: z.base64().min(1),
+  sealedPaymentToken: z.base64().check(z.minLength(1)),
   placedAt: timestamp,
   /** The order's version after this change: projections keep the newest. */
   orderVersion: aggregateVersion,

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { eventsOf } from '../envelope.js';
 import { id, timestamp } from '../fields.js';
 import { moneySchema } from '../money.js';
+import * as z from '../zod.js';
 
 export const PAYMENTS_PRODUCER = 'payments';
 

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { placeOrder } from '../../domains/orders/place-order.js';
 import { placedOrderSchema } from '../../domains/orders/responses.js';
 import { placeOrderSchema } from '../../domains/orders/schemas.js';
+import * as z from '../../events/zod.js';
 import { json } from '../../shared/http/handler.js';
 import { defineRoute } from '../../shared/http/route.js';
 import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
@@ -29,7 +29,7 @@ export const route = defineRoute('POST /orders', 'placeOrder', {
     'Idempotency-Key': {
       required: true,
       description: 'A new unique key (e.g. a UUID) per order, the same key on retries',
-      schema: z.string().regex(/^[\x21-\x7E]{1,255}$/, 'must be 1-255 visible ASCII characters'),
+      schema: z.string().check(z.regex(/^[\x21-\x7E]{1,255}$/, 'must be 1-255 visible ASCII characters')),
     },
   },
   responses: { 202: placedOrderSchema },

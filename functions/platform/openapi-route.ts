@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.js';
 import { defineRoute } from '../../shared/http/route.js';
 
 /**
@@ -9,8 +9,9 @@ export const route = defineRoute('GET /openapi.json', 'getOpenApiDocument', {
   summary: 'This OpenAPI 3.1 document',
   access: 'public',
   responses: {
-    200: z
-      .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) })
-      .meta({ id: 'OpenApiDocument', description: 'The document you are reading' }),
+    200: z.described(
+      z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) }),
+      { id: 'OpenApiDocument', description: 'The document you are reading' },
+    ),
   },
 });

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { EventContract, EventEnvelope } from '../../events/envelope.js';
+import * as z from '../../events/zod.js';
 import { logger } from '../observability.js';
 
 /** The EventBridge event around our envelope, as Lambda and SQS targets receive it. */
@@ -7,7 +7,7 @@ export const busEventSchema = z.looseObject({
   id: z.string(),
   'detail-type': z.string(),
   source: z.string(),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.looseObject({ metadata: z.looseObject({ eventId: z.string(), eventVersion: z.number() }) }),
 });
 export type BusEvent = z.infer<typeof busEventSchema>;

@@ -1,12 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from '../../events/zod.js';
 import { logger } from '../observability.js';
 import { busEventSchema, type EventHandlers, handleBusEventWith } from './bus-event.js';
 import { withConsumerMiddleware } from './middleware.js';
 import { handleMessage } from './sqs-message.js';
 
-export interface SqsBatchConsumerOptions<Schema extends z.ZodType> {
+export interface SqsBatchConsumerOptions<Schema extends z.ZodMiniType> {
   /** The message body, validated before the handler sees it; an invalid body fails its record. */
   body: Schema;
   correlationIdOf: (message: z.output<Schema>) => string;
@@ -20,7 +20,7 @@ export interface SqsBatchConsumerOptions<Schema extends z.ZodType> {
  * policy moves it to the DLQ after its last allowed receive; the others are deleted. Handlers must be
  * idempotent: a standard queue delivers at least once, and on AWS several batches run at the same time.
  */
-export function sqsBatchConsumer<Schema extends z.ZodType>(
+export function sqsBatchConsumer<Schema extends z.ZodMiniType>(
   options: SqsBatchConsumerOptions<Schema>,
   handle: (message: z.output<Schema>) => Promise<void>,
 ) {

@@ -2,7 +2,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from '../../events/zod.js';
 import { sqs } from '../aws/clients.js';
 import { requiredEnv } from '../config.js';
 import type { idempotentWork } from '../idempotency.js';
@@ -17,7 +17,7 @@ export interface MessageIdentity {
   correlationId: string;
 }
 
-export interface SqsConsumerOptions<Schema extends z.ZodType> {
+export interface SqsConsumerOptions<Schema extends z.ZodMiniType> {
   /** The message body, validated before the domain sees it; an invalid body fails its record. */
   body: Schema;
   identify: (message: z.output<Schema>, record: SQSRecord) => MessageIdentity;
@@ -97,7 +97,7 @@ async function deadLetter(record: SQSRecord, error: unknown): Promise<void> {
  * in order, earlier ones are not, and other groups go on. On its last allowed receive a failing record
  * is dead-lettered by the consumer and the rest of its group is processed (see `deadLetter`).
  */
-export function sqsFifoConsumer<Schema extends z.ZodType>(
+export function sqsFifoConsumer<Schema extends z.ZodMiniType>(
   options: SqsConsumerOptions<Schema>,
   handle: (message: z.output<Schema>) => Promise<void>,
 ) {

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from '../../events/zod.js';
 import { logger, metrics, useCorrelationId } from '../observability.js';
 
 function parseBody(record: SQSRecord): unknown {
@@ -15,7 +15,7 @@ function parseBody(record: SQSRecord): unknown {
  * The record's body, validated against its contract before any domain code sees it. An invalid body is
  * logged (its issues, never the body, which may hold personal data) and fails its record.
  */
-export function validatedMessage<Schema extends z.ZodType>(
+export function validatedMessage<Schema extends z.ZodMiniType>(
   record: SQSRecord,
   schema: Schema,
 ): z.output<Schema> {
@@ -35,7 +35,7 @@ export function validatedMessage<Schema extends z.ZodType>(
  * One record's work in every queue consumer: the body validated, the message's correlation id on each log
  * line while `run` handles it, the processed message counted. A failure is thrown for the batch processor.
  */
-export async function handleMessage<Schema extends z.ZodType>(
+export async function handleMessage<Schema extends z.ZodMiniType>(
   record: SQSRecord,
   schema: Schema,
   correlationIdOf: (message: z.output<Schema>) => string,

@@ -7,7 +7,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from '../../events/zod.js';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 import { CORRELATION_ID_HEADER, logger, metrics, useCorrelationId } from '../observability.js';
 import { type Access, authorize, type Caller, callerFrom } from './auth.js';
@@ -55,7 +55,7 @@ export interface RequestTracing {
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-type Output<Schema> = Schema extends z.ZodType ? z.output<Schema> : undefined;
+type Output<Schema> = Schema extends z.ZodMiniType ? z.output<Schema> : undefined;
 type HeaderValues<Headers extends Record<string, DeclaredHeader>> = {
   [Name in keyof Headers]: Headers[Name]['required'] extends true
     ? z.output<Headers[Name]['schema']>
@@ -109,9 +109,9 @@ function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
  * changes state is traced with the X-Ray SDK as well: it uses `tracedHttpHandler` (./traced-handler.ts).
  */
 export function httpHandler<
-  BodySchema extends z.ZodType | undefined = undefined,
-  PathSchema extends z.ZodType | undefined = undefined,
-  QuerySchema extends z.ZodType | undefined = undefined,
+  BodySchema extends z.ZodMiniType | undefined = undefined,
+  PathSchema extends z.ZodMiniType | undefined = undefined,
+  QuerySchema extends z.ZodMiniType | undefined = undefined,
   Headers extends Record<string, DeclaredHeader> = Record<string, never>,
 >(
   options: HttpRouteOptions<BodySchema, PathSchema, QuerySchema, Headers>,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.js';
 import type { Access } from './auth.js';
 import type { DeclaredHeader } from './validation.js';
 
@@ -28,10 +28,10 @@ export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422;
 export type RequestHeader = DeclaredHeader;
 
 export interface RouteDefinition<
-  BodySchema extends z.ZodType | undefined = z.ZodType | undefined,
-  PathSchema extends z.ZodType | undefined = z.ZodType | undefined,
-  QuerySchema extends z.ZodType | undefined = z.ZodType | undefined,
-  Responses extends Record<number, z.ZodType> = Record<number, z.ZodType>,
+  BodySchema extends z.ZodMiniType | undefined = z.ZodMiniType | undefined,
+  PathSchema extends z.ZodMiniType | undefined = z.ZodMiniType | undefined,
+  QuerySchema extends z.ZodMiniType | undefined = z.ZodMiniType | undefined,
+  Responses extends Record<number, z.ZodMiniType> = Record<number, z.ZodMiniType>,
   Headers extends Record<string, RequestHeader> = Record<string, RequestHeader>,
 > {
   /** Unique name of the operation: the OpenAPI operationId and the typed client's method name. */
@@ -68,10 +68,10 @@ export interface RouteDefinition<
 
 /** What a declaration states besides its route key and operationId. */
 export type RouteDetails<
-  BodySchema extends z.ZodType | undefined,
-  PathSchema extends z.ZodType | undefined,
-  QuerySchema extends z.ZodType | undefined,
-  Responses extends Record<number, z.ZodType>,
+  BodySchema extends z.ZodMiniType | undefined,
+  PathSchema extends z.ZodMiniType | undefined,
+  QuerySchema extends z.ZodMiniType | undefined,
+  Responses extends Record<number, z.ZodMiniType>,
   Headers extends Record<string, RequestHeader>,
 > = Omit<
   RouteDefinition<BodySchema, PathSchema, QuerySchema, Responses, Headers>,
@@ -83,10 +83,10 @@ export type RouteDetails<
  * `httpHandler` and the client).
  */
 export function defineRoute<
-  BodySchema extends z.ZodType | undefined = undefined,
-  PathSchema extends z.ZodType | undefined = undefined,
-  QuerySchema extends z.ZodType | undefined = undefined,
-  const Responses extends Record<number, z.ZodType> = Record<number, z.ZodType>,
+  BodySchema extends z.ZodMiniType | undefined = undefined,
+  PathSchema extends z.ZodMiniType | undefined = undefined,
+  QuerySchema extends z.ZodMiniType | undefined = undefined,
+  const Responses extends Record<number, z.ZodMiniType> = Record<number, z.ZodMiniType>,
   const Headers extends Record<string, RequestHeader> = Record<string, never>,
 >(
   key: RouteKey,
@@ -122,28 +122,27 @@ export function problemStatusesOf(route: RouteDefinition): ProblemStatus[] {
 }
 
 /** RFC 9457 problem details, as every route answers errors (`shared/http/problem.ts`). */
-export const problemSchema = z
-  .looseObject({
-    type: z
-      .string()
-      .min(1)
-      .meta({ description: 'A stable URN naming the problem: urn:commerce:problem:<code>' }),
-    title: z.string().min(1),
-    status: z.int().min(400).max(599),
+export const problemSchema = z.described(
+  z.looseObject({
+    type: z.described(z.string().check(z.minLength(1)), {
+      description: 'A stable URN naming the problem: urn:commerce:problem:<code>',
+    }),
+    title: z.string().check(z.minLength(1)),
+    status: z.int().check(z.minimum(400)).check(z.maximum(599)),
     detail: z.string(),
-    instance: z.string().optional().meta({ description: 'The request path' }),
-    correlationId: z.string().optional(),
-    errors: z
-      .array(z.strictObject({ path: z.string(), message: z.string() }))
-      .optional()
-      .meta({ description: 'Every offending field of a request that failed validation, with dotted paths' }),
-  })
-  .meta({
+    instance: z.described(z.optional(z.string()), { description: 'The request path' }),
+    correlationId: z.optional(z.string()),
+    errors: z.described(z.optional(z.array(z.strictObject({ path: z.string(), message: z.string() }))), {
+      description: 'Every offending field of a request that failed validation, with dotted paths',
+    }),
+  }),
+  {
     id: 'Problem',
     description:
       'RFC 9457 problem details (application/problem+json). Domain problems add extension members ' +
       '(for example `productId`).',
-  });
+  },
+);
 export type Problem = z.infer<typeof problemSchema>;
 
 /**
@@ -153,18 +152,18 @@ export type Problem = z.infer<typeof problemSchema>;
  * or timed out before answering (`Internal Server Error`, `Service Unavailable`). Serverless offline
  * answers its 401 the same way, with hapi's `statusCode` and `error` added.
  */
-export const gatewayMessageSchema = z
-  .looseObject({ message: z.string() })
-  .meta({ id: 'GatewayMessage', description: "API Gateway's own answer, given without calling a function." });
+export const gatewayMessageSchema = z.described(z.looseObject({ message: z.string() }), {
+  id: 'GatewayMessage',
+  description: "API Gateway's own answer, given without calling a function.",
+});
 
 /** One page of a list (API.md, "Conventions"): `?limit=` and `?cursor=` in, items and the next cursor out. */
-export function pageOf<Item extends z.ZodType>(item: Item) {
+export function pageOf<Item extends z.ZodMiniType>(item: Item) {
   return z.strictObject({
     items: z.array(item),
-    nextCursor: z
-      .string()
-      .nullable()
-      .meta({ description: 'Pass as `?cursor=` for the next page; null on the last page' }),
+    nextCursor: z.described(z.nullable(z.string()), {
+      description: 'Pass as `?cursor=` for the next page; null on the last page',
+    }),
   });
 }
 
@@ -178,7 +177,7 @@ type Flat<T> = { [K in keyof T]: T[K] };
  * compiles only when the schema's output is exactly `T`, so neither can change without the other.
  */
 export function describes<T>() {
-  return <Schema extends z.ZodType>(
+  return <Schema extends z.ZodMiniType>(
     schema: Schema &
       (Same<z.output<Schema>, T> extends true ? unknown : { mismatch: 'the schema does not describe T' }),
   ): Schema => schema;

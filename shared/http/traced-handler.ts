@@ -1,5 +1,5 @@
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import type * as z from 'zod';
+import type * as z from '../../events/zod.js';
 import { annotateCorrelationId, tracer } from '../tracing.js';
 import { httpHandler } from './handler.js';
 import type { DeclaredHeader } from './validation.js';
@@ -18,9 +18,9 @@ const xrayTracing = {
  * pay the X-Ray SDK's ~30 ms at each cold start (docs/decisions.md, entry 52).
  */
 export function tracedHttpHandler<
-  BodySchema extends z.ZodType | undefined = undefined,
-  PathSchema extends z.ZodType | undefined = undefined,
-  QuerySchema extends z.ZodType | undefined = undefined,
+  BodySchema extends z.ZodMiniType | undefined = undefined,
+  PathSchema extends z.ZodMiniType | undefined = undefined,
+  QuerySchema extends z.ZodMiniType | undefined = undefined,
   Headers extends Record<string, DeclaredHeader> = Record<string, never>,
 >(
   options: Parameters<typeof httpHandler<BodySchema, PathSchema, QuerySchema, Headers>>[0],

@@ -1,8 +1,8 @@
-import type * as z from 'zod';
+import type * as z from '../../events/zod.js';
 import { type FieldError, ValidationError } from '../errors.js';
 
 /** Validates input against a schema and reports every offending field, with dotted paths (`items.0.quantity`). */
-export function parseOrThrow<Schema extends z.ZodType>(
+export function parseOrThrow<Schema extends z.ZodMiniType>(
   schema: Schema,
   input: unknown,
   location: 'body' | 'path' | 'query',
@@ -27,7 +27,7 @@ export function parseOrThrow<Schema extends z.ZodType>(
 export interface DeclaredHeader {
   required: boolean;
   description: string;
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
 }
 
 /**

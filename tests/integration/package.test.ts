@@ -129,6 +129,21 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     }
   });
 
+  it("validates with zod/mini alone: no bundle holds classic zod's API or a locale but English", () => {
+    // events/zod.ts: classic zod costs ~20 ms of a cold start; a namespace re-exported as a value once
+    // pulled all of zod, with its 40-odd locales, into every bundle.
+    const CLASSIC_ZOD = '"ZodString"'; // its schema classes' names; zod/mini's are "ZodMini…"
+    const GERMAN_LOCALE = 'Ungültige Eingabe';
+    for (const zip of readdirSync(output).filter((file) => file.endsWith('.zip'))) {
+      const buffer = readFileSync(join(output, zip));
+      const bundle = zipEntries(buffer).find((entry) => entry.name.endsWith('.mjs'));
+      if (!bundle) throw new Error(`${zip} has no bundle`);
+      const code = zipEntryContent(buffer, bundle).toString('utf8');
+      expect(code.includes(CLASSIC_ZOD), zip).toBe(false);
+      expect(code.includes(GERMAN_LOCALE), zip).toBe(false);
+    }
+  });
+
   it('traces with the X-Ray SDK exactly the routes that change state: no read route loads it', () => {
     // shared/http/traced-handler.ts; a string only the X-Ray SDK's bundled code holds
     const XRAY_SDK = 'AWS_XRAY_CONTEXT_MISSING';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.js';
 import { routes } from '../../scripts/generate-openapi.js';
 import {
   gatewayMessageSchema,

@@ -96,6 +96,12 @@ const probes = [
     to: 'node_modules/@aws-sdk/client-dynamodb/',
   },
   {
+    rule: 'zod-through-events-zod',
+    file: probe('domains/orders', 'zod-through-events-zod'),
+    source: "import * as z from 'zod';\nexport const probe = z.string();\n",
+    to: 'node_modules/zod/',
+  },
+  {
     rule: 'no-circular-imports',
     file: probe('domains/orders', 'no-circular-imports'),
     source:

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../../events/zod.js';
 import { newestFirstPage, type TimeSortedIndex } from '../../../shared/dynamodb/cursor.js';
 import type { Notification } from '../model.js';
 import type { NotificationPage, NotificationRepository } from '../ports.js';
@@ -21,7 +21,7 @@ function toNotification(item: Record<string, unknown>): Notification {
 
 /** The only keys a page of this index can end at: a cursor is one of them, for the customer asked about. */
 const cursorKeySchema = z.strictObject({
-  pk: z.string().startsWith(`${NOTIFICATION}#`),
+  pk: z.string().check(z.startsWith(`${NOTIFICATION}#`)),
   sk: z.literal(NOTIFICATION),
   customerId: z.string(),
   createdAt: z.string(),

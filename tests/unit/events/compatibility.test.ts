@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import {
   type ContractSnapshot,
   checkAgainstSnapshot,
@@ -11,6 +10,7 @@ import {
 } from '../../../events/compatibility.js';
 import { defineEvent } from '../../../events/envelope.js';
 import { allContracts, moneySchema, OrderPlacedV1 } from '../../../events/index.js';
+import * as z from '../../../events/zod.js';
 import {
   orphanSnapshots,
   readSnapshot,
@@ -359,9 +359,10 @@ describe('findBreakingChanges', () => {
   });
 
   describe('on schemas produced by zod', () => {
-    const event = (data: z.ZodType) => defineEvent({ type: 'Probe', version: 1, producer: 'probe', data });
+    const event = (data: z.ZodMiniType) =>
+      defineEvent({ type: 'Probe', version: 1, producer: 'probe', data });
     const base = {
-      orderId: z.string().min(1),
+      orderId: z.string().check(z.minLength(1)),
       reason: z.enum(['OUT_OF_STOCK', 'TIMEOUT']),
       total: moneySchema,
       at: z.iso.datetime({ offset: true }),
@@ -369,11 +370,11 @@ describe('findBreakingChanges', () => {
 
     it('accepts an added optional field and reports the rest with envelope paths', () => {
       const before = contractJsonSchema(event(z.looseObject(base)));
-      const compatible = contractJsonSchema(event(z.looseObject({ ...base, note: z.string().optional() })));
+      const compatible = contractJsonSchema(event(z.looseObject({ ...base, note: z.optional(z.string()) })));
       const breaking = contractJsonSchema(
         event(
           z.looseObject({
-            orderId: z.string().min(1),
+            orderId: z.string().check(z.minLength(1)),
             reason: z.enum(['OUT_OF_STOCK', 'TIMEOUT', 'FRAUD']),
             total: z.object({ amount: z.string(), currency: z.string() }),
             at: z.iso.date(),
@@ -406,8 +407,8 @@ describe('findContractBreakingChanges', () => {
 
 describe('checkAgainstSnapshot', () => {
   const released = createSnapshot(OrderPlacedV1);
-  const dataShape = (OrderPlacedV1.dataSchema as unknown as z.ZodObject).shape;
-  const redefine = (data: z.ZodType, version = 1) =>
+  const dataShape = (OrderPlacedV1.dataSchema as unknown as z.ZodMiniObject).shape;
+  const redefine = (data: z.ZodMiniType, version = 1) =>
     defineEvent({ type: 'OrderPlaced', version, producer: 'orders', data });
 
   it('is current for an unchanged contract', () => {
@@ -419,7 +420,7 @@ describe('checkAgainstSnapshot', () => {
   });
 
   it('is outdated after a compatible change (an optional field)', () => {
-    const changed = redefine(z.looseObject({ ...dataShape, giftWrap: z.boolean().optional() }));
+    const changed = redefine(z.looseObject({ ...dataShape, giftWrap: z.optional(z.boolean()) }));
 
     expect(checkAgainstSnapshot(changed, released)).toEqual({ status: 'outdated' });
   });
@@ -475,7 +476,7 @@ describe('released event contracts', () => {
 
   it('rejects an incompatible change of a released version and asks for a new one', () => {
     // given OrderPlaced v1 edited in place: customerId dropped, the total's amount now a string
-    const { customerId: _, ...shape } = (OrderPlacedV1.dataSchema as unknown as z.ZodObject).shape;
+    const { customerId: _, ...shape } = (OrderPlacedV1.dataSchema as unknown as z.ZodMiniObject).shape;
     const edited = (version: number) =>
       defineEvent({
         type: 'OrderPlaced',

@@ -5,7 +5,6 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 });
 
-import * as z from 'zod';
 import { ProductNotFound } from '../../../domains/catalog/model.js';
 import {
   changePriceSchema,
@@ -13,6 +12,7 @@ import {
   listProductsQuerySchema,
   productPathSchema,
 } from '../../../domains/catalog/schemas.js';
+import * as z from '../../../events/zod.js';
 import { type HttpRequest, httpHandler, json } from '../../../shared/http/handler.js';
 import { fakeContext, type HttpEventOptions, httpEvent } from './lambda-fakes.js';
 
@@ -55,12 +55,12 @@ const withHeaders = httpHandler(
       'Idempotency-Key': {
         required: true,
         description: 'one key per attempt',
-        schema: z.string().regex(/^\w+$/),
+        schema: z.string().check(z.regex(/^\w+$/)),
       },
       'X-Page-Size': {
         required: false,
         description: 'items per page',
-        schema: z.coerce.number().int().max(50),
+        schema: z.coerce.number().check(z.int(), z.maximum(50)),
       },
     },
   },
@@ -554,7 +554,6 @@ describe('bodies that are valid JSON but not objects', () => {
     'answers 400 for a body of %j, even when it arrives already parsed',
     async (value) => {
       const { httpHandler, json } = await import('../../../shared/http/handler.js');
-      const { z } = await import('zod');
       const route = httpHandler({ access: 'public', body: z.strictObject({ name: z.string() }) }, async () =>
         json(200, {}),
       );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../../events/zod.js';
 import { routeDeclaredBy } from '../../../scripts/deploy/http-routes.mjs';
 import { defineRoute, type RouteKey } from '../../../shared/http/route.js';
 
