@@ -239,6 +239,11 @@ export interface BenchResult {
   maxZipKB: number;
   medianZipKB: number;
   initRatio: number;
+  /**
+   * The same, for a request X-Ray samples: a handler of a route that changes state then also loads the
+   * X-Ray SDK (shared/http/traced-handler.ts). Reported beside the target, which a sampled request is not.
+   */
+  initRatioSampled: number;
   middlewareOverheadMs: number;
   costPer1MOrdersUSD: number;
   /** Seconds from the first POST of the flash sale until its last order was CONFIRMED or CANCELLED. */
@@ -269,6 +274,7 @@ export const RESULT_KEYS: ReadonlyArray<keyof BenchResult> = [
   'maxZipKB',
   'medianZipKB',
   'initRatio',
+  'initRatioSampled',
   'middlewareOverheadMs',
   'costPer1MOrdersUSD',
   'flashSaleSecondsToFinal',
@@ -292,6 +298,7 @@ export type TargetKey = Exclude<
   | 'flashSaleGetProductsSeconds'
   | 'flashSaleToGetProductsRatio'
   | 'flashSaleOutcomes'
+  | 'initRatioSampled'
   | 'readUnitsPerOrder'
   | 'sqsRequestsPerOrder'
   | 'logBytesPerOrder'

@@ -18,17 +18,26 @@ let kmsClient: KMSClient | undefined;
 
 type Instrument = <Client extends { middlewareStack: unknown }>(client: Client) => Client;
 let instrument: Instrument = (client) => client;
+const created: Array<{ middlewareStack: unknown }> = [];
+
+function tracked<Client extends { middlewareStack: unknown }>(client: Client): Client {
+  created.push(client);
+  return instrument(client);
+}
 
 /**
- * Wraps every client created from now on, e.g. in X-Ray subsegments (shared/tracing.ts). Functions that
- * do not trace pay nothing for it: the tracer is never imported here.
+ * Wraps every client, e.g. in X-Ray subsegments (shared/tracing.ts): those created from now on, and those
+ * created before, since the tracer may load after a function's first requests (its middleware is added to
+ * the client's stack, which the SDK reads at each call). Functions that do not trace pay nothing for it:
+ * the tracer is never imported here.
  */
 export function instrumentAwsClientsWith(wrap: Instrument): void {
   instrument = wrap;
+  for (const client of created) wrap(client);
 }
 
 export function dynamoDb(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), {
+  documentClient ??= DynamoDBDocumentClient.from(tracked(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
@@ -37,21 +46,21 @@ export function dynamoDb(): DynamoDBDocumentClient {
 export function sqs(): SQSClient {
   // The regional endpoint (or AWS_ENDPOINT_URL_SQS locally) serves every queue; deriving the host
   // from each queue URL would only add a DNS lookup, and breaks on emulators' `*.localhost` URLs.
-  sqsClient ??= instrument(new SQSClient({ useQueueUrlAsEndpoint: false }));
+  sqsClient ??= tracked(new SQSClient({ useQueueUrlAsEndpoint: false }));
   return sqsClient;
 }
 
 export function eventBridge(): EventBridgeClient {
-  eventBridgeClient ??= instrument(new EventBridgeClient({}));
+  eventBridgeClient ??= tracked(new EventBridgeClient({}));
   return eventBridgeClient;
 }
 
 export function kms(): KMSClient {
-  kmsClient ??= instrument(new KMSClient({}));
+  kmsClient ??= tracked(new KMSClient({}));
   return kmsClient;
 }
 
 export function sesV2(): SESv2Client {
-  sesV2Client ??= instrument(new SESv2Client({}));
+  sesV2Client ??= tracked(new SESv2Client({}));
   return sesV2Client;
 }

@@ -1,21 +1,68 @@
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { isRequestXRaySampled } from '@aws-lambda-powertools/commons/utils/env';
+import type { MiddlewareObj } from '@middy/core';
 import type * as z from '../../events/zod.js';
-import { annotateCorrelationId, tracer } from '../tracing.js';
-import { httpHandler } from './handler.js';
+import { instrumentAwsClientsWith } from '../aws/clients.js';
+import { httpHandler, type RequestTracing } from './handler.js';
 import type { DeclaredHeader } from './validation.js';
 
-const xrayTracing = {
-  middleware: captureLambdaHandler(tracer, { captureResponse: false }),
-  annotate: annotateCorrelationId,
+type XRay = typeof import('../tracing.js');
+
+let loading: Promise<XRay> | undefined;
+let xray: XRay | undefined;
+let requestsServed = 0;
+/** The requests whose handler subsegment was opened, to close it after them (invocations may overlap). */
+const traced = new WeakSet<object>();
+
+/**
+ * The X-Ray SDK, loaded on the first request X-Ray samples. The tracer counts its own first use as the
+ * cold start, so when this sandbox served requests before, that flag is spent here: the annotation
+ * `ColdStart` stays true only on the request that really started the sandbox.
+ */
+async function loadXRay(): Promise<XRay> {
+  const sandboxWasWarm = requestsServed > 1;
+  loading ??= import('../tracing.js').then((module) => {
+    if (sandboxWasWarm) module.tracer.loadedInWarmSandbox();
+    // AWS calls become subsegments, those of clients created before the load too
+    instrumentAwsClientsWith((client) => module.tracer.captureAWSv3Client(client));
+    xray = module;
+    return module;
+  });
+  return loading;
+}
+
+const handlerSubsegment: MiddlewareObj = {
+  before: async (request) => {
+    requestsServed++;
+    if (!isRequestXRaySampled()) return;
+    const { handlerSubsegment } = await loadXRay();
+    traced.add(request);
+    await handlerSubsegment.before?.(request);
+  },
+  after: async (request) => {
+    if (traced.delete(request)) await xray?.handlerSubsegment.after?.(request);
+  },
+  onError: async (request) => {
+    if (traced.delete(request)) await xray?.handlerSubsegment.onError?.(request);
+  },
+};
+
+const xraySampledRequests: RequestTracing = {
+  middleware: handlerSubsegment,
+  annotate: (correlationId) => {
+    if (xray && isRequestXRaySampled()) xray.annotateCorrelationId(correlationId);
+  },
 };
 
 /**
  * `httpHandler` for a route that changes state (POST, PUT, PATCH, DELETE): the same stack, traced with
- * the X-Ray SDK too. Such a request starts work across domains (a saga, a price change, a stock count),
- * and its trace is where that work is followed: its AWS calls as subsegments, the correlation id as an
- * annotation, and the trace header its events carry on (shared/outbox/record.ts). A read route answers
- * from one table of its own domain: Lambda's active tracing still records its invocation, and it does not
- * pay the X-Ray SDK's ~30 ms at each cold start (docs/decisions.md, entry 52).
+ * the X-Ray SDK too on the requests X-Ray samples. Such a request starts work across domains (a saga, a
+ * price change, a stock count), and its trace is where that work is followed: its AWS calls as
+ * subsegments, the correlation id as an annotation, and the trace header its events carry on
+ * (shared/outbox/record.ts). A read route answers from one table of its own domain: Lambda's active
+ * tracing still records its invocation, and it never loads the X-Ray SDK (docs/decisions.md, entry 52).
+ * On a request X-Ray does not sample (past its 1 request a second, 95% of them by the default rule), the
+ * SDK would record nothing: it is loaded on the sandbox's first sampled request, not at every cold start
+ * (entry 55).
  */
 export function tracedHttpHandler<
   BodySchema extends z.ZodMiniType | undefined = undefined,
@@ -26,5 +73,5 @@ export function tracedHttpHandler<
   options: Parameters<typeof httpHandler<BodySchema, PathSchema, QuerySchema, Headers>>[0],
   handle: Parameters<typeof httpHandler<BodySchema, PathSchema, QuerySchema, Headers>>[1],
 ) {
-  return httpHandler(options, handle, xrayTracing);
+  return httpHandler(options, handle, xraySampledRequests);
 }

@@ -1,56 +1,158 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { httpHandler, json } from '../../../shared/http/handler.js';
-import { tracedHttpHandler } from '../../../shared/http/traced-handler.js';
-import { tracer } from '../../../shared/tracing.js';
+import type { MiddlewareObj } from '@middy/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeContext, httpEvent } from './lambda-fakes.js';
 
 /*
- * Outside Lambda the tracer records nothing (POWERTOOLS_TRACE_ENABLED=false), so these tests watch what the
- * stack asks of it: the same calls that, on AWS, make the handler subsegment and the annotation.
+ * Lambda sets `_X_AMZN_TRACE_ID` per invocation; `Sampled=1` marks the requests X-Ray records. The X-Ray SDK
+ * (shared/tracing.ts) is replaced by a recording double, loaded afresh with the handler for each test, so
+ * the tests see whether a request loaded it, and what it asked of it.
  */
-afterEach(() => {
-  vi.restoreAllMocks();
+const SAMPLED = 'Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1';
+const NOT_SAMPLED = 'Root=1-67891233-abcdef012345678912345679;Parent=53995c3f42cd8ad9;Sampled=0';
+
+interface XRayDouble {
+  loads: number;
+  coldStartFlagsSpent: number;
+  annotations: string[];
+  subsegments: string[];
+}
+
+let xray: XRayDouble;
+
+beforeEach(() => {
+  xray = { loads: 0, coldStartFlagsSpent: 0, annotations: [], subsegments: [] };
+  vi.resetModules();
+  vi.doMock('../../../shared/tracing.js', () => {
+    xray.loads++;
+    const handlerSubsegment: MiddlewareObj = {
+      before: async () => void xray.subsegments.push('opened'),
+      after: async () => void xray.subsegments.push('closed'),
+      onError: async () => void xray.subsegments.push('closed on error'),
+    };
+    return {
+      tracer: { loadedInWarmSandbox: () => void xray.coldStartFlagsSpent++ },
+      handlerSubsegment,
+      annotateCorrelationId: (id: string) => void xray.annotations.push(id),
+    };
+  });
 });
 
-const request = () =>
+afterEach(() => {
+  vi.doUnmock('../../../shared/tracing.js');
+  delete process.env._X_AMZN_TRACE_ID;
+});
+
+const request = (correlationId = 'corr-traced') =>
   httpEvent({
     method: 'POST',
     path: '/things',
-    headers: { 'x-correlation-id': 'corr-traced' },
+    headers: { 'x-correlation-id': correlationId },
     claims: { sub: 'user-1' },
   });
 
-describe('tracedHttpHandler, the stack of a route that changes state', () => {
-  it('annotates the trace with the correlation id and wraps the handler in the tracer', async () => {
-    const annotate = vi.spyOn(tracer, 'putAnnotation');
-    const tracerAsked = vi.spyOn(tracer, 'isTracingEnabled');
-    const handler = tracedHttpHandler({ access: 'customer' }, async () => json(202, { ok: true }));
+async function writeRoute(handle = async () => ({ statusCode: 202, body: { ok: true } })) {
+  const { tracedHttpHandler } = await import('../../../shared/http/traced-handler.js');
+  const route = tracedHttpHandler({ access: 'customer' }, handle);
+  return async (traceHeader: string, correlationId?: string) => {
+    process.env._X_AMZN_TRACE_ID = traceHeader;
+    return route(request(correlationId), fakeContext());
+  };
+}
 
-    const response = await handler(request(), fakeContext());
+describe('tracedHttpHandler, the stack of a route that changes state', () => {
+  it('does not load the X-Ray SDK for a request X-Ray does not sample', async () => {
+    const invoke = await writeRoute();
+
+    const response = await invoke(NOT_SAMPLED);
 
     expect(response.statusCode).toBe(202);
-    expect(annotate).toHaveBeenCalledWith('correlationId', 'corr-traced');
-    expect(tracerAsked).toHaveBeenCalled();
+    expect(xray).toEqual({ loads: 0, coldStartFlagsSpent: 0, annotations: [], subsegments: [] });
   });
 
-  it('answers exactly as the untraced stack does', async () => {
-    const handle = async () => json(202, { ok: true });
-    const traced = await tracedHttpHandler({ access: 'customer' }, handle)(request(), fakeContext());
+  it('traces a sampled request: handler subsegment around it, correlation id annotated', async () => {
+    const invoke = await writeRoute();
+
+    const response = await invoke(SAMPLED, 'corr-sampled');
+
+    expect(response.statusCode).toBe(202);
+    expect(xray.loads).toBe(1);
+    expect(xray.subsegments).toEqual(['opened', 'closed']);
+    expect(xray.annotations).toEqual(['corr-sampled']);
+    // the sandbox's first request: the tracer's own cold-start flag is right, and left for it to report
+    expect(xray.coldStartFlagsSpent).toBe(0);
+  });
+
+  it('loads the SDK once, at the first sampled request, and then traces only sampled requests', async () => {
+    const invoke = await writeRoute();
+
+    await invoke(NOT_SAMPLED, 'corr-1');
+    await invoke(SAMPLED, 'corr-2');
+    await invoke(NOT_SAMPLED, 'corr-3');
+    await invoke(SAMPLED, 'corr-4');
+
+    expect(xray.loads).toBe(1);
+    expect(xray.annotations).toEqual(['corr-2', 'corr-4']);
+    expect(xray.subsegments).toEqual(['opened', 'closed', 'opened', 'closed']);
+    // loaded in a warm sandbox: the flag is spent, so no trace says ColdStart for a warm request
+    expect(xray.coldStartFlagsSpent).toBe(1);
+  });
+
+  it('answers exactly as the untraced stack does, sampled or not', async () => {
+    const handle = async () => ({ statusCode: 202, body: { ok: true } });
+    const invoke = await writeRoute(handle);
+    const { httpHandler } = await import('../../../shared/http/handler.js');
     const untraced = await httpHandler({ access: 'customer' }, handle)(request(), fakeContext());
 
-    expect(traced).toEqual(untraced);
+    expect(await invoke(SAMPLED)).toEqual(untraced);
+    expect(await invoke(NOT_SAMPLED)).toEqual(untraced);
   });
 });
 
 describe('httpHandler, the stack of a read route', () => {
-  it('asks nothing of the tracer', async () => {
-    const annotate = vi.spyOn(tracer, 'putAnnotation');
-    const tracerAsked = vi.spyOn(tracer, 'isTracingEnabled');
-    const handler = httpHandler({ access: 'customer' }, async () => json(200, { ok: true }));
+  it('never loads the X-Ray SDK, even for a sampled request', async () => {
+    const { httpHandler } = await import('../../../shared/http/handler.js');
+    const handler = httpHandler({ access: 'customer' }, async () => ({
+      statusCode: 200,
+      body: { ok: true },
+    }));
+    process.env._X_AMZN_TRACE_ID = SAMPLED;
 
     await handler(request(), fakeContext());
 
-    expect(annotate).not.toHaveBeenCalled();
-    expect(tracerAsked).not.toHaveBeenCalled();
+    expect(xray.loads).toBe(0);
+  });
+});
+
+describe('AWS clients and a tracer that loads late', () => {
+  it('instruments the clients created before it loaded, and those created after', async () => {
+    const clients = await import('../../../shared/aws/clients.js');
+    const dynamoDbStack = clients.dynamoDb().middlewareStack;
+    const sqsStack = clients.sqs().middlewareStack;
+    const instrumented: unknown[] = [];
+
+    clients.instrumentAwsClientsWith((client) => {
+      instrumented.push(client.middlewareStack);
+      return client;
+    });
+    const kmsStack = clients.kms().middlewareStack;
+
+    // the document client shares its DynamoDB client's middleware stack, where the tracer adds its own
+    expect(instrumented).toEqual([dynamoDbStack, sqsStack, kmsStack]);
+  });
+});
+
+describe('tracedHttpHandler with the real X-Ray SDK module', () => {
+  it('loads Powertools Tracer on the first sampled request, in a warm sandbox, and annotates it', async () => {
+    vi.doUnmock('../../../shared/tracing.js');
+    vi.resetModules();
+    const invoke = await writeRoute();
+
+    expect((await invoke(NOT_SAMPLED, 'corr-unsampled')).statusCode).toBe(202);
+    const { tracer } = await import('../../../shared/tracing.js');
+    const annotate = vi.spyOn(tracer, 'putAnnotation');
+    expect((await invoke(SAMPLED, 'corr-real')).statusCode).toBe(202);
+
+    expect(annotate).toHaveBeenCalledWith('correlationId', 'corr-real');
+    expect(annotate).not.toHaveBeenCalledWith('correlationId', 'corr-unsampled');
   });
 });
