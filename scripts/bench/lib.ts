@@ -223,6 +223,10 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
   ].join('\n');
 }
 
+/** Lambda's trace header for a request X-Ray samples (the bench's sampled cold init and middleware runs). */
+export const SAMPLED_TRACE_HEADER =
+  'Root=1-6925a1c0-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
+
 /** The same rows as a Markdown table. */
 export function markdownTable(headers: string[], rows: Array<Array<string | number>>): string {
   return [

@@ -8,10 +8,11 @@
 import type { Context } from 'aws-lambda';
 import { type HttpEvent, json } from '../../shared/http/handler.js';
 import { tracedHttpHandler } from '../../shared/http/traced-handler.js';
+import { SAMPLED_TRACE_HEADER } from './lib.js';
 
 // Every invocation sampled by X-Ray: the heavier path, where a route that changes state runs the tracer's
 // middleware too (it loads the X-Ray SDK on the first sampled request: shared/http/traced-handler.ts).
-process.env._X_AMZN_TRACE_ID = 'Root=1-6925a1c0-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
+process.env._X_AMZN_TRACE_ID = SAMPLED_TRACE_HEADER;
 
 const iterations = Number(process.argv[2] ?? 5000);
 const rounds = Number(process.argv[3] ?? 5);

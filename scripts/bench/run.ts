@@ -36,6 +36,7 @@ import {
   processTree,
   RESULT_KEYS,
   round,
+  SAMPLED_TRACE_HEADER,
   sagaHops,
   TARGETS,
   type TargetKey,
@@ -177,8 +178,6 @@ function functionBundleAliases(): Record<string, string> {
   const service = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as Record<string, any>;
   return service.custom?.esbuild?.alias ?? {};
 }
-
-const SAMPLED_TRACE_HEADER = 'Root=1-6925a1c0-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
 
 async function measureInit(packageDir: string, heaviest: string) {
   const work = mkdtempSync(join(tmpdir(), 'bench-init-'));
