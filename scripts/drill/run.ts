@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { allDrills } from './drills/index.js';
 import {
@@ -151,6 +151,7 @@ async function runDrill(drill: Drill, { stack, quick, out }: { stack: Stack; qui
     quick,
     progress: (line) => out(`[drill]     ${drill.name}: ${line}`),
   };
+  const logStart = stack.logMark?.();
   const result = await drill.run(ctx);
   // A drill never leaves a fault switched on for the next one.
   await setBusOutage(stack, false).catch(() => undefined);
@@ -159,7 +160,21 @@ async function runDrill(drill: Drill, { stack, quick, out }: { stack: Stack; qui
   out(
     `[drill]   ${result.passed ? 'PASS' : 'FAIL'} ${drill.name} (${seconds.toFixed(1)} s): ${result.detail}`,
   );
+  if (!result.passed && logStart !== undefined && stack.logsSince) {
+    // A failure that does not repeat can only be explained from what the stack logged while it happened.
+    const file = keepStackLog(drill.name, stack.logsSince(logStart), stack.stage);
+    out(`[drill]   the stack's log during ${drill.name} is kept in ${file}`);
+  }
   return { name: drill.name, ...result, seconds } satisfies Row;
+}
+
+/** Writes the stack's log of one drill under `.local/<stage>/drill-logs/` (git-ignored) and returns its path. */
+function keepStackLog(drillName: string, log: string, stage: string): string {
+  const dir = join(ROOT, '.local', stage, 'drill-logs');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${drillName}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  writeFileSync(file, log);
+  return relative(ROOT, file);
 }
 
 function table(rows: Row[]): string {
