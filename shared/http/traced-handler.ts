@@ -1,7 +1,9 @@
 import { isRequestXRaySampled } from '@aws-lambda-powertools/commons/utils/env';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type * as z from '../../events/zod.js';
 import { instrumentAwsClientsWith } from '../aws/clients.js';
+import { logger, metrics } from '../observability.js';
 import { httpHandler, type RequestTracing } from './handler.js';
 import type { DeclaredHeader } from './validation.js';
 
@@ -30,13 +32,30 @@ async function loadXRay(): Promise<XRay> {
   return loading;
 }
 
+/**
+ * The X-Ray SDK for a sampled request, or nothing when it fails to load: a trace is not worth a customer's
+ * write, so the request goes on untraced (with an error in the log), and the next sampled request tries
+ * the load again rather than inheriting this failure.
+ */
+async function loadedXRayOrNothing(): Promise<XRay | undefined> {
+  try {
+    return await loadXRay();
+  } catch (error) {
+    loading = undefined;
+    logger.error('X-Ray SDK failed to load: request served untraced', { error: error as Error });
+    metrics.addMetric('XRayLoadFailed', MetricUnit.Count, 1);
+    return undefined;
+  }
+}
+
 const handlerSubsegment: MiddlewareObj = {
   before: async (request) => {
     requestsServed++;
     if (!isRequestXRaySampled()) return;
-    const { handlerSubsegment } = await loadXRay();
+    const loaded = await loadedXRayOrNothing();
+    if (!loaded) return;
     traced.add(request);
-    await handlerSubsegment.before?.(request);
+    await loaded.handlerSubsegment.before?.(request);
   },
   after: async (request) => {
     if (traced.delete(request)) await xray?.handlerSubsegment.after?.(request);

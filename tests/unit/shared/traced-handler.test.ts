@@ -97,6 +97,30 @@ describe('tracedHttpHandler, the stack of a route that changes state', () => {
     expect(xray.coldStartFlagsSpent).toBe(1);
   });
 
+  it('serves a sampled request untraced when the X-Ray SDK fails to load, and tries again at the next one', async () => {
+    const working = await import('../../../shared/tracing.js');
+    let failedLoads = 0;
+    vi.resetModules();
+    vi.doMock('../../../shared/tracing.js', () => {
+      if (failedLoads++ === 0) throw new Error('X-Ray SDK exploded at load');
+      return working;
+    });
+    const invoke = await writeRoute();
+    const { logger } = await import('../../../shared/observability.js');
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+
+    const first = await invoke(SAMPLED, 'corr-load-fails');
+    const second = await invoke(SAMPLED, 'corr-load-works');
+
+    expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    expect(logged).toHaveBeenCalledWith('X-Ray SDK failed to load: request served untraced', {
+      error: expect.any(Error),
+    });
+    expect(failedLoads).toBe(2);
+    expect(xray.annotations).toEqual(['corr-load-works']);
+    expect(xray.subsegments).toEqual(['opened', 'closed']);
+  });
+
   it('answers exactly as the untraced stack does, sampled or not', async () => {
     const handle = async () => ({ statusCode: 202, body: { ok: true } });
     const invoke = await writeRoute(handle);
