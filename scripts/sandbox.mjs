@@ -2,17 +2,18 @@
 /**
  * Controls the local payment sandbox of a running stack (`npm start`, or the test stack):
  *
- *   npm run sandbox -- outage on|off|timeout|error|status [--stage local|test]
+ *   npm run sandbox -- outage on|off|timeout|error|status [--only authorize,capture,void,refund] [--stage local|test]
  *   npm run sandbox -- ledger [--order <orderId>] [--stage local|test]
  *
  * `on` is `timeout`: every provider call hangs ~10 s and is then answered 504, so the payments circuit
- * breaker opens; `error` answers 503 at once. Errors go to stderr with exit code 2.
+ * breaker opens; `error` answers 503 at once. `--only capture` takes only those operations out (orders are
+ * authorized and confirmed, their captures wait for the retrier). Errors go to stderr with exit code 2.
  */
 import { parseArgs } from 'node:util';
 import { readStages } from './local-cloud/stages.mjs';
 
 const USAGE = [
-  'usage: npm run sandbox -- outage on|off|timeout|error|status [--stage local|test]',
+  'usage: npm run sandbox -- outage on|off|timeout|error|status [--only authorize,capture,void,refund] [--stage local|test]',
   '       npm run sandbox -- ledger [--order <orderId>] [--stage local|test]',
 ].join('\n');
 /** @type {Record<string, 'off' | 'timeout' | 'error'>} */
@@ -33,6 +34,7 @@ function parseCommandLine() {
       options: {
         stage: { type: 'string', default: 'local' },
         order: { type: 'string' },
+        only: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -69,6 +71,11 @@ async function request(url, init) {
   return body;
 }
 
+/** @param {{ mode: string, operations?: string[] }} outage */
+function describeOutage({ mode, operations }) {
+  return operations ? `${mode} (${operations.join(', ')} only)` : mode;
+}
+
 async function main() {
   const { values, positionals } = parseCommandLine();
   if (values.help) {
@@ -80,18 +87,19 @@ async function main() {
   if (command === 'outage') {
     if (!argument) return fail('missing on|off|timeout|error|status');
     if (argument === 'status') {
-      const { mode } = await request(`${base}/_sandbox/outage`);
-      process.stdout.write(`payment sandbox (${values.stage}) outage: ${mode}\n`);
+      const outage = await request(`${base}/_sandbox/outage`);
+      process.stdout.write(`payment sandbox (${values.stage}) outage: ${describeOutage(outage)}\n`);
       return;
     }
     const mode = Object.hasOwn(MODES, argument) ? MODES[argument] : undefined;
     if (!mode) return fail(`unknown outage mode "${argument}"`);
+    const operations = values.only?.split(',').map((operation) => operation.trim());
     const result = await request(`${base}/_sandbox/outage`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ mode }),
+      body: JSON.stringify({ mode, operations }),
     });
-    process.stdout.write(`payment sandbox (${values.stage}) outage: ${result.mode}\n`);
+    process.stdout.write(`payment sandbox (${values.stage}) outage: ${describeOutage(result)}\n`);
     return;
   }
   if (command === 'ledger') {

@@ -366,11 +366,16 @@ export async function setBusOutage(stack: Stack, enabled: boolean): Promise<void
   if (!response.ok) throw new Error(`bus outage switch answered ${response.status}`);
 }
 
-export async function setSandboxOutage(stack: Stack, mode: 'off' | 'timeout' | 'error'): Promise<void> {
+/** Switches the payment sandbox's outage, for every provider operation or only for those given. */
+export async function setSandboxOutage(
+  stack: Stack,
+  mode: 'off' | 'timeout' | 'error',
+  operations?: Array<'authorize' | 'capture' | 'void' | 'refund'>,
+): Promise<void> {
   const response = await fetch(`${stack.sandbox}/_sandbox/outage`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ mode }),
+    body: JSON.stringify({ mode, operations }),
   });
   if (!response.ok) throw new Error(`sandbox outage switch answered ${response.status}`);
 }

@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 
 /**
  * @typedef {'off' | 'timeout' | 'error'} OutageMode
+ * @typedef {'authorize' | 'capture' | 'void' | 'refund'} ApiOperation
  * @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log
  * @typedef {{ amount: number, currency: string }} Money
  * @typedef {{
@@ -40,7 +41,7 @@ import { createServer } from 'node:http';
  *   url: string,
  *   port: number,
  *   stop(): Promise<void>,
- *   setOutage(mode: OutageMode): void,
+ *   setOutage(mode: OutageMode, operations?: ApiOperation[]): void,
  *   rotateApiKey(apiKey: string): void,
  *   outage(): OutageMode,
  *   ledger(orderId?: string): Ledger,
@@ -49,6 +50,7 @@ import { createServer } from 'node:http';
  */
 
 const OUTAGE_MODES = /** @type {const} */ (['off', 'timeout', 'error']);
+const API_OPERATIONS = /** @type {const} */ (['authorize', 'capture', 'void', 'refund']);
 const APPROVED_TOKEN = 'tok_visa';
 const MAX_BODY_BYTES = 64 * 1024;
 const AUTHORIZATION_ROUTE = /^\/v1\/authorizations\/([^/]+)\/(capture|void|refund)$/;
@@ -78,6 +80,31 @@ function isPlainObject(value) {
  */
 function isOutageMode(value) {
   return OUTAGE_MODES.includes(/** @type {OutageMode} */ (value));
+}
+
+/**
+ * `undefined` (every operation), or a non-empty list of known operations without repeats.
+ * @param {unknown} value
+ * @returns {value is ApiOperation[] | undefined}
+ */
+function isOperationList(value) {
+  if (value === undefined) return true;
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    new Set(value).size === value.length &&
+    value.every((v) => API_OPERATIONS.includes(/** @type {ApiOperation} */ (v)))
+  );
+}
+
+/**
+ * The provider operation a request path asks for, if any.
+ * @param {string} pathname
+ * @returns {ApiOperation | undefined}
+ */
+function operationOf(pathname) {
+  if (pathname === '/v1/authorizations') return 'authorize';
+  return /** @type {ApiOperation | undefined} */ (AUTHORIZATION_ROUTE.exec(pathname)?.[2]);
 }
 
 /**
@@ -140,6 +167,7 @@ function parseMoney(value) {
  *   log: Log,
  *   timeoutHoldMs: number,
  *   outage: OutageMode,
+ *   outageOperations: ApiOperation[] | undefined,
  *   acceptedKey: string,
  *   ledger: Ledger,
  *   authorizations: Map<string, Authorization>,
@@ -149,7 +177,8 @@ function parseMoney(value) {
  * }} SandboxState
  * `acceptedKey`: only the newest key is accepted, a rotation that revokes the old key at once (the hardest case).
  * `answers`: answers already given, by operation and idempotency key; a repeated call gets the same answer.
- * `held`: calls held during a `timeout` outage. `testCards`: fingerprints of the test cards registered through
+ * `outageOperations`: the operations an outage applies to, every one when undefined (a capture that fails
+ * after its authorization went through, say). `held`: calls held during a `timeout` outage. `testCards`: fingerprints of the test cards registered through
  * /_sandbox/test-cards, approved like tok_visa.
  */
 
@@ -361,17 +390,17 @@ async function handleControl(sandbox, req, url) {
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'GET /_sandbox/outage':
-      return { status: 200, body: { mode: sandbox.outage } };
+      return { status: 200, body: outageOf(sandbox) };
     case 'POST /_sandbox/outage': {
       const body = await readJson(req);
-      if (!isPlainObject(body) || !isOutageMode(body.mode)) {
+      if (!isPlainObject(body) || !isOutageMode(body.mode) || !isOperationList(body.operations)) {
         throw new HttpError(
           400,
-          `Expected a JSON body { "mode": ${OUTAGE_MODES.map((m) => `"${m}"`).join(' | ')} }`,
+          `Expected a JSON body { "mode": ${OUTAGE_MODES.map((m) => `"${m}"`).join(' | ')}, "operations"?: [${API_OPERATIONS.map((o) => `"${o}"`).join(', ')}] (some of them; every operation when left out) }`,
         );
       }
-      setOutage(sandbox, body.mode);
-      return { status: 200, body: { mode: sandbox.outage } };
+      setOutage(sandbox, body.mode, body.operations);
+      return { status: 200, body: outageOf(sandbox) };
     }
     case 'POST /_sandbox/test-cards': {
       const body = await readJson(req);
@@ -410,20 +439,47 @@ function ledgerOf({ ledger }, orderId) {
 }
 
 /**
+ * The outage switch as the control endpoint reports it.
+ * @param {SandboxState} sandbox
+ */
+function outageOf({ outage, outageOperations }) {
+  return outage === 'off' || !outageOperations
+    ? { mode: outage }
+    : { mode: outage, operations: outageOperations };
+}
+
+/**
  * @param {SandboxState} sandbox
  * @param {OutageMode} mode
+ * @param {ApiOperation[]} [operations] every operation when left out
  */
-function setOutage(sandbox, mode) {
+function setOutage(sandbox, mode, operations) {
   if (!isOutageMode(mode)) throw new Error(`Unknown outage mode "${String(mode)}"`);
-  if (mode !== sandbox.outage) {
+  if (!isOperationList(operations)) throw new Error(`Unknown operations ${JSON.stringify(operations)}`);
+  const scope = mode === 'off' ? undefined : operations;
+  if (mode !== sandbox.outage || String(scope) !== String(sandbox.outageOperations)) {
+    const calls = scope ? `every ${scope.join(', ')} call` : 'every API call';
     const what = {
       off: 'OFF',
-      timeout: `ON (timeout): every API call is held ${sandbox.timeoutHoldMs} ms, then answered 504`,
-      error: 'ON (error): every API call is answered 503',
+      timeout: `ON (timeout): ${calls} is held ${sandbox.timeoutHoldMs} ms, then answered 504`,
+      error: `ON (error): ${calls} is answered 503`,
     };
     sandbox.log('warn', `[payment-sandbox] outage ${what[mode]}`);
   }
   sandbox.outage = mode;
+  sandbox.outageOperations = scope;
+}
+
+/**
+ * Whether the outage switch takes this API call.
+ * @param {SandboxState} sandbox
+ * @param {string} pathname
+ */
+function isOut({ outage, outageOperations }, pathname) {
+  if (outage === 'off') return false;
+  if (!outageOperations) return true;
+  const operation = operationOf(pathname);
+  return operation !== undefined && outageOperations.includes(operation);
 }
 
 /**
@@ -464,7 +520,7 @@ function requestHandler(sandbox) {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const isControl = url.pathname.startsWith('/_sandbox/');
-    if (!isControl && sandbox.outage !== 'off') {
+    if (!isControl && isOut(sandbox, url.pathname)) {
       req.resume();
       answerOutage(sandbox, res);
       return;
@@ -501,6 +557,7 @@ export async function startPaymentSandbox(options) {
     log: options.log ?? ((level, message) => console[level](message)),
     timeoutHoldMs,
     outage: 'off',
+    outageOperations: undefined,
     acceptedKey: apiKey,
     ledger: { authorizations: [], declines: [], captures: [], voids: [], refunds: [] },
     authorizations: new Map(),
@@ -539,7 +596,7 @@ export async function startPaymentSandbox(options) {
       stopping ??= stop();
       return stopping;
     },
-    setOutage: (mode) => setOutage(sandbox, mode),
+    setOutage: (mode, operations) => setOutage(sandbox, mode, operations),
     rotateApiKey(newKey) {
       sandbox.acceptedKey = newKey;
     },

@@ -107,6 +107,60 @@ async function confirmAfterRecovery(
   return capturedByRetrier.size;
 }
 
+/**
+ * Only captures fail: the order is authorized and CONFIRMED, its capture is refused (PaymentUnavailable) and
+ * stays owed; after recovery the retrier, standing in for its schedule, captures it exactly once. The
+ * path the consumer's still-open circuit can also send a capture down, made certain.
+ */
+async function captureAfterOutage(shop: Shop, customer: Customer, product: string) {
+  await setSandboxOutage(shop.stack, 'error', ['capture']);
+  const placed = await shop.placeOrder(customer.token, [{ productId: product, quantity: 1 }]);
+  await eventually(
+    async () => {
+      // A payments environment whose circuit is still open from phase 1 owes the authorization to the
+      // retrier as well: run it, as its schedule would.
+      await invokeFunction(shop.stack, 'paymentsRetryPending');
+      return (await shop.order(customer.token, placed.orderId)).status === 'CONFIRMED' || undefined;
+    },
+    {
+      description: `order ${placed.orderId} to confirm while captures fail`,
+      timeoutMs: 30_000,
+      intervalMs: 1500,
+    },
+  );
+  await eventually(
+    async () => {
+      const unavailable = await busEvents(shop.stack, {
+        correlationId: placed.correlationId,
+        detailType: 'PaymentUnavailable',
+      });
+      return (
+        unavailable.some((event) => String(event.detail?.data?.detail).startsWith('capture')) || undefined
+      );
+    },
+    {
+      description: `PaymentUnavailable for the capture of ${placed.orderId}`,
+      timeoutMs: 25_000,
+      intervalMs: 250,
+    },
+  );
+  const during = await ledgerCounts(shop.stack, placed.orderId);
+  check(during.captures === 0, `order ${placed.orderId} was captured during the capture outage`);
+  await setSandboxOutage(shop.stack, 'off');
+  await eventually(
+    async () => {
+      await invokeFunction(shop.stack, 'paymentsRetryPending');
+      return (await ledgerCounts(shop.stack, placed.orderId)).captures > 0 || undefined;
+    },
+    { description: `the retrier to capture ${placed.orderId}`, timeoutMs: 30_000, intervalMs: 1500 },
+  );
+  await invokeFunction(shop.stack, 'paymentsRetryPending');
+  const after = await ledgerCounts(shop.stack, placed.orderId);
+  check(after.captures === 1, `order ${placed.orderId} has ${after.captures} captures, expected 1`);
+  const order = await shop.order(customer.token, placed.orderId);
+  check(order.status === 'CONFIRMED', `order ${placed.orderId} is ${order.status} after its late capture`);
+}
+
 /** An order still waiting at the deadline is cancelled PAYMENT_UNAVAILABLE, its stock released, never charged. */
 async function expireLateOrder(shop: Shop, customer: Customer, product: string, progress: Progress) {
   const before = await shop.stock(product);
@@ -145,7 +199,7 @@ export const providerOutage: Drill = {
   name: 'provider-outage',
   fault: 'payment sandbox in outage (every call 503)',
   mustHold:
-    'breaker opens; waiting orders complete after recovery (paymentsRetryPending), or cancel PAYMENT_UNAVAILABLE at the stage deadline (orderPendingDeadlineSeconds: 120 s on drill) with stock released',
+    'breaker opens; waiting orders complete after recovery (paymentsRetryPending); a capture refused after confirmation is taken once by the retrier; orders still waiting cancel PAYMENT_UNAVAILABLE at the stage deadline (orderPendingDeadlineSeconds: 120 s on drill) with stock released',
   run: ({ stack, progress }) =>
     guarded(async () => {
       const shop = await openShop(stack);
@@ -165,7 +219,13 @@ export const providerOutage: Drill = {
           `3 waiting orders CONFIRMED + captured once after recovery (${capturedByRetrier} of the captures by the retrier: circuit still open in the consumer)`,
         );
 
-        // Phase 2: an order still waiting at the deadline is cancelled and its stock released.
+        // Phase 2: a capture refused by the provider is owed to the retrier, and taken once.
+        await captureAfterOutage(shop, customer, product);
+        notes.push(
+          'a capture refused during a capture-only outage was taken once by the retrier, order CONFIRMED',
+        );
+
+        // Phase 3: an order still waiting at the deadline is cancelled and its stock released.
         await expireLateOrder(shop, customer, product, progress);
         notes.push('late order CANCELLED PAYMENT_UNAVAILABLE, stock released, never charged');
       } finally {

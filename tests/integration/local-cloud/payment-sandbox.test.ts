@@ -267,6 +267,44 @@ describe('outage', () => {
     expect(logs.some((l) => l.level === 'warn' && l.message.includes('outage ON (timeout)'))).toBe(true);
   });
 
+  it('takes only the operations it is given: a capture fails while authorizations go through', async () => {
+    const authorizationId = await authorizedId('order-capture-outage');
+    const set = await call(
+      'POST',
+      '/_sandbox/outage',
+      { mode: 'error', operations: ['capture'] },
+      { apiKey: null },
+    );
+
+    const anotherAuthorization = await authorize('order-capture-outage-2');
+    const capture = await call('POST', `/v1/authorizations/${authorizationId}/capture`, {
+      idempotencyKey: 'order-capture-outage:capture',
+    });
+    const captureLedger = sandbox.ledger('order-capture-outage').captures;
+    sandbox.setOutage('off');
+    const captureAfter = await call('POST', `/v1/authorizations/${authorizationId}/capture`, {
+      idempotencyKey: 'order-capture-outage:capture',
+    });
+
+    expect(set).toEqual({ status: 200, body: { mode: 'error', operations: ['capture'] } });
+    expect(anotherAuthorization.status).toBe(201);
+    expect(capture.status).toBe(503);
+    expect(captureLedger).toEqual([]);
+    expect(captureAfter.status).toBe(200);
+    expect(sandbox.ledger('order-capture-outage').captures).toHaveLength(1);
+    expect(
+      logs.some((l) => l.message.includes('outage ON (error): every capture call is answered 503')),
+    ).toBe(true);
+  });
+
+  it('refuses an unknown, empty or repeated list of operations', async () => {
+    for (const operations of [['charge'], [], ['capture', 'capture'], 'capture']) {
+      const refused = await call('POST', '/_sandbox/outage', { mode: 'error', operations }, { apiKey: null });
+      expect(refused.status).toBe(400);
+    }
+    expect(sandbox.outage()).toBe('off');
+  });
+
   it('holds ~10 s by default and stops promptly with calls still held', async () => {
     const slow = await startPaymentSandbox({ port: 0, log: () => undefined });
     slow.setOutage('timeout');
