@@ -32,6 +32,7 @@ import {
 } from './event-bus-api.mjs';
 import { deliverWithRetry } from './event-bus-delivery.mjs';
 import { matchesEventPattern, validateEventPattern } from './event-pattern.mjs';
+import { readBodyText } from './http-body.mjs';
 
 /**
  * @typedef {{ id: string, kind: 'lambda', functionKey: string, deadLetterQueueArn?: string, maximumRetryAttempts?: number, input?: unknown }} LambdaTarget
@@ -463,17 +464,12 @@ function sendAwsError(res, error) {
 }
 
 /** @param {Request} req */
-async function readBody(req) {
-  /** @type {Buffer[]} */
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES)
-      throw new AwsError(413, 'RequestEntityTooLargeException', 'Request is too large.');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readBody(req) {
+  return readBodyText(
+    req,
+    MAX_REQUEST_BYTES,
+    () => new AwsError(413, 'RequestEntityTooLargeException', 'Request is too large.'),
+  );
 }
 
 /**

@@ -25,6 +25,7 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:
 import { once } from 'node:events';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { readBodyText } from './http-body.mjs';
 
 /**
  * @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log
@@ -334,14 +335,11 @@ function send(res, status, body) {
 
 /** @param {import('node:http').IncomingMessage} req */
 async function readJson(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) throw new KmsError('ValidationException', 'The request is too large');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readBodyText(
+    req,
+    MAX_REQUEST_BYTES,
+    () => new KmsError('ValidationException', 'The request is too large'),
+  );
   if (text === '') return {};
   try {
     const parsed = JSON.parse(text);

@@ -13,6 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { readBodyText } from './http-body.mjs';
 
 /**
  * @typedef {'off' | 'timeout' | 'error'} OutageMode
@@ -120,14 +121,7 @@ function send(res, status, body) {
 
 /** @param {import('node:http').IncomingMessage} req */
 async function readJson(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'Request body too large');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readBodyText(req, MAX_BODY_BYTES, () => new HttpError(413, 'Request body too large'));
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);

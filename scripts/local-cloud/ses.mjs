@@ -18,6 +18,7 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { readBodyText } from './http-body.mjs';
 
 /**
  * @typedef {(level: 'info' | 'warn' | 'error', message: string) => void} Log
@@ -202,15 +203,10 @@ export function acceptSendEmail(request, id, now) {
 }
 
 /** @param {import('node:http').IncomingMessage} req @returns {Promise<string>} */
-async function readBody(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw badRequest(`The request is larger than ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readBody(req) {
+  return readBodyText(req, MAX_BODY_BYTES, () =>
+    badRequest(`The request is larger than ${MAX_BODY_BYTES} bytes.`),
+  );
 }
 
 /** @param {string} text */
