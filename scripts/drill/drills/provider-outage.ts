@@ -197,7 +197,7 @@ async function expireLateOrder(shop: Shop, customer: Customer, product: string, 
 /** The payment sandbox answers 503 to everything: orders wait, then recover or expire. */
 export const providerOutage: Drill = {
   name: 'provider-outage',
-  fault: 'payment sandbox in outage (every call 503)',
+  fault: 'payment sandbox in outage (every call 503), then for captures only',
   mustHold:
     'breaker opens; waiting orders complete after recovery (paymentsRetryPending); a capture refused after confirmation is taken once by the retrier; orders still waiting cancel PAYMENT_UNAVAILABLE at the stage deadline (orderPendingDeadlineSeconds: 120 s on drill) with stock released',
   run: ({ stack, progress }) =>
