@@ -172,7 +172,8 @@ function parseMoney(value) {
  * `acceptedKey`: only the newest key is accepted, a rotation that revokes the old key at once (the hardest case).
  * `answers`: answers already given, by operation and idempotency key; a repeated call gets the same answer.
  * `outageOperations`: the operations an outage applies to, every one when undefined (a capture that fails
- * after its authorization went through, say). `held`: calls held during a `timeout` outage. `testCards`: fingerprints of the test cards registered through
+ * after its authorization went through, say); always undefined while the switch is off. `held`: calls held
+ * during a `timeout` outage. `testCards`: fingerprints of the test cards registered through
  * /_sandbox/test-cards, approved like tok_visa.
  */
 
@@ -437,9 +438,7 @@ function ledgerOf({ ledger }, orderId) {
  * @param {SandboxState} sandbox
  */
 function outageOf({ outage, outageOperations }) {
-  return outage === 'off' || !outageOperations
-    ? { mode: outage }
-    : { mode: outage, operations: outageOperations };
+  return outageOperations ? { mode: outage, operations: outageOperations } : { mode: outage };
 }
 
 /**
@@ -451,7 +450,7 @@ function setOutage(sandbox, mode, operations) {
   if (!isOutageMode(mode)) throw new Error(`Unknown outage mode "${String(mode)}"`);
   if (!isOperationList(operations)) throw new Error(`Unknown operations ${JSON.stringify(operations)}`);
   const scope = mode === 'off' ? undefined : operations;
-  if (mode !== sandbox.outage || String(scope) !== String(sandbox.outageOperations)) {
+  if (mode !== sandbox.outage || scope?.join() !== sandbox.outageOperations?.join()) {
     const calls = scope ? `every ${scope.join(', ')} call` : 'every API call';
     const what = {
       off: 'OFF',

@@ -17,11 +17,24 @@ import {
 type Customer = { token: string };
 type Progress = DrillContext['progress'];
 
-async function waitForPaymentUnavailable(stack: Stack, correlationId: string): Promise<void> {
+/** Waits for the order's PaymentUnavailable, or for the one about `operation` ("capture: …") when given. */
+async function waitForPaymentUnavailable(
+  stack: Stack,
+  correlationId: string,
+  operation?: 'authorize' | 'capture',
+): Promise<void> {
   await eventually(
-    async () =>
-      (await busEvents(stack, { correlationId, detailType: 'PaymentUnavailable' })).length > 0 || undefined,
-    { description: 'PaymentUnavailable', timeoutMs: 25_000, intervalMs: 250 },
+    async () => {
+      const unavailable = await busEvents(stack, { correlationId, detailType: 'PaymentUnavailable' });
+      const about = (event: (typeof unavailable)[number]) =>
+        !operation || String(event.detail?.data?.detail).startsWith(`${operation}:`);
+      return unavailable.some(about) || undefined;
+    },
+    {
+      description: `PaymentUnavailable${operation ? ` for the ${operation}` : ''}`,
+      timeoutMs: 25_000,
+      intervalMs: 250,
+    },
   );
 }
 
@@ -82,7 +95,7 @@ async function confirmAfterRecovery(
       intervalMs: 1500,
     },
   );
-  const capturedByRetrier = new Set<string>();
+  let capturedByRetrier = 0;
   const capturedOnce = async (orderId: string) => (await ledgerCounts(shop.stack, orderId)).captures === 1;
   for (const { orderId } of waiting) {
     const byConsumer = await eventually(async () => (await capturedOnce(orderId)) || undefined, {
@@ -90,7 +103,7 @@ async function confirmAfterRecovery(
       timeoutMs: 8_000,
     }).catch(() => false);
     if (byConsumer) continue;
-    capturedByRetrier.add(orderId);
+    capturedByRetrier++;
     await eventually(
       async () => {
         await invokeFunction(shop.stack, 'paymentsRetryPending');
@@ -104,7 +117,7 @@ async function confirmAfterRecovery(
     const { captures } = await ledgerCounts(shop.stack, orderId);
     check(captures === 1, `order ${orderId} has ${captures} captures, expected 1`);
   }
-  return capturedByRetrier.size;
+  return capturedByRetrier;
 }
 
 /**
@@ -128,22 +141,7 @@ async function captureAfterOutage(shop: Shop, customer: Customer, product: strin
       intervalMs: 1500,
     },
   );
-  await eventually(
-    async () => {
-      const unavailable = await busEvents(shop.stack, {
-        correlationId: placed.correlationId,
-        detailType: 'PaymentUnavailable',
-      });
-      return (
-        unavailable.some((event) => String(event.detail?.data?.detail).startsWith('capture')) || undefined
-      );
-    },
-    {
-      description: `PaymentUnavailable for the capture of ${placed.orderId}`,
-      timeoutMs: 25_000,
-      intervalMs: 250,
-    },
-  );
+  await waitForPaymentUnavailable(shop.stack, placed.correlationId, 'capture');
   const during = await ledgerCounts(shop.stack, placed.orderId);
   check(during.captures === 0, `order ${placed.orderId} was captured during the capture outage`);
   await setSandboxOutage(shop.stack, 'off');
