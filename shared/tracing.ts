@@ -7,8 +7,10 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
  * X-Ray does not sample it records nothing, so neither read routes, event consumers, relays and
  * schedules nor an unsampled write pay for it; Lambda's active tracing still records every invocation,
  * and the trace header the writer stores carries the trace across the bus and the queues (decisions.md,
- * entries 52 and 55). It imports nothing of ours: a module it shared with the handler's own graph would
- * be bundled whole (esbuild keeps every export of a lazily loaded module), the SDK clients with it.
+ * entries 52 and 55). It is bundled as a file of its own, beside the route's bundle
+ * (scripts/deploy/esbuild-plugins.cjs), so a cold start does not even compile it (entry 57). It imports
+ * nothing of ours: that file would hold a second copy of any module the handler also imports, with state
+ * of its own (the AWS clients the handler instruments, for one).
  */
 /** Powertools' Tracer, which takes its own first use for the sandbox's cold start. */
 class LateLoadedTracer extends Tracer {

@@ -179,17 +179,22 @@ function functionBundleAliases(): Record<string, string> {
   return service.custom?.esbuild?.alias ?? {};
 }
 
-async function measureInit(packageDir: string, heaviest: string) {
-  const work = mkdtempSync(join(tmpdir(), 'bench-init-'));
-  execFileSync('unzip', ['-q', '-o', join(packageDir, `${heaviest}.zip`), '-d', join(work, 'ours')]);
-  const ourBundle = execFileSync('find', [join(work, 'ours'), '-name', '*.mjs'], { encoding: 'utf8' }).trim();
-  const bareBundle = join(work, 'bare', 'bare-sdk.mjs');
+/** serverless.yml's `sourceMaps` param for the bench stage: how its zipped bundles name their maps. */
+function stageSourceMaps(): 'external' | 'linked' {
+  const params = (parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as Record<string, any>)
+    .params;
+  return params?.[STAGE]?.sourceMaps ?? params?.default?.sourceMaps;
+}
+
+/** scripts/bench/bare-sdk.ts, bundled as the bench stage bundles a function. Returns the bundle's path. */
+async function buildBareBaseline(folder: string): Promise<string> {
+  const bareBundle = join(folder, 'bare-sdk.mjs');
   await build({
     entryPoints: [join(ROOT, 'scripts', 'bench', 'bare-sdk.ts')],
     outfile: bareBundle,
     bundle: true,
     minify: true,
-    sourcemap: true,
+    sourcemap: stageSourceMaps(),
     sourcesContent: false,
     treeShaking: true,
     target: 'node22',
@@ -204,9 +209,30 @@ async function measureInit(packageDir: string, heaviest: string) {
     },
     logLevel: 'silent',
   });
-  // Packaged as our zips are: the map stays out (scripts/deploy/operations-plugin.mjs), so neither side
-  // parses one under --enable-source-maps.
+  // Packaged as our zips are: the map stays out (scripts/deploy/operations-plugin.mjs).
   rmSync(`${bareBundle}.map`, { force: true });
+  return bareBundle;
+}
+
+async function measureInit(packageDir: string, heaviest: string) {
+  const work = mkdtempSync(join(tmpdir(), 'bench-init-'));
+  execFileSync('unzip', ['-q', '-o', join(packageDir, `${heaviest}.zip`), '-d', join(work, 'ours')]);
+  // The handler's bundle, not the X-Ray SDK's file a write route's zip also holds (functions/_lazy)
+  const ourBundle = execFileSync(
+    'find',
+    [join(work, 'ours'), '-name', '*.mjs', '-not', '-path', '*/_lazy/*'],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
+  const bareBundle = await buildBareBaseline(join(work, 'bare'));
+  // Both sides pay the same for a map they name but do not ship (--enable-source-maps; entries 56, 57)
+  const namesMap = (bundle: string) => readFileSync(bundle, 'utf8').includes('//# sourceMappingURL=');
+  if (namesMap(ourBundle) !== namesMap(bareBundle)) {
+    throw new Error(
+      `${heaviest}'s bundle and the bare one disagree on naming a source map: build them alike`,
+    );
+  }
   const event = JSON.stringify({ Records: [] });
   const env = {
     ...process.env,

@@ -13,7 +13,8 @@
  * - the stage's CloudWatch dashboard `<service>-<stage>` and saved Logs Insights queries for one order's
  *   story (see ./dashboard.mjs);
  * - no unused default Lambda role;
- * - no source map in any function's zip;
+ * - no source map in any function's zip, and the X-Ray SDK's own file only in the zips of routes that
+ *   change state (see `zipOnlyWhatEachFunctionLoads`);
  * - for every function whose handler declares a route (`export const route = defineRoute(…)`): its
  *   `httpApi` event, derived from that declaration (see `wireHttpRoutes` and ./http-routes.mjs);
  * - for every function declaring `busQueue`: its own standard queue fed by one rule per pattern, a DLQ,
@@ -36,6 +37,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { operationsDashboard, orderStoryQueries } from './dashboard.mjs';
+import esbuildPlugins from './esbuild-plugins.cjs';
 import {
   ALIAS,
   aliasAsyncInvokeConfigs,
@@ -65,6 +67,8 @@ async function routeDeclarationsInChildProcess(files) {
   return JSON.parse(stdout);
 }
 
+/** The X-Ray SDK's file in the build folder and the zips (./esbuild-plugins.cjs). */
+const { XRAY_FILE } = esbuildPlugins;
 const ALARM_TOPIC = 'OperationsAlarmTopic';
 const ALARM_SUBSCRIPTION = 'OperationsAlarmEmailSubscription';
 const DEFAULT_ROLE = 'IamRoleLambdaExecution';
@@ -295,8 +299,7 @@ export default class OperationsPlugin {
     });
     this.hooks = {
       initialize: async () => {
-        await this.wireHttpRoutes();
-        this.keepSourceMapsOutOfZips();
+        this.zipOnlyWhatEachFunctionLoads(await this.wireHttpRoutes());
         this.wireBusQueues();
         this.wireGradualDeploys();
       },
@@ -420,6 +423,7 @@ export default class OperationsPlugin {
    * The handler modules are TypeScript: a child process loads them through tsx and prints their
    * declarations (./route-declarations.mjs, about a second), so this long-lived process keeps none of them.
    * @param {(files: string[]) => Promise<Record<string, RouteDeclaration>>} [declarationsOf]
+   * @returns {Promise<Map<string, RouteDeclaration>>} each routed function's declaration, by function name
    */
   async wireHttpRoutes(declarationsOf = routeDeclarationsInChildProcess) {
     const service = this.serverless.service;
@@ -431,9 +435,12 @@ export default class OperationsPlugin {
       }),
     );
     const declared = await declarationsOf([...new Set(modules.values())].map((module) => join(root, module)));
+    /** @type {Map<string, RouteDeclaration>} */
+    const routes = new Map();
     for (const [name, module] of modules) {
       const route = declared[join(root, module)];
       if (!route) continue;
+      routes.set(name, route);
       const fn = service.getFunction(name);
       if ((fn.events ?? []).some((/** @type {any} */ event) => event.httpApi)) {
         throw new Error(
@@ -444,18 +451,28 @@ export default class OperationsPlugin {
       }
       fn.events = [...(fn.events ?? []), httpApiEventOf(route)];
     }
+    return routes;
   }
 
   /**
-   * Source maps are as large as the code they map (decisions.md, "Lean bundles"): every zip leaves them out.
-   * Offline stages run from the build folder, where they stay for `--enable-source-maps`; a deployed stack
-   * trace is decoded with the maps `sls package` builds from the same commit (esbuild's output is
-   * deterministic). serverless-esbuild reads each function's own patterns when it zips that function.
+   * A zip holds what its function loads, and nothing else from the shared build folder (serverless-esbuild
+   * zips every file of it that is not another function's bundle; it reads each function's own patterns
+   * when it zips that function):
+   * - no source map. Maps are as large as the code they map (decisions.md, "Lean bundles"). Offline
+   *   stages run from the build folder, where they stay for `--enable-source-maps`; a deployed stack trace
+   *   is decoded with the maps `sls package` builds from the same commit (esbuild's output is
+   *   deterministic);
+   * - the X-Ray SDK's file (./esbuild-plugins.cjs) only with a route that changes state, the routes whose
+   *   handler is `tracedHttpHandler` and loads it on a sampled request. The package test checks that a
+   *   zip has the file exactly when its bundle imports it.
+   * @param {Map<string, RouteDeclaration>} routes each routed function's declaration, by function name
    */
-  keepSourceMapsOutOfZips() {
+  zipOnlyWhatEachFunctionLoads(routes) {
     for (const name of this.serverless.service.getAllFunctions()) {
       const fn = this.serverless.service.getFunction(name);
-      fn.package = { ...fn.package, patterns: [...(fn.package?.patterns ?? []), '!**/*.map'] };
+      const changesState = (routes.get(name)?.method ?? 'GET') !== 'GET';
+      const xrayFile = changesState ? XRAY_FILE : `!${XRAY_FILE}`;
+      fn.package = { ...fn.package, patterns: [...(fn.package?.patterns ?? []), '!**/*.map', xrayFile] };
     }
   }
 

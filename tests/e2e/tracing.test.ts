@@ -73,4 +73,18 @@ describe("an order's trace", () => {
     expect(logged.length).toBeGreaterThan(0);
     for (const traceId of logged) expect(traceId).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
   });
+
+  it('is recorded through the X-Ray SDK, which a write route finds in a file of its own', async () => {
+    // given a request X-Ray samples (the local cloud samples every one) to a route that changes state,
+    // whose X-Ray SDK is not in its bundle but beside it (scripts/deploy/esbuild-plugins.cjs)
+    const product = await shop.product({ amount: 900, stock: 1 });
+    const buyer = await shop.customer();
+
+    // when the order is placed
+    const order = await shop.placeOrder(buyer.token, [{ productId: product, quantity: 1 }]);
+
+    // then the route found the file: it served the request traced, not untraced with an error
+    expect(order.orderId).toBeTruthy();
+    expect(logLinesMentioning('X-Ray SDK failed to load')).toEqual([]);
+  });
 });

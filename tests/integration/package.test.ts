@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +10,12 @@ import { ProductCreatedV1 } from '../../events/catalog/index.js';
 import { createEnvelope } from '../../events/envelope.js';
 import { zipEntries, zipEntryContent } from '../../scripts/bench/lib.js';
 import { outboxPut } from '../../shared/outbox/record.js';
+
+const require = createRequire(import.meta.url);
+/** The X-Ray SDK's file, from a zip's root: `functions/_lazy/tracing.mjs`. */
+const { XRAY_FILE } = require('../../scripts/deploy/esbuild-plugins.cjs') as { XRAY_FILE: string };
+/** The same file, from the `functions/` folder every handler bundle sits one folder below. */
+const XRAY_FILE_IN_FUNCTIONS = XRAY_FILE.replace(/^functions\//, '');
 
 /**
  * `sls package --stage dev` must build a deployable CloudFormation template on a machine with no AWS
@@ -52,6 +59,21 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
   afterAll(() => rmSync(output, { recursive: true, force: true }));
 
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  const zips = () => readdirSync(output).filter((file) => file.endsWith('.zip'));
+  /** A zip's file, as text. */
+  const fileOf = (zip: string, matches: (name: string) => boolean): string | undefined => {
+    const buffer = readFileSync(join(output, zip));
+    const entry = zipEntries(buffer).find((candidate) => matches(candidate.name));
+    return entry && zipEntryContent(buffer, entry).toString('utf8');
+  };
+  /** The function's handler bundle. */
+  const handlerBundleOf = (zip: string): string => {
+    const code = fileOf(zip, (name) => name.endsWith('.mjs') && name !== XRAY_FILE);
+    if (code === undefined) throw new Error(`${zip} has no bundle`);
+    return code;
+  };
+  /** The X-Ray SDK's own file, in the zips of the routes that change state. */
+  const xrayFileOf = (zip: string): string | undefined => fileOf(zip, (name) => name === XRAY_FILE);
   /** The function a reference invokes: the function itself or, through its alias, the function behind it. */
   const invoked = (value: any): string | undefined => {
     const id = target(value) ?? '';
@@ -98,32 +120,35 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
     }
-    const zips = readdirSync(output).filter((file) => file.endsWith('.zip'));
-    expect(zips.length).toBe(functions.length);
-    for (const zip of zips) expect(statSync(join(output, zip)).size).toBeGreaterThan(0);
+    expect(zips().length).toBe(functions.length);
+    for (const zip of zips()) expect(statSync(join(output, zip)).size).toBeGreaterThan(0);
   });
 
-  it('ships each function as its bundle alone: no source map in any zip', () => {
-    for (const zip of readdirSync(output).filter((file) => file.endsWith('.zip'))) {
+  it('ships each function as its bundle alone (and the X-Ray SDK file it imports): no source map, none named', () => {
+    for (const zip of zips()) {
       const names = zipEntries(readFileSync(join(output, zip))).map((entry) => entry.name);
+      const code = handlerBundleOf(zip);
+      const importsXRayFile = code.includes(`import("../${XRAY_FILE_IN_FUNCTIONS}")`);
       expect(
-        names.filter((name) => name.endsWith('.mjs')),
+        names.filter((name) => name.endsWith('.mjs') && name !== XRAY_FILE),
         zip,
       ).toHaveLength(1);
+      expect(names.includes(XRAY_FILE), `${zip} has ${XRAY_FILE} exactly when its bundle imports it`).toBe(
+        importsXRayFile,
+      );
       expect(
         names.filter((name) => name.endsWith('.map')),
         zip,
       ).toEqual([]);
+      // a map the zip does not hold would still be looked for at every cold start (--enable-source-maps)
+      expect(code.includes('sourceMappingURL'), zip).toBe(false);
     }
   });
 
   it('imports node:http in no bundle as an ES module (on Node.js 22 that loads undici at every cold start)', () => {
     // shared/aws/node-http.ts: the facade of an ESM import reads http's lazy WebSocket getters.
-    for (const zip of readdirSync(output).filter((file) => file.endsWith('.zip'))) {
-      const buffer = readFileSync(join(output, zip));
-      const bundle = zipEntries(buffer).find((entry) => entry.name.endsWith('.mjs'));
-      if (!bundle) throw new Error(`${zip} has no bundle`);
-      const code = zipEntryContent(buffer, bundle).toString('utf8');
+    for (const zip of zips()) {
+      const code = handlerBundleOf(zip) + (xrayFileOf(zip) ?? '');
       expect(code.length, zip).toBeGreaterThan(1000);
       expect(code.match(/from\s*["'](node:)?http["']/g) ?? [], zip).toEqual([]);
     }
@@ -134,18 +159,16 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     // pulled all of zod, with its 40-odd locales, into every bundle.
     const CLASSIC_ZOD = '"ZodString"'; // its schema classes' names; zod/mini's are "ZodMini…"
     const GERMAN_LOCALE = 'Ungültige Eingabe';
-    for (const zip of readdirSync(output).filter((file) => file.endsWith('.zip'))) {
-      const buffer = readFileSync(join(output, zip));
-      const bundle = zipEntries(buffer).find((entry) => entry.name.endsWith('.mjs'));
-      if (!bundle) throw new Error(`${zip} has no bundle`);
-      const code = zipEntryContent(buffer, bundle).toString('utf8');
+    for (const zip of zips()) {
+      const code = handlerBundleOf(zip) + (xrayFileOf(zip) ?? '');
       expect(code.includes(CLASSIC_ZOD), zip).toBe(false);
       expect(code.includes(GERMAN_LOCALE), zip).toBe(false);
     }
   });
 
-  it('traces with the X-Ray SDK exactly the routes that change state: no read route loads it', () => {
-    // shared/http/traced-handler.ts; a string only the X-Ray SDK's bundled code holds
+  it('traces with the X-Ray SDK exactly the routes that change state, from a file of its own', () => {
+    // shared/http/traced-handler.ts and scripts/deploy/esbuild-plugins.cjs; a string only the X-Ray SDK's
+    // bundled code holds
     const XRAY_SDK = 'AWS_XRAY_CONTEXT_MISSING';
     const methodsByZip = new Map<string, string[]>();
     for (const [, route] of ofType('AWS::ApiGatewayV2::Route')) {
@@ -158,10 +181,9 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     }
     expect(methodsByZip.size).toBeGreaterThanOrEqual(15);
     for (const [zip, methods] of methodsByZip) {
-      const buffer = readFileSync(join(output, zip));
-      const bundle = zipEntries(buffer).find((entry) => entry.name.endsWith('.mjs'));
-      if (!bundle) throw new Error(`${zip} has no bundle`);
-      const traced = zipEntryContent(buffer, bundle).toString('utf8').includes(XRAY_SDK);
+      // not in the handler's bundle, where Node would compile it at every cold start (decisions.md, entry 57)
+      expect(handlerBundleOf(zip).includes(XRAY_SDK), zip).toBe(false);
+      const traced = xrayFileOf(zip)?.includes(XRAY_SDK) ?? false;
       expect(traced, `${zip} (${methods.join(', ')})`).toBe(methods.some((method) => method !== 'GET'));
     }
   });
