@@ -31,6 +31,7 @@ export const PRICES = {
   dynamoReadRequestUnitPerMillion: 0.125,
   httpApiRequestPerMillion: 1.0,
   eventBridgeCustomEventPerMillion: 1.0,
+  sqsStandardRequestPerMillion: 0.4,
   sqsFifoRequestPerMillion: 0.5,
   xrayTraceRecordedPerMillion: 5.0,
   cloudWatchLogsIngestedPerGb: 0.5,
@@ -50,7 +51,10 @@ export interface PerOrderUsage {
   dynamoReadUnits: number;
   apiRequests: number;
   busEvents: number;
+  /** Every SQS request, standard and FIFO queues' alike. */
   sqsRequests: number;
+  /** The share of `sqsRequests` made on FIFO queues (priced higher). */
+  sqsFifoRequests: number;
   kmsRequests: number;
   secretsManagerCalls: number;
   /** SES e-mails (one per recipient): priced, but outside the total (see costPerMillionOrders). */
@@ -104,9 +108,14 @@ export function costPerMillionOrders(
       usdPerMillionOrders: usage.busEvents * prices.eventBridgeCustomEventPerMillion,
     },
     {
+      item: 'SQS standard requests',
+      unitsPerOrder: usage.sqsRequests - usage.sqsFifoRequests,
+      usdPerMillionOrders: (usage.sqsRequests - usage.sqsFifoRequests) * prices.sqsStandardRequestPerMillion,
+    },
+    {
       item: 'SQS FIFO requests',
-      unitsPerOrder: usage.sqsRequests,
-      usdPerMillionOrders: usage.sqsRequests * prices.sqsFifoRequestPerMillion,
+      unitsPerOrder: usage.sqsFifoRequests,
+      usdPerMillionOrders: usage.sqsFifoRequests * prices.sqsFifoRequestPerMillion,
     },
     {
       item: 'CloudWatch Logs ingestion (bytes)',

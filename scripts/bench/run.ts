@@ -100,6 +100,22 @@ interface FunctionInfo {
   memoryMB: number;
   /** Lambda's tracing mode: `Active` samples requests that arrive without a trace; `PassThrough` never does. */
   tracing: 'Active' | 'PassThrough';
+  /** Whether the queue that triggers the function (`sqs` event) is a FIFO queue; a `busQueue` never is. */
+  triggerQueueIsFifo: boolean;
+}
+
+/** Logical ids of the FIFO queues the resource files of serverless.yml declare. */
+function fifoQueueIds(root: string): Set<string> {
+  const files = [...root.matchAll(/\$\{file\(((?:shared|domains)\/[^)]+\/?resources\.yml)\)\}/g)].map(
+    (m) => m[1] as string,
+  );
+  const ids = new Set<string>();
+  for (const file of files) {
+    const doc = parseYaml(readFileSync(join(ROOT, file), 'utf8')) as Record<string, any>;
+    for (const [id, resource] of Object.entries(doc?.Resources ?? {}) as Array<[string, any]>)
+      if (resource?.Type === 'AWS::SQS::Queue' && resource.Properties?.FifoQueue === true) ids.add(id);
+  }
+  return ids;
 }
 
 async function functionsOfProject(): Promise<Map<string, FunctionInfo>> {
@@ -110,6 +126,7 @@ async function functionsOfProject(): Promise<Map<string, FunctionInfo>> {
   const files = [...root.matchAll(/\$\{file\((functions\/[^)]+\/serverless\.yml)\)\}/g)].map(
     (m) => m[1] as string,
   );
+  const fifoQueues = fifoQueueIds(root);
   const result = new Map<string, FunctionInfo>();
   for (const file of files) {
     const doc = parseYaml(readFileSync(join(ROOT, file), 'utf8'), { merge: true }) as Record<string, any>;
@@ -126,6 +143,9 @@ async function functionsOfProject(): Promise<Map<string, FunctionInfo>> {
         busPatterns: fn.busQueue?.patterns ?? [],
         memoryMB: Number(fn.memorySize ?? defaultMemory),
         tracing: fn.tracing === 'PassThrough' ? 'PassThrough' : 'Active',
+        triggerQueueIsFifo: (fn.events ?? []).some((event: Record<string, any>) =>
+          fifoQueues.has(event.sqs?.arn?.['Fn::GetAtt']?.[0]),
+        ),
       });
     }
   }
@@ -674,6 +694,8 @@ interface FunctionUnits {
   readUnits: number;
   events: number;
   sqsRequests: number;
+  /** The share of `sqsRequests` on FIFO queues. */
+  sqsFifoRequests: number;
   kmsRequests: number;
   secretsManagerCalls: number;
   emails: number;
@@ -689,6 +711,7 @@ const emptyUnits = (): FunctionUnits => ({
   readUnits: 0,
   events: 0,
   sqsRequests: 0,
+  sqsFifoRequests: 0,
   kmsRequests: 0,
   secretsManagerCalls: 0,
   emails: 0,
@@ -752,6 +775,7 @@ function countMeteredCalls(units: Map<string, FunctionUnits>, inWindow: MeterRec
     entry.indexWriteUnits += record.indexWriteUnits ?? 0;
     entry.readUnits += record.readUnits ?? 0;
     entry.sqsRequests += record.sqsRequests ?? 0;
+    if (record.sqsFifo) entry.sqsFifoRequests += record.sqsRequests ?? 0;
     entry.emails += record.emails ?? 0;
     if (record.service === 'kms') entry.kmsRequests++;
     if (record.service === 'secretsmanager') entry.secretsManagerCalls++;
@@ -813,8 +837,10 @@ function splitPerOrder(
     for (const [type, count] of Object.entries(record.events ?? {})) {
       eventsByType[type] = (eventsByType[type] ?? 0) + count * scale;
     }
-    if (record.service === 'sqs')
-      sqsByOperation[record.op] = (sqsByOperation[record.op] ?? 0) + (record.sqsRequests ?? 0) * scale;
+    if (record.service === 'sqs') {
+      const operation = `${record.op} (${record.sqsFifo ? 'FIFO' : 'standard'} queue)`;
+      sqsByOperation[operation] = (sqsByOperation[operation] ?? 0) + (record.sqsRequests ?? 0) * scale;
+    }
   }
   return { perTableMap, eventsByType, sqsByOperation };
 }
@@ -844,9 +870,16 @@ function dynamoCrossCheck(inWindow: MeterRecord[], excluded: Set<string>, orders
  * Lambda's SQS event source mapping receives each batch and deletes it (DeleteMessageBatch): 2 billed
  * requests per SQS-triggered invocation; its empty long polls are a per-queue constant, not per order.
  */
-function pollerRequestsPerOrder(perOrder: Map<string, FunctionUnits>, functions: Map<string, FunctionInfo>) {
-  const sqsTriggered = [...functions.values()].filter((f) => f.kinds.includes('sqs')).map((f) => f.name);
-  return sqsTriggered.reduce((total, name) => total + 2 * (perOrder.get(name)?.invocations ?? 0), 0);
+function pollerRequestsPerOrder(
+  perOrder: Map<string, FunctionUnits>,
+  functions: Map<string, FunctionInfo>,
+): { all: number; fifo: number } {
+  const requests = (fifo: boolean) =>
+    [...functions.values()]
+      .filter((f) => f.kinds.includes('sqs') && f.triggerQueueIsFifo === fifo)
+      .reduce((total, f) => total + 2 * (perOrder.get(f.name)?.invocations ?? 0), 0);
+  const fifo = requests(true);
+  return { all: fifo + requests(false), fifo };
 }
 
 /**
@@ -869,7 +902,7 @@ function traceRootsPerOrder(perOrder: Map<string, FunctionUnits>, functions: Map
 function usagePerOrder(
   perOrder: Map<string, FunctionUnits>,
   functions: Map<string, FunctionInfo>,
-  pollerRequests: number,
+  pollerRequests: { all: number; fifo: number },
   traceRoots: Record<string, number>,
 ): PerOrderUsage {
   const sum = (key: keyof FunctionUnits) =>
@@ -886,7 +919,8 @@ function usagePerOrder(
     dynamoReadUnits: sum('readUnits'),
     apiRequests: 2, // POST /orders + one GET /orders/{id}
     busEvents: sum('events'),
-    sqsRequests: sum('sqsRequests') + pollerRequests,
+    sqsRequests: sum('sqsRequests') + pollerRequests.all,
+    sqsFifoRequests: sum('sqsFifoRequests') + pollerRequests.fifo,
     kmsRequests: sum('kmsRequests'),
     secretsManagerCalls: sum('secretsManagerCalls'),
     emails: sum('emails'),
@@ -933,7 +967,10 @@ function modelCost(
   );
   notes.push(dynamoCrossCheck(inWindow, excluded, orders));
   const pollerRequests = pollerRequestsPerOrder(perOrder, functions);
-  sqsByOperation['ReceiveMessage + DeleteMessageBatch (Lambda poller, modelled)'] = pollerRequests;
+  sqsByOperation['ReceiveMessage + DeleteMessageBatch (Lambda poller, modelled; FIFO queues)'] =
+    pollerRequests.fifo;
+  sqsByOperation['ReceiveMessage + DeleteMessageBatch (Lambda poller, modelled; standard queues)'] =
+    pollerRequests.all - pollerRequests.fifo;
   const traceRoots = traceRootsPerOrder(perOrder, functions);
   const usage = usagePerOrder(perOrder, functions, pollerRequests, traceRoots);
   const unknown = units.get('unknown');
@@ -1027,6 +1064,7 @@ const FUNCTION_HEADERS = [
   'RRU',
   'bus events',
   'SQS requests',
+  'of which FIFO',
   'KMS',
   'log bytes',
   'AWS calls',
@@ -1042,6 +1080,7 @@ function functionRows(cost: CostInputs): Array<Array<string | number>> {
     round(u.readUnits, 2),
     round(u.events, 2),
     round(u.sqsRequests, 2),
+    round(u.sqsFifoRequests, 2),
     round(u.kmsRequests, 2),
     round(u.logBytes, 0),
     round(u.sdkCalls, 1),
@@ -1493,7 +1532,9 @@ async function meterSagaCost(
   const cost = modelCost(stack, saga, functions, await meter.records());
   cost.notes.push(await busCrossCheck(saga, cost.usage.busEvents));
   const ruleSends = await ruleQueueDeliveries(saga, functions);
-  cost.sqsByOperation['SendMessage (EventBridge rule → queue target, made by EventBridge)'] = ruleSends;
+  // every `busQueue` is a standard queue (scripts/deploy/operations-plugin.mjs)
+  cost.sqsByOperation['SendMessage (EventBridge rule → queue target, made by EventBridge; standard queues)'] =
+    ruleSends;
   cost.usage.sqsRequests += ruleSends;
   return cost;
 }
@@ -1831,7 +1872,7 @@ ${markdownTable(
     ['DynamoDB write request units (index writes included)', round(u.dynamoWriteUnits, 2)],
     ['DynamoDB read request units', round(u.dynamoReadUnits, 2)],
     ['EventBridge events', round(u.busEvents, 2)],
-    ['SQS requests', round(u.sqsRequests, 2)],
+    ['SQS requests (of which on FIFO queues)', `${round(u.sqsRequests, 2)} (${round(u.sqsFifoRequests, 2)})`],
     ['KMS requests', round(u.kmsRequests, 2)],
     ['SES e-mails', round(u.emails, 2)],
     ['log bytes (INFO + platform lines)', round(u.logBytes, 0)],
@@ -1917,6 +1958,7 @@ ${markdownTable(
     ['DynamoDB on-demand read request units, per 1M', PRICES.dynamoReadRequestUnitPerMillion],
     ['API Gateway HTTP API requests, per 1M (first 300M)', PRICES.httpApiRequestPerMillion],
     ['EventBridge custom events published, per 1M (64 KB chunks)', PRICES.eventBridgeCustomEventPerMillion],
+    ['SQS standard requests, per 1M (64 KB chunks)', PRICES.sqsStandardRequestPerMillion],
     ['SQS FIFO requests, per 1M (64 KB chunks)', PRICES.sqsFifoRequestPerMillion],
     ['X-Ray traces recorded, per 1M', PRICES.xrayTraceRecordedPerMillion],
     ['CloudWatch Logs ingestion, per GB', PRICES.cloudWatchLogsIngestedPerGb],
@@ -1954,10 +1996,10 @@ function costHowCounted(r: Report): string {
   TransactWriteItems figures do not follow the per-item rule (checked 2026-12: 12 units for a 3-item orders
   transaction of items under 1 KB, 4 for a 3-item inventory one, 4 for a 1-item payments one).
 - **EventBridge**: PutEvents entries, each 64 KB chunk of an entry one event (entry size per AWS's rule).
-- **SQS** (all priced at the FIFO rate, the higher one): every SendMessage / SendMessageBatch the functions
-  make, one request per 64 KB chunk of the payload; one SendMessage per event that a rule with a queue
-  target (the event store's) matches, made by EventBridge, counted from the local bus's record of the
-  orders' events; plus 2 requests (ReceiveMessage, DeleteMessageBatch) per SQS-triggered invocation for
+- **SQS** (each request at its queue's rate: FIFO queues' is higher): every SendMessage / SendMessageBatch the
+  functions make, one request per 64 KB chunk of the payload, on the queue its \`QueueUrl\` names; one
+  SendMessage per event that a rule with a queue target (a \`busQueue\`, always standard) matches, made by
+  EventBridge, counted from the local bus's record of the orders' events; plus 2 requests (ReceiveMessage, DeleteMessageBatch) per SQS-triggered invocation for
   Lambda's poller (modelled: the local poller is not metered); the pollers' empty long polls are a
   per-queue constant (≈ 6 queues × a few pollers × 3 req/min), not per order.
 - **Lambda**: invocations and billed durations from serverless-offline's report lines; compute = Σ billed

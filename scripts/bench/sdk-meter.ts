@@ -46,6 +46,8 @@ export interface MeterRecord {
   events?: Record<string, number>;
   /** SQS: billed requests of this call. */
   sqsRequests?: number;
+  /** SQS: whether the call was on a FIFO queue (priced higher than a standard one). */
+  sqsFifo?: boolean;
   /** SES: e-mails (one per recipient). */
   emails?: number;
   status: number;
@@ -383,7 +385,11 @@ function meter(
     }
     return [{ ...base, events }];
   }
-  if (service === 'sqs') return [{ ...base, sqsRequests: sqsBilledRequests(op, parse(requestBody)) }];
+  if (service === 'sqs') {
+    const request = parse(requestBody);
+    const sqsFifo = String(request.QueueUrl ?? '').endsWith('.fifo');
+    return [{ ...base, sqsRequests: sqsBilledRequests(op, request), sqsFifo }];
+  }
   if (service === 'ses' && op === 'SendEmail' && response.status < 400) {
     const destination = parse(requestBody).Destination ?? {};
     const emails =

@@ -46,6 +46,7 @@ describe('bench cost model', () => {
     apiRequests: 2,
     busEvents: 6,
     sqsRequests: 9,
+    sqsFifoRequests: 4,
     kmsRequests: 2,
     secretsManagerCalls: 0,
     emails: 1,
@@ -62,12 +63,14 @@ describe('bench cost model', () => {
     expect(byItem['DynamoDB read request units']).toBeCloseTo(4 * 0.125);
     expect(byItem['HTTP API requests']).toBeCloseTo(2);
     expect(byItem['EventBridge custom events']).toBeCloseTo(6);
-    expect(byItem['SQS FIFO requests']).toBeCloseTo(4.5);
+    // standard and FIFO queues at their own rates
+    expect(byItem['SQS standard requests']).toBeCloseTo(5 * 0.4);
+    expect(byItem['SQS FIFO requests']).toBeCloseTo(4 * 0.5);
     expect(byItem['CloudWatch Logs ingestion (bytes)']).toBeCloseTo(0.5);
     expect(byItem['X-Ray traces recorded (default sampling)']).toBeCloseTo(0.5 * 5);
     expect(byItem['KMS requests']).toBeCloseTo(2 * 3);
     expect(total).toBeCloseTo(lines.reduce((sum, line) => sum + line.usdPerMillionOrders, 0));
-    expect(total).toBeCloseTo(2 + 6.667 + 5 + 0.5 + 2 + 6 + 4.5 + 0.5 + 2.5 + 6, 2);
+    expect(total).toBeCloseTo(2 + 6.667 + 5 + 0.5 + 2 + 6 + 2 + 2 + 0.5 + 2.5 + 6, 2);
     // E-mail is priced beside the data path's total, not in it.
     expect(outsideTotal).toEqual([
       { item: 'SES e-mails (not in the total)', unitsPerOrder: 1, usdPerMillionOrders: 100 },
