@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -45,6 +46,11 @@ import {
 } from './lib.js';
 import { tracesPerOrder } from './metering.js';
 import type { MeterRecord } from './sdk-meter.js';
+
+/** The X-Ray SDK's own file in a write route's zip (scripts/deploy/esbuild-plugins.cjs). */
+const { XRAY_FILE } = createRequire(import.meta.url)('../deploy/esbuild-plugins.cjs') as {
+  XRAY_FILE: string;
+};
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STAGE = 'bench';
@@ -237,14 +243,12 @@ async function buildBareBaseline(folder: string): Promise<string> {
 async function measureInit(packageDir: string, heaviest: string) {
   const work = mkdtempSync(join(tmpdir(), 'bench-init-'));
   execFileSync('unzip', ['-q', '-o', join(packageDir, `${heaviest}.zip`), '-d', join(work, 'ours')]);
-  // The handler's bundle, not the X-Ray SDK's file a write route's zip also holds (functions/_lazy)
-  const ourBundle = execFileSync(
-    'find',
-    [join(work, 'ours'), '-name', '*.mjs', '-not', '-path', '*/_lazy/*'],
-    {
-      encoding: 'utf8',
-    },
-  ).trim();
+  // The handler's bundle, not the X-Ray SDK's file a write route's zip also holds
+  const ourBundle = execFileSync('find', [join(work, 'ours'), '-name', '*.mjs'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter((file) => !file.endsWith(XRAY_FILE))
+    .join('\n');
   const bareBundle = await buildBareBaseline(join(work, 'bare'));
   // Both sides pay the same for a map they name but do not ship (--enable-source-maps; entries 56, 57)
   const namesMap = (bundle: string) => readFileSync(bundle, 'utf8').includes('//# sourceMappingURL=');

@@ -6,10 +6,11 @@ const { dirname, join, relative, resolve } = require('node:path');
  * The X-Ray SDK, through Powertools Tracer (shared/tracing.ts), is a file of its own in the zip of every
  * route that changes state: `functions/_lazy/tracing.mjs`, which the route imports on its first sampled
  * request (shared/http/traced-handler.ts). Bundled inline, esbuild makes the dynamic `import()` a lazily
- * *evaluated* module, but Node still compiles all of it with the handler at every cold start: about
- * 20 ms of a write route's 110 (decisions.md, entry 57), for a request X-Ray mostly does not sample.
- * The build folder is the same for every stage's functions, and the zips take the file by their route
- * (scripts/deploy/operations-plugin.mjs, `shipXRayFileWithWriteRoutes`).
+ * *evaluated* module, but Node still compiles all of it with the handler at every cold start: 10–13 ms
+ * of a write route's ~110 (decisions.md, entry 57), for requests X-Ray mostly does not sample.
+ * All of a stage's functions share one build folder, so the file is built once there, and each zip
+ * takes it or leaves it by its function's route (scripts/deploy/operations-plugin.mjs,
+ * `zipOnlyWhatEachFunctionLoads`).
  */
 const XRAY_MODULE = 'shared/tracing.ts';
 /** Where the file lands, relative to the build folder (and to a zip's root). */
