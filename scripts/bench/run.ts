@@ -199,28 +199,28 @@ function packageAndMeasureZips(): { zips: ZipStat[]; packageDir: string } {
 
 // -------------------------------------------------------------------------------------------- cold init
 
-/** serverless.yml's `custom.esbuild.alias`: what every function bundle takes in place of a module. */
-function functionBundleAliases(): Record<string, string> {
+/**
+ * What a function bundle of the bench stage is built with, from serverless.yml: its module aliases
+ * (`custom.esbuild.alias`) and how it names its source map (the stage's `sourceMaps` param).
+ */
+function functionBundleSettings(): { alias: Record<string, string>; sourcemap: 'external' | 'linked' } {
   const service = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as Record<string, any>;
-  return service.custom?.esbuild?.alias ?? {};
-}
-
-/** serverless.yml's `sourceMaps` param for the bench stage: how its zipped bundles name their maps. */
-function stageSourceMaps(): 'external' | 'linked' {
-  const params = (parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as Record<string, any>)
-    .params;
-  return params?.[STAGE]?.sourceMaps ?? params?.default?.sourceMaps;
+  return {
+    alias: service.custom?.esbuild?.alias ?? {},
+    sourcemap: service.params?.[STAGE]?.sourceMaps ?? service.params?.default?.sourceMaps,
+  };
 }
 
 /** scripts/bench/bare-sdk.ts, bundled as the bench stage bundles a function. Returns the bundle's path. */
 async function buildBareBaseline(folder: string): Promise<string> {
   const bareBundle = join(folder, 'bare-sdk.mjs');
+  const { alias, sourcemap } = functionBundleSettings();
   await build({
     entryPoints: [join(ROOT, 'scripts', 'bench', 'bare-sdk.ts')],
     outfile: bareBundle,
     bundle: true,
     minify: true,
-    sourcemap: stageSourceMaps(),
+    sourcemap,
     sourcesContent: false,
     treeShaking: true,
     target: 'node22',
@@ -228,7 +228,7 @@ async function buildBareBaseline(folder: string): Promise<string> {
     format: 'esm',
     mainFields: ['module', 'main'],
     // The functions' module aliases (the credential chain Lambda uses), so both sides carry the same SDK.
-    alias: functionBundleAliases(),
+    alias,
     absWorkingDir: ROOT,
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
