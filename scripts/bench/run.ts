@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
-import { declaredRoutes } from '../deploy/http-routes.mjs';
+import { changesState, declaredRoutes } from '../deploy/http-routes.mjs';
 import { call as callStack, openShop, pool, stackFor } from '../drill/harness.js';
 import { issuerUrlForStage, keysDirForStage, signDevToken } from '../local-cloud/dev-issuer.mjs';
 import { matchesEventPattern } from '../local-cloud/event-pattern.mjs';
@@ -126,7 +126,12 @@ function fifoQueueIds(root: string): Set<string> {
 
 async function functionsOfProject(): Promise<Map<string, FunctionInfo>> {
   // A route's httpApi event comes from its handler's declaration (scripts/deploy/http-routes.mjs).
-  const serveRoutes = new Set((await declaredRoutes()).map(({ functionName }) => functionName));
+  const routes = await declaredRoutes();
+  const serveRoutes = new Set(routes.map(({ functionName }) => functionName));
+  // A read route runs PassThrough, set when serverless loads the service (scripts/deploy/operations-plugin.mjs)
+  const readRoutes = new Set(
+    routes.filter(({ route }) => !changesState(route)).map(({ functionName }) => functionName),
+  );
   const root = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
   const defaultMemory = Number(/^\s+memorySize:\s*(\d+)/m.exec(root)?.[1] ?? 1024);
   const files = [...root.matchAll(/\$\{file\((functions\/[^)]+\/serverless\.yml)\)\}/g)].map(
@@ -148,7 +153,7 @@ async function functionsOfProject(): Promise<Map<string, FunctionInfo>> {
         ],
         busPatterns: fn.busQueue?.patterns ?? [],
         memoryMB: Number(fn.memorySize ?? defaultMemory),
-        tracing: fn.tracing === 'PassThrough' ? 'PassThrough' : 'Active',
+        tracing: fn.tracing === 'PassThrough' || readRoutes.has(name) ? 'PassThrough' : 'Active',
         triggerQueueIsFifo: (fn.events ?? []).some((event: Record<string, any>) =>
           fifoQueues.has(event.sqs?.arn?.['Fn::GetAtt']?.[0]),
         ),
@@ -888,7 +893,8 @@ function pollerRequestsPerOrder(
 
 /**
  * X-Ray: an HTTP request or a stream batch starts a trace in a function under active tracing (every
- * function but the relays, which are PassThrough and publish each event under its writer's trace header);
+ * function but the read routes and the relays, which are PassThrough; a relay publishes each event under
+ * its writer's trace header);
  * EventBridge and SQS pass the caller's trace header on, so their targets join it (no new trace).
  */
 function traceRootsPerOrder(perOrder: Map<string, FunctionUnits>, functions: Map<string, FunctionInfo>) {
@@ -2011,9 +2017,9 @@ function costHowCounted(r: Report): string {
   machine): higher than warm arm64 Lambda on AWS.
 - **HTTP API**: 2 per order (POST /orders and one GET /orders/{id}).
 - **X-Ray**: a trace starts at an HTTP request or a stream batch of a function under active tracing
-  (trace-starting invocations below); the outbox relays run PassThrough and publish each event under the
-  trace header its writer stored, and EventBridge and SQS pass the caller's trace header on, so their
-  targets join it. Lambda samples a request without a
+  (trace-starting invocations below); read routes run PassThrough and start none; the outbox relays run
+  PassThrough too and publish each event under the trace header its writer stored, and EventBridge and
+  SQS pass the caller's trace header on, so their targets join it. Lambda samples a request without a
   sampled header by X-Ray's default rule, 1 request per second (the reservoir) + 5% of the rest, assumed per
   function, at 1M orders a month spread evenly (0.39 orders/s, Poisson): at that volume the reservoir records
   most of them, so traces per order ≈ trace-starting invocations per order × ${round(

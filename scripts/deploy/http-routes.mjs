@@ -58,6 +58,16 @@ export function httpApiEventOf(route) {
 }
 
 /**
+ * Whether a route changes state: every method but GET. Such a route's handler is `tracedHttpHandler`, its
+ * zip holds the X-Ray SDK's file, and its function records traces (Active); a read runs PassThrough
+ * (scripts/deploy/operations-plugin.mjs, decisions.md entries 52 and 58).
+ * @param {{ method: string }} route
+ */
+export function changesState(route) {
+  return route.method !== 'GET';
+}
+
+/**
  * Every function of the files the root serverless.yml includes on every stage
  * (`${file(functions/<domain>/serverless.yml)}`), in the order it lists them. Stage-only functions
  * (`${param:benchFunctions}`) are not part of the public API.

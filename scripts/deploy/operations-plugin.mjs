@@ -48,7 +48,7 @@ import {
   invokedFunctionId,
   rollbackAlarmIds,
 } from './gradual-deploys.mjs';
-import { handlerModuleOf, httpApiEventOf } from './http-routes.mjs';
+import { changesState, handlerModuleOf, httpApiEventOf } from './http-routes.mjs';
 
 /**
  * @typedef {{ operationId: string } & Pick<import('../../shared/http/route.js').RouteDefinition, 'method' | 'url' | 'access'>} RouteDeclaration
@@ -299,7 +299,9 @@ export default class OperationsPlugin {
     });
     this.hooks = {
       initialize: async () => {
-        this.zipOnlyWhatEachFunctionLoads(await this.wireHttpRoutes());
+        const routes = await this.wireHttpRoutes();
+        this.zipOnlyWhatEachFunctionLoads(routes);
+        this.traceOnlyRoutesThatChangeState(routes);
         this.wireBusQueues();
         this.wireGradualDeploys();
       },
@@ -470,9 +472,33 @@ export default class OperationsPlugin {
   zipOnlyWhatEachFunctionLoads(routes) {
     for (const name of this.serverless.service.getAllFunctions()) {
       const fn = this.serverless.service.getFunction(name);
-      const changesState = (routes.get(name)?.method ?? 'GET') !== 'GET';
-      const xrayFile = changesState ? XRAY_FILE : `!${XRAY_FILE}`;
+      const route = routes.get(name);
+      const xrayFile = route && changesState(route) ? XRAY_FILE : `!${XRAY_FILE}`;
       fn.package = { ...fn.package, patterns: [...(fn.package?.patterns ?? []), '!**/*.map', xrayFile] };
+    }
+  }
+
+  /**
+   * A read route runs PassThrough: under active tracing, Lambda would record a trace for the requests X-Ray's
+   * default rule samples (1 a second, then 5%), and a read's trace holds only Lambda's own segments, since
+   * its handler never loads the X-Ray SDK (entry 52). Reads are most of a shop's requests, so those traces
+   * are most of its X-Ray bill, and their latency and errors are in the function's metrics and logs
+   * already (decisions.md, entry 58). A route that changes state keeps the provider's active tracing: its
+   * trace follows the order through the bus. Set here, not per function, so a new read route is covered;
+   * a read route that sets `tracing` itself is refused, as one fact would then have two sources.
+   * @param {Map<string, RouteDeclaration>} routes each routed function's declaration, by function name
+   */
+  traceOnlyRoutesThatChangeState(routes) {
+    for (const [name, route] of routes) {
+      if (changesState(route)) continue;
+      const fn = this.serverless.service.getFunction(name);
+      if (fn.tracing !== undefined) {
+        throw new Error(
+          `${name} sets tracing: ${fn.tracing} in serverless.yml, but it serves the read ${route.method} ` +
+            `${route.url}, which runs PassThrough (scripts/deploy/operations-plugin.mjs). Remove the setting.`,
+        );
+      }
+      fn.tracing = 'PassThrough';
     }
   }
 

@@ -487,13 +487,27 @@ describe.each(['dev', 'staging', 'prod'])('sls package --stage %s (offline, no c
     for (const [, group] of ofType('AWS::Logs::LogGroup')) {
       expect(group.Properties.RetentionInDays).toBe(stage === 'prod' ? 365 : 30);
     }
-    // Every function is traced; the relays only within the trace their events carry (a stream has none)
+    // Every function records traces but two kinds, which only join a trace they are given: the relays (a
+    // stream carries none, so they publish under their events' own) and the read routes (decisions.md,
+    // entry 58). A read is found from the template's routes, not from the plugin that sets the mode.
     const relays = ofType('AWS::Lambda::Function').filter(([, fn]) =>
       /outbox[-/]relay\.handler$/.test(fn.Properties.Handler),
     );
     expect(relays.length).toBe(5);
+    const functionServing = (routeKey: string) => {
+      const route = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKey);
+      const integrationId = route?.[1].Properties.Target['Fn::Join'][1][1].Ref;
+      const uri = JSON.stringify(resources[integrationId]?.Properties.IntegrationUri);
+      return /"(\w+LambdaFunction)(?:Alias\w+)?"/.exec(uri)?.[1];
+    };
+    const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
+    const reads = routeKeys.filter((key) => key.startsWith('GET ')).map(functionServing);
+    const writes = routeKeys.filter((key) => !key.startsWith('GET ')).map(functionServing);
+    expect(reads).toContain('OrdersGetOrderLambdaFunction');
+    expect(writes).toContain('OrdersPlaceOrderLambdaFunction');
+    const passThrough = new Set([...relays.map(([id]) => id), ...reads]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
-      const mode = relays.some(([relayId]) => relayId === id) ? 'PassThrough' : 'Active';
+      const mode = passThrough.has(id) ? 'PassThrough' : 'Active';
       expect(fn.Properties.TracingConfig, id).toEqual({ Mode: mode });
     }
   });

@@ -58,7 +58,13 @@ describe('routes declared once, in their handler', () => {
           return route ? [[file, route]] : [];
         }),
       );
-    return { functions, wire: () => plugin.wireHttpRoutes(declarationsOf as never) };
+    return {
+      functions,
+      wire: () => plugin.wireHttpRoutes(declarationsOf as never),
+      /** What the plugin's `initialize` hook does with the routes: wire them, then set each one's tracing. */
+      wireAndTrace: async () =>
+        plugin.traceOnlyRoutesThatChangeState(await plugin.wireHttpRoutes(declarationsOf as never)),
+    };
   }
 
   it("gives each route's function its httpApi event, with the JWT authorizer unless the route is public", async () => {
@@ -87,6 +93,31 @@ describe('routes declared once, in their handler', () => {
 
     await expect(wire()).rejects.toThrow(
       /ordersPlaceOrder has an httpApi event in serverless\.yml, but its handler declares route POST \/orders \(placeOrder\)/,
+    );
+  });
+
+  it('records traces for a route that changes state, and none of its own for a read', async () => {
+    const { functions, wireAndTrace } = serviceWith({
+      ordersPlaceOrder: { handler: 'functions/orders/place-order.handler' },
+      health: { handler: 'functions/platform/health.handler' },
+      ordersApplySagaEvent: { handler: 'functions/orders/on-saga-events.handler', events: [{ sqs: {} }] },
+    });
+
+    await wireAndTrace();
+
+    // the write keeps the provider's active tracing; a consumer, not a route, is left alone too
+    expect(functions.ordersPlaceOrder).not.toHaveProperty('tracing');
+    expect(functions.ordersApplySagaEvent).not.toHaveProperty('tracing');
+    expect(functions.health).toHaveProperty('tracing', 'PassThrough');
+  });
+
+  it('refuses a read route that sets its tracing by hand', async () => {
+    const { wireAndTrace } = serviceWith({
+      health: { handler: 'functions/platform/health.handler', tracing: 'Active' } as never,
+    });
+
+    await expect(wireAndTrace()).rejects.toThrow(
+      /health sets tracing: Active in serverless\.yml, but it serves the read GET \/health, which runs PassThrough/,
     );
   });
 });
