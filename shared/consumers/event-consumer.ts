@@ -27,7 +27,9 @@ export function eventConsumer(handlers: EventHandlers) {
       return;
     }
     useCorrelationId(routed.correlationId);
-    logger.info('Handling event', { eventType: routed.type, eventId: routed.eventId });
+    // DEBUG: each handler logs its outcome at INFO, so at INFO this line only doubled every step's log bytes
+    // (decisions.md, entry 58); a DEBUG stage (param logLevel) prints it before the handler runs.
+    logger.debug('Handling event', { eventType: routed.type, eventId: routed.eventId });
     await routed.run();
     metrics.addMetric('EventsHandled', MetricUnit.Count, 1);
   };
