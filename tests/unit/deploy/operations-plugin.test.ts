@@ -67,12 +67,15 @@ describe('routes declared once, in their handler', () => {
     };
   }
 
+  /** A route that changes state, a read, and a function that serves no route. */
+  const aWriteAReadAndAConsumer = () => ({
+    ordersPlaceOrder: { handler: 'functions/orders/place-order.handler' },
+    health: { handler: 'functions/platform/health.handler' },
+    ordersApplySagaEvent: { handler: 'functions/orders/on-saga-events.handler', events: [{ sqs: {} }] },
+  });
+
   it("gives each route's function its httpApi event, with the JWT authorizer unless the route is public", async () => {
-    const { functions, wire } = serviceWith({
-      ordersPlaceOrder: { handler: 'functions/orders/place-order.handler' },
-      health: { handler: 'functions/platform/health.handler' },
-      ordersApplySagaEvent: { handler: 'functions/orders/on-saga-events.handler', events: [{ sqs: {} }] },
-    });
+    const { functions, wire } = serviceWith(aWriteAReadAndAConsumer());
 
     await wire();
 
@@ -97,11 +100,7 @@ describe('routes declared once, in their handler', () => {
   });
 
   it('records traces for a route that changes state, and none of its own for a read', async () => {
-    const { functions, wireAndTrace } = serviceWith({
-      ordersPlaceOrder: { handler: 'functions/orders/place-order.handler' },
-      health: { handler: 'functions/platform/health.handler' },
-      ordersApplySagaEvent: { handler: 'functions/orders/on-saga-events.handler', events: [{ sqs: {} }] },
-    });
+    const { functions, wireAndTrace } = serviceWith(aWriteAReadAndAConsumer());
 
     await wireAndTrace();
 
