@@ -249,11 +249,16 @@ async function measureInit(packageDir: string, heaviest: string) {
   const work = mkdtempSync(join(tmpdir(), 'bench-init-'));
   execFileSync('unzip', ['-q', '-o', join(packageDir, `${heaviest}.zip`), '-d', join(work, 'ours')]);
   // The handler's bundle, not the X-Ray SDK's file a write route's zip also holds
-  const ourBundle = execFileSync('find', [join(work, 'ours'), '-name', '*.mjs'], { encoding: 'utf8' })
+  const handlerBundles = execFileSync('find', [join(work, 'ours'), '-name', '*.mjs'], { encoding: 'utf8' })
     .trim()
     .split('\n')
-    .filter((file) => !file.endsWith(XRAY_FILE))
-    .join('\n');
+    .filter((file) => !file.endsWith(XRAY_FILE));
+  if (handlerBundles.length !== 1) {
+    throw new Error(
+      `${heaviest}.zip holds ${handlerBundles.length} handler bundles, not one: ${handlerBundles}`,
+    );
+  }
+  const ourBundle = handlerBundles[0] as string;
   const bareBundle = await buildBareBaseline(join(work, 'bare'));
   // Both sides pay the same for a map they name but do not ship (--enable-source-maps; entries 56, 57)
   const namesMap = (bundle: string) => readFileSync(bundle, 'utf8').includes('//# sourceMappingURL=');

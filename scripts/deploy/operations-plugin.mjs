@@ -15,6 +15,7 @@
  * - no unused default Lambda role;
  * - no source map in any function's zip, and the X-Ray SDK's own file only in the zips of routes that
  *   change state (see `zipOnlyWhatEachFunctionLoads`);
+ * - `tracing: PassThrough` on every function serving a read route (see `traceOnlyRoutesThatChangeState`);
  * - for every function whose handler declares a route (`export const route = defineRoute(…)`): its
  *   `httpApi` event, derived from that declaration (see `wireHttpRoutes` and ./http-routes.mjs);
  * - for every function declaring `busQueue`: its own standard queue fed by one rule per pattern, a DLQ,
