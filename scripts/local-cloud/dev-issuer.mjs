@@ -197,23 +197,33 @@ export async function signDevToken({
     throw new Error('userId must be a non-empty string');
   const { privateJwk, kid } = await ensureDevKeys(keysDir);
   const key = await importJWK(privateJwk, ALG);
-  const iat = Math.floor(Date.now() / 1000);
-
-  /** @type {import('jose').JWTPayload} */
-  const claims = { token_use: 'id', auth_time: iat, 'cognito:username': userId };
-  if (admin) claims['cognito:groups'] = ['admin'];
-  if (email) {
-    claims.email = email;
-    claims.email_verified = true;
+  const nowInSeconds = () => Math.floor(Date.now() / 1000);
+  /** @param {number} iat */
+  const unsigned = (iat) => {
+    /** @type {import('jose').JWTPayload} */
+    const claims = { token_use: 'id', auth_time: iat, 'cognito:username': userId };
+    if (admin) claims['cognito:groups'] = ['admin'];
+    if (email) {
+      claims.email = email;
+      claims.email_verified = true;
+    }
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: ALG, kid })
+      .setSubject(userId)
+      .setAudience(audience)
+      .setIssuer(issuer)
+      .setIssuedAt(iat)
+      .setJti(randomUUID())
+      .setExpirationTime(typeof expiresIn === 'number' ? iat + expiresIn : expiresIn);
+  };
+  // jose counts a span ('1h') from the clock as it reads it, not from `iat`: built across a second's
+  // boundary, the token lived one second longer than asked. Built again in that case (synchronous, so at
+  // most once), `exp - iat` is exactly the span.
+  let iat = nowInSeconds();
+  let token = unsigned(iat);
+  while (nowInSeconds() !== iat) {
+    iat = nowInSeconds();
+    token = unsigned(iat);
   }
-
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: ALG, kid })
-    .setSubject(userId)
-    .setAudience(audience)
-    .setIssuer(issuer)
-    .setIssuedAt(iat)
-    .setJti(randomUUID())
-    .setExpirationTime(typeof expiresIn === 'number' ? iat + expiresIn : expiresIn)
-    .sign(key);
+  return token.sign(key);
 }

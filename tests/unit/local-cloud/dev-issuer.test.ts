@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ensureDevKeys,
   issuerUrlForStage,
@@ -188,5 +188,33 @@ describe('startDevIssuer', () => {
     await expect(
       signDevToken({ keysDir, issuer: issuer.issuer, audience: 'commerce-local', userId: ' ' }),
     ).rejects.toThrow(/userId/);
+  });
+});
+
+describe('signDevToken at the end of a second', () => {
+  it('lives exactly the span asked, when the clock moves on to the next second while the token is built', async () => {
+    // given keys, and a clock at 800 ms into a second that moves 400 ms each time the code reads Date.now()
+    const keysDir = await tempDir();
+    await ensureDevKeys(keysDir);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date(Date.UTC(2026, 11, 3, 12, 0, 0, 800)));
+      const read = Date.now.bind(Date);
+      vi.spyOn(Date, 'now').mockImplementation(() => {
+        const now = read();
+        vi.setSystemTime(now + 400);
+        return now;
+      });
+
+      // when a one-hour token is signed (jose reads a span like '1h' against the clock as it is then)
+      const token = await signDevToken({ keysDir, issuer: 'http://issuer', audience: 'a', userId: 'u' });
+
+      // then it expires one hour after it was issued, not one hour and a second
+      const { iat, exp } = decodeJwt(token);
+      expect(Number(exp) - Number(iat)).toBe(3600);
+    } finally {
+      vi.restoreAllMocks();
+      vi.useRealTimers();
+    }
   });
 });
